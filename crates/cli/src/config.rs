@@ -1,0 +1,219 @@
+//! Configuration: defaults, then a TOML file (`--config`), then environment variables
+//! (`GONGKAI__SECTION__KEY`), then command-line flags. Every key, with its default, is listed in
+//! `docs/config.md` and in [`Config::default`].
+
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use gongkai_domain::password::{Profile, SecurityPolicy};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub security: SecurityConfig,
+    pub metrics: MetricsConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// The data folder: the SQLite database and the attachments live here.
+    pub data_dir: PathBuf,
+    /// The site's public address; `https://…` turns on Secure cookies and HSTS.
+    pub public_url: String,
+    /// Reverse proxies whose X-Forwarded-For is trusted (addresses or CIDR ranges).
+    pub trusted_proxies: Vec<String>,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// The site's name in page headers.
+    pub site_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DatabaseConfig {
+    /// `postgres://…` for PostgreSQL; empty for SQLite at `<data_dir>/gongkai.db`.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct SecurityConfig {
+    /// `djbh3` (等保三级, default) or `asvs`.
+    pub profile: String,
+    pub min_length: Option<usize>,
+    pub require_character_classes: Option<bool>,
+    pub refuse_common: Option<bool>,
+    /// 0 turns forced rotation off.
+    pub max_age_days: Option<u32>,
+    pub lockout_threshold: Option<u32>,
+    pub lockout_minutes: Option<u32>,
+    /// 0 turns the idle limit off.
+    pub idle_timeout_minutes: Option<u32>,
+    pub absolute_timeout_hours: Option<u32>,
+    pub require_totp: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetricsConfig {
+    /// Addresses (or CIDR ranges) that may read /metrics without signing in.
+    pub allow: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            security: SecurityConfig {
+                profile: "djbh3".into(),
+                ..Default::default()
+            },
+            metrics: MetricsConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            public_url: String::new(),
+            trusted_proxies: vec![],
+            max_body_bytes: 2 * 1024 * 1024,
+            site_name: "政府信息公开平台".into(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: String::new(),
+            max_connections: 16,
+        }
+    }
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            allow: vec!["127.0.0.1/32".into(), "::1/128".into()],
+        }
+    }
+}
+
+/// Flags that every subcommand accepts.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct GlobalArgs {
+    /// TOML configuration file.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Data folder (default ./data).
+    #[arg(long, global = true)]
+    pub data: Option<PathBuf>,
+    /// Database URL, e.g. postgres://user@host/db (default: SQLite in the data folder).
+    #[arg(long = "database-url", global = true)]
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    pub fn load(g: &GlobalArgs) -> anyhow::Result<Config> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = &g.config {
+            if !path.exists() {
+                anyhow::bail!("配置文件不存在：{}", path.display());
+            }
+            fig = fig.merge(Toml::file(path));
+        }
+        fig = fig.merge(Env::prefixed("GONGKAI__").split("__"));
+        let mut c: Config = fig
+            .extract()
+            .map_err(|e| anyhow::anyhow!("配置有误：{e}"))?;
+        if let Some(d) = &g.data {
+            c.server.data_dir = d.clone();
+        }
+        if let Some(u) = &g.database_url {
+            c.database.url = u.clone();
+        }
+        Ok(c)
+    }
+
+    /// The database URL in force.
+    pub fn database_url(&self) -> String {
+        if self.database.url.trim().is_empty() {
+            self.server.data_dir.join("gongkai.db").to_string_lossy().to_string()
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    pub fn policy(&self) -> anyhow::Result<SecurityPolicy> {
+        let profile = Profile::parse(&self.security.profile).ok_or_else(|| {
+            anyhow::anyhow!(
+                "security.profile 只能是 djbh3（等保三级）或 asvs，而不是“{}”",
+                self.security.profile
+            )
+        })?;
+        let s = &self.security;
+        let mut p = SecurityPolicy::for_profile(profile);
+        if let Some(v) = s.min_length {
+            p.min_length = v.max(8);
+        }
+        if let Some(v) = s.require_character_classes {
+            p.require_character_classes = v;
+        }
+        if let Some(v) = s.refuse_common {
+            p.refuse_common = v;
+        }
+        if let Some(v) = s.max_age_days {
+            p.max_age_days = (v > 0).then_some(v);
+        }
+        if let Some(v) = s.lockout_threshold {
+            p.lockout_threshold = v;
+        }
+        if let Some(v) = s.lockout_minutes {
+            p.lockout_minutes = v;
+        }
+        if let Some(v) = s.idle_timeout_minutes {
+            p.idle_timeout_minutes = (v > 0).then_some(v);
+        }
+        if let Some(v) = s.absolute_timeout_hours {
+            p.absolute_timeout_hours = v;
+        }
+        if let Some(v) = s.require_totp {
+            p.require_totp = v;
+        }
+        Ok(p)
+    }
+
+    pub fn web_config(&self) -> anyhow::Result<gongkai_web::WebConfig> {
+        let nets = |v: &[String]| -> anyhow::Result<Vec<ipnet::IpNet>> {
+            v.iter()
+                .map(|s| {
+                    let s = s.trim();
+                    s.parse::<ipnet::IpNet>()
+                        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                        .map_err(|_| anyhow::anyhow!("无效的地址或网段：{s}"))
+                })
+                .collect()
+        };
+        Ok(gongkai_web::WebConfig {
+            policy: self.policy()?,
+            public_url: Some(self.server.public_url.clone()).filter(|s| !s.is_empty()),
+            metrics_allow: nets(&self.metrics.allow)?,
+            trusted_proxies: nets(&self.server.trusted_proxies)?,
+            max_body_bytes: self.server.max_body_bytes,
+            site_name: self.server.site_name.clone(),
+        })
+    }
+}

@@ -1,0 +1,390 @@
+//! The `gongkai` binary: configuration, wiring and subcommands.
+
+mod backup;
+mod config;
+mod demo;
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use gongkai_domain::access::Role;
+use gongkai_domain::audit::Who;
+use gongkai_domain::body::BodyInput;
+use gongkai_domain::calendar::Calendar;
+use gongkai_store::{Store, StoreOptions};
+
+use crate::config::{Config, GlobalArgs};
+
+#[derive(Parser)]
+#[command(name = "gongkai", version, about = "Gongkai 政务公开平台")]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (runs pending migrations first).
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Create the demo county (示例县) if it is not there yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run pending database migrations and exit.
+    Migrate,
+    /// Accounts and bodies from the command line.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The working-day calendar.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Take a consistent online backup of a SQLite installation.
+    Backup {
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Restore a backup into an empty data folder (given with --data).
+    Restore { file: std::path::PathBuf },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an account; the password is read from standard input.
+    CreateUser {
+        /// The organisation code of the account's body.
+        #[arg(long)]
+        body: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long = "display-name", default_value = "")]
+        display_name: String,
+        /// Role granted on the body (repeatable): admin/管理员, editor/信息员, …
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
+    /// Create a public body (the first one becomes the root of the tree).
+    CreateBody {
+        #[arg(long)]
+        name: String,
+        /// 人民政府, 部门, 乡镇, 街道, 社区, 村, 学校, 纪检监察机关, 其他 (or government, department, …)
+        #[arg(long)]
+        kind: String,
+        /// 9-character 组织机构代码 or 18-character 统一社会信用代码.
+        #[arg(long)]
+        code: String,
+        /// Organisation code of the parent body.
+        #[arg(long)]
+        parent: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Import a year in the holiday-cn JSON format.
+    Import { file: std::path::PathBuf },
+    /// Print the date of the N-th working day after DATE (DATE itself not counted).
+    Add { date: String, n: u32 },
+    /// Print whether DATE is a working day, and why.
+    Check { date: String },
+    /// List the loaded years.
+    Years,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Re-check the hash chain; exits non-zero naming the first bad entry.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("无法启动运行时：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
+    let url = cfg.database_url();
+    let store = Store::connect(
+        &url,
+        &StoreOptions {
+            max_connections: cfg.database.max_connections,
+            pg_schema: None,
+        },
+    )
+    .await
+    .with_context(|| format!("无法打开数据库 {}", redact(&url)))?;
+    store.migrate().await.context("数据库迁移失败")?;
+    Ok(store)
+}
+
+/// Hide a password in a database URL before printing it.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn parse_date(s: &str) -> anyhow::Result<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| anyhow::anyhow!("日期格式应为 YYYY-MM-DD：{s}"))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let cfg = Config::load(&cli.global)?;
+    match cli.command {
+        Command::Serve { listen, demo } => {
+            init_tracing();
+            let store = open_store(&cfg).await?;
+            if demo {
+                demo::seed(&store).await?;
+            }
+            let calendar = store.load_calendar().await?;
+            let web = cfg.web_config()?;
+            let mut state = gongkai_web::AppState::new(store.clone(), web, calendar);
+            if let Ok(h) = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
+                state = state.with_metrics(h);
+            }
+            spawn_calendar_refresh(state.clone());
+            let addr = listen.unwrap_or(cfg.server.listen.clone());
+            let listener = tokio::net::TcpListener::bind(&addr)
+                .await
+                .with_context(|| format!("无法监听 {addr}"))?;
+            let local = listener.local_addr()?;
+            println!("Gongkai 已启动：http://{local}/ （数据库：{}）", store.backend_name());
+            gongkai_web::serve(state, listener, shutdown_signal()).await?;
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let store = open_store(&cfg).await?;
+            println!("数据库已是最新结构（{}）", store.backend_name());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin { command } => admin(&cfg, command).await,
+        Command::Calendar { command } => calendar(&cfg, command).await,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let store = open_store(&cfg).await?;
+            match store.verify_audit().await? {
+                Ok(r) => {
+                    println!("审计日志完整：共{}条记录，哈希链校验通过。", r.checked);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(b) => {
+                    eprintln!("{b}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Backup { out } => {
+            let store = open_store(&cfg).await?;
+            let m = backup::backup(&store, &cfg.server.data_dir, &out).await?;
+            println!("备份完成：{}（{}个文件）", out.display(), m.files.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let n = backup::restore(&file, &cfg.server.data_dir)?;
+            println!(
+                "已恢复到 {}（{}个文件，校验通过）",
+                cfg.server.data_dir.display(),
+                n
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("GONGKAI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = std::env::var("GONGKAI_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let b = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = if json { b.json().try_init() } else { b.try_init() };
+}
+
+/// Calendar years imported through the command line take effect without a restart.
+fn spawn_calendar_refresh(state: gongkai_web::AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Ok(c) = state.store.load_calendar().await
+                && let Ok(mut w) = state.calendar.write()
+            {
+                *w = c;
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn admin(cfg: &Config, command: AdminCommand) -> anyhow::Result<ExitCode> {
+    let store = open_store(cfg).await?;
+    match command {
+        AdminCommand::CreateUser {
+            body,
+            username,
+            display_name,
+            roles,
+        } => {
+            let b = store
+                .get_body_by_code(&body)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("找不到机构代码为 {body} 的机关"))?;
+            let roles = roles
+                .iter()
+                .map(|r| Role::parse(r).ok_or_else(|| anyhow::anyhow!("未知角色：{r}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.lines().next().unwrap_or("").to_string();
+            if let Err(p) = cfg.policy()?.check_new_password(&username, &password) {
+                anyhow::bail!("密码不符合安全策略：{}", p.join("；"));
+            }
+            let hash = gongkai_domain::password::hash_password(&password)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            let id = store
+                .create_user(
+                    &gongkai_store::users::NewUser {
+                        body_id: b.id,
+                        username: username.clone(),
+                        display_name: if display_name.is_empty() {
+                            username.clone()
+                        } else {
+                            display_name
+                        },
+                        password_hash: hash,
+                        must_change_password: false,
+                        roles,
+                    },
+                    &Who::cli(),
+                )
+                .await?;
+            println!("已创建账号 {username}（编号 {id}），所属机关：{}", b.name);
+        }
+        AdminCommand::CreateBody {
+            name,
+            kind,
+            code,
+            parent,
+        } => {
+            let parent_id = match parent {
+                Some(p) => Some(
+                    store
+                        .get_body_by_code(&p)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("找不到机构代码为 {p} 的上级机关"))?
+                        .id,
+                ),
+                None => {
+                    if !store.list_bodies().await?.is_empty() {
+                        anyhow::bail!("已有顶级机关，请用 --parent 指定上级机关");
+                    }
+                    None
+                }
+            };
+            let input = BodyInput {
+                name,
+                kind,
+                org_code: code,
+                parent_id,
+                ..Default::default()
+            };
+            let fields = input.validate().map_err(|errs| {
+                anyhow::anyhow!(
+                    "{}",
+                    errs.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("；")
+                )
+            })?;
+            let id = store.create_body(&fields, &Who::cli()).await?;
+            println!("已创建机关 {}（编号 {id}）", fields.name);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn calendar(cfg: &Config, command: CalendarCommand) -> anyhow::Result<ExitCode> {
+    let store = open_store(cfg).await?;
+    match command {
+        CalendarCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("无法读取 {}", file.display()))?;
+            let year = Calendar::parse_holiday_cn(&text)?;
+            store.import_calendar_year(&year, &Who::cli()).await?;
+            let off = year.days.values().filter(|d| d.off).count();
+            println!(
+                "已导入{}年日历：放假{}天，调休上班{}天",
+                year.year,
+                off,
+                year.days.len() - off
+            );
+        }
+        CalendarCommand::Add { date, n } => {
+            let cal = store.load_calendar().await?;
+            let d = parse_date(&date)?;
+            println!("{}", cal.add_working_days(d, n)?);
+        }
+        CalendarCommand::Check { date } => {
+            let cal = store.load_calendar().await?;
+            println!("{}", cal.explain(parse_date(&date)?)?);
+        }
+        CalendarCommand::Years => {
+            let cal = store.load_calendar().await?;
+            for y in cal.years() {
+                println!("{y}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,219 @@
+//! The two backends and the macros that run one piece of SQL on either.
+//!
+//! SQLite gets a single writer connection (so writers queue inside the process instead of failing
+//! with SQLITE_BUSY) whose transactions start with `BEGIN IMMEDIATE` (so another process, such as
+//! the CLI next to a running server, waits on `busy_timeout` rather than failing), and a pool of
+//! readers; WAL, `foreign_keys=ON`, `synchronous=FULL` so that an acknowledged submission survives
+//! power loss. PostgreSQL gets one pool.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::error::StoreResult;
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+        path: std::path::PathBuf,
+    },
+    Postgres(PgPool),
+}
+
+/// The store: cheap to clone, shared by every request.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub backend: Backend,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub max_connections: u32,
+    /// PostgreSQL only: run in this schema (created if missing). Tests use one per test.
+    pub pg_schema: Option<String>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            max_connections: 16,
+            pg_schema: None,
+        }
+    }
+}
+
+/// Run `$body` with `$c` bound to a reader (`&Pool`) of whichever backend is in use.
+#[macro_export]
+macro_rules! read {
+    ($store:expr, |$c:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::db::Backend::Sqlite { read, .. } => {
+                let $c = read;
+                $body
+            }
+            $crate::db::Backend::Postgres(pool) => {
+                let $c = pool;
+                $body
+            }
+        }
+    };
+}
+
+/// Run `$body` (an expression returning `StoreResult<T>`, which may use `?` and `.await`) inside
+/// one write transaction bound to `$tx`; commit on `Ok`, roll back on `Err`.
+#[macro_export]
+macro_rules! write_tx {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::db::Backend::Sqlite { write, .. } => {
+                let mut $tx = write.begin_with("BEGIN IMMEDIATE").await?;
+                let r: $crate::error::StoreResult<_> = async { $body }.await;
+                match r {
+                    Ok(v) => {
+                        $tx.commit().await?;
+                        Ok(v)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            $crate::db::Backend::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let r: $crate::error::StoreResult<_> = async { $body }.await;
+                match r {
+                    Ok(v) => {
+                        $tx.commit().await?;
+                        Ok(v)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    };
+}
+
+impl Store {
+    /// Open the database named by `url`: `postgres://…` (or `postgresql://…`) for PostgreSQL,
+    /// anything else (`sqlite://PATH` or a plain path) for SQLite, created if missing.
+    pub async fn connect(url: &str, opts: &StoreOptions) -> StoreResult<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut co = PgConnectOptions::from_str(url)?;
+            if let Some(schema) = &opts.pg_schema {
+                // Create the schema first through a plain connection, then pin search_path.
+                let admin = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(co.clone())
+                    .await?;
+                let ddl = format!("CREATE SCHEMA IF NOT EXISTS \"{}\"", schema.replace('"', ""));
+                sqlx::query(sqlx::AssertSqlSafe(ddl)).execute(&admin).await?;
+                admin.close().await;
+                co = co.options([("search_path", schema.as_str())]);
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(opts.max_connections)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(co)
+                .await?;
+            return Ok(Store {
+                backend: Backend::Postgres(pool),
+            });
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if let Some(dir) = Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+        }
+        let co = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(co.clone())
+            .await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(opts.max_connections.max(2))
+            .connect_with(co.read_only(true))
+            .await?;
+        Ok(Store {
+            backend: Backend::Sqlite {
+                read,
+                write,
+                path: Path::new(path).to_path_buf(),
+            },
+        })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Apply pending migrations for the backend in use.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match &self.backend {
+            Backend::Sqlite { write, .. } => sqlx::migrate!("../../migrations/sqlite").run(write).await?,
+            Backend::Postgres(pool) => sqlx::migrate!("../../migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// A cheap round trip, for `/healthz`.
+    pub async fn ping(&self) -> StoreResult<()> {
+        read!(self, |c| sqlx::query("SELECT 1").execute(c).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Write a consistent copy of a SQLite database to `dest` while the server runs, through
+    /// SQLite's own `VACUUM INTO` (a read transaction: writers are not blocked).
+    pub async fn sqlite_backup_to(&self, dest: &Path) -> StoreResult<()> {
+        match &self.backend {
+            Backend::Sqlite { path, .. } => {
+                // A connection of its own, so neither the writer nor the readers are held.
+                let co = SqliteConnectOptions::new()
+                    .filename(path)
+                    .busy_timeout(Duration::from_secs(30));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(co)
+                    .await?;
+                let dest = dest.to_string_lossy().to_string();
+                sqlx::query("VACUUM INTO $1").bind(dest).execute(&pool).await?;
+                pool.close().await;
+                Ok(())
+            }
+            Backend::Postgres(_) => Err(crate::StoreError::Invalid(
+                "PostgreSQL 数据库请使用 pg_dump 备份（见 README）".into(),
+            )),
+        }
+    }
+
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite { read, write, .. } => {
+                read.close().await;
+                write.close().await;
+            }
+            Backend::Postgres(p) => p.close().await,
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Storage for Gongkai: one set of repository methods over two sqlx backends, SQLite (the
+//! embedded default) and PostgreSQL (for scale-out). SQL is written once with `$N` placeholders,
+//! which both backends accept, and expanded per backend by the macros in [`db`]. Every state
+//! change writes its row, its audit entry and, where derived data depends on it, a change-log row
+//! in one transaction.
+
+#[macro_use]
+pub mod db;
+#[macro_use]
+pub mod audit;
+pub mod bodies;
+pub mod calendar;
+pub mod error;
+pub mod sessions;
+pub mod users;
+
+pub use db::{Backend, Store, StoreOptions};
+pub use gongkai_domain as domain;
+pub use error::{StoreError, StoreResult};
+
+/// Milliseconds since the Unix epoch, the time unit of every `*_at` column.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,14 @@
+//! Request handlers grouped by area: the public portal, the account (sign-in, password, second
+//! factor, sessions) and the back office.
+
+pub mod account;
+pub mod admin;
+pub mod portal;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// Anything no route matched.
+pub async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "您访问的页面不存在").into_response()
+}

@@ -1,0 +1,178 @@
+//! The public portal: home, the body tree, each body's 职责公开 and leaders pages, and the
+//! operational endpoints `/healthz` and `/metrics`.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use gongkai_domain::access::Permission;
+use gongkai_domain::body::Leader;
+use gongkai_store::bodies::Body;
+
+use crate::AppState;
+use crate::auth::{Ip, MaybeAuthed};
+use crate::error::AppError;
+use crate::views::Chrome;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub chrome: Chrome,
+    pub root: Option<Body>,
+    pub bodies: Vec<Body>,
+}
+
+pub async fn view_home(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+) -> Result<HomePage, AppError> {
+    let bodies = state.store.list_bodies().await?;
+    let root = bodies.iter().find(|b| b.parent_id.is_none()).cloned();
+    let title = root
+        .as_ref()
+        .map(|r| format!("{} · 政府信息公开", r.name))
+        .unwrap_or_else(|| state.config.site_name.clone());
+    Ok(HomePage {
+        chrome: Chrome::public(&state, &title, a.as_ref()),
+        root,
+        bodies,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "bodies.html")]
+pub struct BodiesPage {
+    pub chrome: Chrome,
+    pub bodies: Vec<Body>,
+}
+
+pub async fn view_bodies(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+) -> Result<BodiesPage, AppError> {
+    Ok(BodiesPage {
+        chrome: Chrome::public(&state, "机构设置", a.as_ref()),
+        bodies: state.store.list_bodies().await?,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "body.html")]
+pub struct BodyPage {
+    pub chrome: Chrome,
+    pub body: Body,
+    pub parent: Option<Body>,
+    pub children: Vec<Body>,
+    pub duties: Vec<String>,
+}
+
+pub async fn view_body(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    Path(id): Path<i64>,
+) -> Result<BodyPage, AppError> {
+    let bodies = state.store.list_bodies().await?;
+    let body = bodies
+        .iter()
+        .find(|b| b.id == id)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let parent = body
+        .parent_id
+        .and_then(|p| bodies.iter().find(|b| b.id == p).cloned());
+    let children = bodies
+        .into_iter()
+        .filter(|b| b.parent_id == Some(id))
+        .collect();
+    let duties = body
+        .duties
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    Ok(BodyPage {
+        chrome: Chrome::public(&state, &format!("{} · 机构职能", body.name), a.as_ref()),
+        body,
+        parent,
+        children,
+        duties,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "leaders.html")]
+pub struct LeadersPage {
+    pub chrome: Chrome,
+    pub body: Body,
+    pub leaders: Vec<Leader>,
+}
+
+pub async fn view_leaders(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    Path(id): Path<i64>,
+) -> Result<LeadersPage, AppError> {
+    let body = state.store.get_body(id).await?;
+    Ok(LeadersPage {
+        chrome: Chrome::public(&state, &format!("{} · 领导信息", body.name), a.as_ref()),
+        leaders: body.leaders(),
+        body,
+    })
+}
+
+const CSS: &str = include_str!("../../static/app.css");
+
+pub async fn static_css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+/// Liveness and a database round trip.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => axum::Json(serde_json::json!({
+            "status": "ok", "database": "ok", "backend": state.store.backend_name(),
+        }))
+        .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"status": "error", "database": "unreachable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Prometheus metrics, for configured addresses or signed-in administrators.
+pub async fn metrics(
+    State(state): State<AppState>,
+    Ip(ip): Ip,
+    MaybeAuthed(a): MaybeAuthed,
+) -> Result<Response, AppError> {
+    let allowed_ip = ip
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| state.config.metrics_allow.iter().any(|n| n.contains(&ip)));
+    let admin = a.as_ref().is_some_and(|a| {
+        a.pending(&state) == crate::auth::Pending::None
+            && a.actor.has_anywhere(Permission::ViewMetrics)
+    });
+    if !(allowed_ip || admin) {
+        return Err(AppError::Forbidden);
+    }
+    let body = state.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
+    Ok((
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"))],
+        body,
+    )
+        .into_response())
+}

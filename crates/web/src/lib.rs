@@ -1,0 +1,167 @@
+//! The HTTP face of Gongkai: the public portal, the back office (`/admin`), the account pages
+//! and the JSON API (`/api/v1`), with sessions, CSRF protection, security headers, error pages
+//! and metrics. Handlers are thin: they extract, call the domain or the store, and render.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod handlers;
+pub mod middleware;
+pub mod views;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::routing::{get, post};
+use gongkai_domain::calendar::Calendar;
+use gongkai_domain::password::SecurityPolicy;
+use gongkai_store::Store;
+use ipnet::IpNet;
+use metrics_exporter_prometheus::PrometheusHandle;
+
+/// Settings the web layer needs, already resolved from the configuration.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub policy: SecurityPolicy,
+    /// The public address of the site, e.g. `https://gk.example.gov.cn`. When it is `https`,
+    /// cookies are `Secure` and HSTS is sent.
+    pub public_url: Option<String>,
+    /// Addresses allowed to read `/metrics` without signing in.
+    pub metrics_allow: Vec<IpNet>,
+    /// Reverse proxies whose `X-Forwarded-For` is trusted.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// The site's name in page headers.
+    pub site_name: String,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            policy: SecurityPolicy::for_profile(gongkai_domain::password::Profile::Djbh3),
+            public_url: None,
+            metrics_allow: vec![],
+            trusted_proxies: vec![],
+            max_body_bytes: 2 * 1024 * 1024,
+            site_name: "政府信息公开平台".into(),
+        }
+    }
+}
+
+impl WebConfig {
+    pub fn tls(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// Shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    pub calendar: Arc<RwLock<Calendar>>,
+    pub metrics: Option<PrometheusHandle>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig, calendar: Calendar) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            calendar: Arc::new(RwLock::new(calendar)),
+            metrics: None,
+        }
+    }
+
+    pub fn with_metrics(mut self, handle: PrometheusHandle) -> AppState {
+        self.metrics = Some(handle);
+        self
+    }
+
+    /// A snapshot of the calendar in force.
+    pub fn calendar(&self) -> Calendar {
+        self.calendar
+            .read()
+            .map(|c| c.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    use handlers::{account, admin, portal};
+    let app = Router::new()
+        // Public portal.
+        .route("/", get(portal::view_home))
+        .route("/bodies", get(portal::view_bodies))
+        .route("/bodies/{id}", get(portal::view_body))
+        .route("/bodies/{id}/leaders", get(portal::view_leaders))
+        .route("/static/app.css", get(portal::static_css))
+        .route("/healthz", get(portal::healthz))
+        .route("/metrics", get(portal::metrics))
+        // Sign-in and the account.
+        .route("/login", get(account::view_login_get).post(account::view_login_post))
+        .route(
+            "/login/totp",
+            get(account::view_totp_get).post(account::view_totp_post),
+        )
+        .route("/logout", post(account::logout))
+        .route(
+            "/account/password",
+            get(account::view_password_get).post(account::view_password_post),
+        )
+        .route(
+            "/account/totp",
+            get(account::view_totp_setup_get).post(account::view_totp_setup_post),
+        )
+        .route("/account/sessions", get(account::view_sessions))
+        .route("/account/sessions/end", post(account::end_own_session))
+        // Back office.
+        .route("/admin", get(admin::view_dashboard))
+        .route("/admin/acting-body", post(admin::set_acting_body))
+        .route("/admin/bodies", get(admin::view_bodies))
+        .route(
+            "/admin/bodies/new",
+            get(admin::view_body_new_get).post(admin::view_body_new_post),
+        )
+        .route(
+            "/admin/bodies/{id}/edit",
+            get(admin::view_body_edit_get).post(admin::view_body_edit_post),
+        )
+        .route("/admin/users", get(admin::view_users))
+        .route(
+            "/admin/users/new",
+            get(admin::view_user_new_get).post(admin::view_user_new_post),
+        )
+        .route("/admin/users/{id}", get(admin::view_user))
+        .route("/admin/users/{id}/grant", post(admin::grant_role))
+        .route("/admin/users/{id}/action", post(admin::user_action))
+        .route("/admin/grants/{id}/revoke", post(admin::revoke_role))
+        .route("/admin/audit", get(admin::view_audit))
+        .route("/admin/calendar", get(admin::view_calendar))
+        // JSON API.
+        .nest("/api/v1", api::routes())
+        .fallback(handlers::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::session_and_csrf,
+        ))
+        .layer(axum::middleware::from_fn(middleware::error_pages));
+    middleware::apply_common(app, &state.config).with_state(state)
+}
+
+/// Serve until `shutdown` resolves.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,275 @@
+//! Cross-cutting layers: request ids and tracing, compression, body limits, security headers,
+//! the session loader with CSRF protection, and Chinese error pages for bare error responses.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::{self, Authed};
+use crate::error::{ErrorMessage, api_error_response};
+use crate::{AppState, WebConfig};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Content Security Policy: no inline script, nothing from other origins, no framing.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Layers shared by every route (the last added runs first).
+pub fn apply_common(router: axum::Router<AppState>, config: &WebConfig) -> axum::Router<AppState> {
+    let hsts = if config.tls() {
+        Some(HeaderValue::from_static("max-age=31536000; includeSubDomains"))
+    } else {
+        None
+    };
+    let max_body = config.max_body_bytes;
+    router
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &Response| hsts.clone(),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// The client's address: the peer, or the first untrusted hop of `X-Forwarded-For` when the
+/// peer is a configured proxy.
+pub fn client_ip(config: &WebConfig, peer: Option<SocketAddr>, headers: &HeaderMap) -> String {
+    let Some(peer) = peer else {
+        return "unknown".into();
+    };
+    let mut ip = peer.ip();
+    if config.trusted_proxies.iter().any(|n| n.contains(&ip))
+        && let Some(xff) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
+    {
+        for hop in xff.rsplit(',') {
+            match hop.trim().parse::<IpAddr>() {
+                Ok(h) if config.trusted_proxies.iter().any(|n| n.contains(&h)) => ip = h,
+                Ok(h) => {
+                    ip = h;
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    ip.to_string()
+}
+
+/// The request's client address, for handlers.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+fn is_unsafe(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+}
+
+/// Reject requests that come from another site: `Sec-Fetch-Site` when the browser sends it,
+/// otherwise `Origin` compared with `Host`.
+fn cross_site(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let origin_host = origin
+            .split_once("://")
+            .map(|(_, rest)| rest)
+            .unwrap_or(origin);
+        return origin == "null" || origin_host != host;
+    }
+    false
+}
+
+/// Load the session (if any) into the request, apply expiry, and protect every unsafe request
+/// against cross-site forgery: the origin check above, and a token that must match the
+/// session's (or, before sign-in, the `gk_csrf` cookie), sent as the form field `_csrf` or the
+/// `X-CSRF-Token` header. The JSON API is exempt: it never reads cookies.
+pub async fn session_and_csrf(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    let ip = client_ip(&state.config, peer, req.headers());
+    let (mut parts, body) = req.into_parts();
+    parts.extensions.insert(ClientIp(ip.clone()));
+    let authed = match auth::load_session(&state, &parts.headers, &ip).await {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let is_api = parts.uri.path().starts_with("/api/");
+    let mut body = body;
+    if is_unsafe(&parts.method) && !is_api {
+        if cross_site(&parts.headers) {
+            return csrf_failure();
+        }
+        let expected = match &authed {
+            Some(a) => Some(a.session.csrf_token.clone()),
+            None => auth::cookie(&parts.headers, auth::CSRF_COOKIE),
+        };
+        let mut supplied = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let is_form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        if supplied.is_none() && is_form {
+            let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+                Ok(b) => b,
+                Err(_) => {
+                    return (StatusCode::PAYLOAD_TOO_LARGE, "请求内容过大").into_response();
+                }
+            };
+            supplied = form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == "_csrf")
+                .map(|(_, v)| v.into_owned());
+            body = Body::from(bytes);
+        }
+        let ok = matches!((&expected, &supplied), (Some(e), Some(s)) if !e.is_empty() && auth::constant_eq(e, s));
+        if !ok {
+            return csrf_failure();
+        }
+    }
+    if let Some(a) = authed {
+        parts.extensions.insert(a);
+    }
+    let req = Request::from_parts(parts, body);
+    let mut resp = next.run(req).await;
+    metrics::counter!("gongkai_http_responses_total", "class" => status_class(resp.status()))
+        .increment(1);
+    if is_api {
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+fn status_class(s: StatusCode) -> &'static str {
+    match s.as_u16() {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
+
+fn csrf_failure() -> Response {
+    let mut r = (
+        StatusCode::FORBIDDEN,
+        "页面已过期或请求来源不可信，请返回上一页刷新后重试",
+    )
+        .into_response();
+    r.extensions_mut().insert(ErrorMessage(
+        "页面已过期或请求来源不可信，请返回上一页刷新后重试".into(),
+    ));
+    r
+}
+
+/// Turn bare error responses (no HTML or JSON body) into a Chinese error page, or a JSON error
+/// under `/api/`, so that every error a user sees is explained.
+pub async fn error_pages(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let ct = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.starts_with("text/html") || ct.starts_with("application/json") {
+        return resp;
+    }
+    let message = resp
+        .extensions()
+        .get::<ErrorMessage>()
+        .map(|m| m.0.clone())
+        .unwrap_or_else(|| default_message(status).to_string());
+    if is_api {
+        let code = match status {
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => "bad_request",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+            _ if status.is_server_error() => "internal",
+            _ => "error",
+        };
+        return api_error_response(status, code, &message);
+    }
+    crate::views::error_page(status, &message)
+}
+
+fn default_message(s: StatusCode) -> &'static str {
+    match s {
+        StatusCode::NOT_FOUND => "您访问的页面不存在",
+        StatusCode::PAYLOAD_TOO_LARGE => "提交的内容过大",
+        StatusCode::METHOD_NOT_ALLOWED => "不支持此请求方式",
+        StatusCode::FORBIDDEN => "您没有权限访问此页面",
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => "提交的内容格式不正确",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "提交的内容类型不受支持",
+        _ if s.is_server_error() => "服务器内部错误，请稍后再试",
+        _ => "请求无法完成",
+    }
+}
+
+/// Signed-in account attached by [`session_and_csrf`], if any.
+pub fn authed(req_ext: &axum::http::Extensions) -> Option<&Authed> {
+    req_ext.get::<Authed>()
+}
