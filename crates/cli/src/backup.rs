@@ -100,8 +100,8 @@ pub async fn backup(
     }
     let partial = out.with_extension("partial");
     {
-        let f = File::create(&partial)
-            .with_context(|| format!("无法写入 {}", partial.display()))?;
+        let f =
+            File::create(&partial).with_context(|| format!("无法写入 {}", partial.display()))?;
         let mut tar = tar::Builder::new(f);
         let json = serde_json::to_vec_pretty(&manifest)?;
         let mut header = tar::Header::new_gnu();
@@ -124,7 +124,10 @@ pub async fn backup(
 /// the manifest, and nothing is left behind if a check fails.
 pub fn restore(file: &Path, data_dir: &Path) -> anyhow::Result<usize> {
     if data_dir.exists() && std::fs::read_dir(data_dir)?.next().is_some() {
-        anyhow::bail!("目标数据目录 {} 不是空目录，为防止覆盖现有数据，拒绝恢复", data_dir.display());
+        anyhow::bail!(
+            "目标数据目录 {} 不是空目录，为防止覆盖现有数据，拒绝恢复",
+            data_dir.display()
+        );
     }
     std::fs::create_dir_all(data_dir)?;
     let result = (|| -> anyhow::Result<usize> {
@@ -137,8 +140,8 @@ pub fn restore(file: &Path, data_dir: &Path) -> anyhow::Result<usize> {
         )?;
         for m in &manifest.files {
             let p = data_dir.join(&m.path);
-            let (size, sha) = sha256_file(&p)
-                .with_context(|| format!("备份中缺少文件 {}", m.path))?;
+            let (size, sha) =
+                sha256_file(&p).with_context(|| format!("备份中缺少文件 {}", m.path))?;
             if size != m.size || sha != m.sha256 {
                 anyhow::bail!("文件 {} 与备份清单不符，备份可能已损坏", m.path);
             }

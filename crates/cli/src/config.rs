@@ -151,7 +151,11 @@ impl Config {
     /// The database URL in force.
     pub fn database_url(&self) -> String {
         if self.database.url.trim().is_empty() {
-            self.server.data_dir.join("gongkai.db").to_string_lossy().to_string()
+            self.server
+                .data_dir
+                .join("gongkai.db")
+                .to_string_lossy()
+                .to_string()
         } else {
             self.database.url.clone()
         }

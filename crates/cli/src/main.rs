@@ -115,7 +115,10 @@ enum AuditCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("无法启动运行时：{e}");
@@ -177,7 +180,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let calendar = store.load_calendar().await?;
             let web = cfg.web_config()?;
             let mut state = gongkai_web::AppState::new(store.clone(), web, calendar);
-            if let Ok(h) = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
+            if let Ok(h) = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()
+            {
                 state = state.with_metrics(h);
             }
             spawn_calendar_refresh(state.clone());
@@ -186,7 +190,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("无法监听 {addr}"))?;
             let local = listener.local_addr()?;
-            println!("Gongkai 已启动：http://{local}/ （数据库：{}）", store.backend_name());
+            println!(
+                "Gongkai 已启动：http://{local}/ （数据库：{}）",
+                store.backend_name()
+            );
             gongkai_web::serve(state, listener, shutdown_signal()).await?;
             store.close().await;
             Ok(ExitCode::SUCCESS)
@@ -236,7 +243,11 @@ fn init_tracing() {
     let filter = EnvFilter::try_from_env("GONGKAI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("GONGKAI_LOG_FORMAT").is_ok_and(|v| v == "json");
     let b = tracing_subscriber::fmt().with_env_filter(filter);
-    let _ = if json { b.json().try_init() } else { b.try_init() };
+    let _ = if json {
+        b.json().try_init()
+    } else {
+        b.try_init()
+    };
 }
 
 /// Calendar years imported through the command line take effect without a restart.
@@ -260,7 +271,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -344,7 +356,10 @@ async fn admin(cfg: &Config, command: AdminCommand) -> anyhow::Result<ExitCode> 
             let fields = input.validate().map_err(|errs| {
                 anyhow::anyhow!(
                     "{}",
-                    errs.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("；")
+                    errs.iter()
+                        .map(|(_, m)| m.as_str())
+                        .collect::<Vec<_>>()
+                        .join("；")
                 )
             })?;
             let id = store.create_body(&fields, &Who::cli()).await?;

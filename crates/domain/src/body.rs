@@ -148,7 +148,10 @@ impl BodyInput {
         ] {
             let v = value.trim();
             if !v.is_empty() && !looks_like_phone(v) {
-                errors.push((field, format!("{label}格式不正确，只能包含数字、空格、“-”和括号")));
+                errors.push((
+                    field,
+                    format!("{label}格式不正确，只能包含数字、空格、“-”和括号"),
+                ));
             }
         }
         let leaders: Vec<Leader> = self
@@ -161,7 +164,10 @@ impl BodyInput {
             })
             .filter(|l| !(l.name.is_empty() && l.title.is_empty() && l.portfolio.is_empty()))
             .collect();
-        if leaders.iter().any(|l| l.name.is_empty() || l.title.is_empty()) {
+        if leaders
+            .iter()
+            .any(|l| l.name.is_empty() || l.title.is_empty())
+        {
             errors.push(("leaders", "每位领导都须填写姓名和职务".into()));
         }
         if self.duties.chars().count() > 20_000 {
@@ -207,9 +213,10 @@ fn looks_like_email(s: &str) -> bool {
 
 fn looks_like_phone(s: &str) -> bool {
     s.chars().any(|c| c.is_ascii_digit())
-        && s
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '(' | ')' | '（' | '）' | '、' | '/' | '+'))
+        && s.chars().all(|c| {
+            c.is_ascii_digit()
+                || matches!(c, '-' | ' ' | '(' | ')' | '（' | '）' | '、' | '/' | '+')
+        })
 }
 
 /// Materialised path of a body: `/1/5/12/`. Subtree membership is a prefix test, which both

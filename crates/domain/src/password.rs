@@ -175,10 +175,22 @@ mod tests {
         let p = SecurityPolicy::for_profile(Profile::Djbh3);
         assert!(p.check_new_password("zhang", "Ab1!efgh").is_ok());
         assert!(p.check_new_password("zhang", "Ab1!efg").is_err(), "7 chars");
-        assert!(p.check_new_password("zhang", "abcdefg1!").is_err(), "no upper");
-        assert!(p.check_new_password("zhang", "ABCDEFG1!").is_err(), "no lower");
-        assert!(p.check_new_password("zhang", "Abcdefgh!").is_err(), "no digit");
-        assert!(p.check_new_password("zhang", "Abcdefgh1").is_err(), "no symbol");
+        assert!(
+            p.check_new_password("zhang", "abcdefg1!").is_err(),
+            "no upper"
+        );
+        assert!(
+            p.check_new_password("zhang", "ABCDEFG1!").is_err(),
+            "no lower"
+        );
+        assert!(
+            p.check_new_password("zhang", "Abcdefgh!").is_err(),
+            "no digit"
+        );
+        assert!(
+            p.check_new_password("zhang", "Abcdefgh1").is_err(),
+            "no symbol"
+        );
         assert_eq!(p.max_age_days, Some(90));
         assert_eq!(p.lockout_threshold, 5);
         assert_eq!(p.lockout_minutes, 30);
@@ -189,10 +201,19 @@ mod tests {
     #[test]
     fn asvs_length_no_composition_refuses_common() {
         let p = SecurityPolicy::for_profile(Profile::Asvs);
-        assert!(p.check_new_password("zhang", "correct horse battery").is_ok());
+        assert!(
+            p.check_new_password("zhang", "correct horse battery")
+                .is_ok()
+        );
         assert!(p.check_new_password("zhang", "shorter one").is_err());
-        assert!(p.check_new_password("zhang", "password1234").is_err(), "common");
-        assert!(p.check_new_password("zhang", "Woaini1314!!").is_err(), "common stem");
+        assert!(
+            p.check_new_password("zhang", "password1234").is_err(),
+            "common"
+        );
+        assert!(
+            p.check_new_password("zhang", "Woaini1314!!").is_err(),
+            "common stem"
+        );
         assert_eq!(p.max_age_days, None);
         assert_eq!(p.absolute_hours(), 12);
     }

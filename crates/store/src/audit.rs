@@ -57,13 +57,15 @@ macro_rules! audit_append {
 #[macro_export]
 macro_rules! change_log {
     ($tx:ident, $entity:expr, $id:expr, $op:expr) => {{
-        sqlx::query("INSERT INTO change_log (at_ms, entity, entity_id, op) VALUES ($1, $2, $3, $4)")
-            .bind($crate::now_ms())
-            .bind($entity)
-            .bind($id)
-            .bind($op)
-            .execute(&mut *$tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO change_log (at_ms, entity, entity_id, op) VALUES ($1, $2, $3, $4)",
+        )
+        .bind($crate::now_ms())
+        .bind($entity)
+        .bind($id)
+        .bind($op)
+        .execute(&mut *$tx)
+        .await?;
     }};
 }
 
@@ -163,10 +165,7 @@ impl Store {
     /// a failed login for an unknown name) are shown to those whose scope includes a top-level
     /// body.
     pub async fn list_audit(&self, scope: &Scope, f: &AuditFilter) -> StoreResult<Vec<AuditView>> {
-        let sees_unbound = scope
-            .roots
-            .iter()
-            .any(|r| r.matches('/').count() == 2);
+        let sees_unbound = scope.roots.iter().any(|r| r.matches('/').count() == 2);
         let rows = read!(self, |c| {
             let mut qb = sqlx::QueryBuilder::new(
                 "SELECT a.seq, a.at_ms, a.actor_user_id, a.actor_name, a.body_id, b.name AS body_name, \
@@ -196,7 +195,8 @@ impl Store {
             if let Some(s) = f.before_seq {
                 qb.push(" AND a.seq < ").push_bind(s);
             }
-            qb.push(" ORDER BY a.seq DESC LIMIT ").push_bind(f.limit.clamp(1, 500));
+            qb.push(" ORDER BY a.seq DESC LIMIT ")
+                .push_bind(f.limit.clamp(1, 500));
             qb.build_query_as::<AuditView>().fetch_all(c).await
         })?;
         Ok(rows)

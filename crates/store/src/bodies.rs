@@ -222,7 +222,7 @@ impl Store {
                 }
                 new_path = child_path(Some(&parent_path), id);
                 sqlx::query(
-                    "UPDATE bodies SET path = $1 || substr(path, $2) WHERE path LIKE $3",
+                    "UPDATE bodies SET path = $1 || substr(path, CAST($2 AS INTEGER)) WHERE path LIKE $3",
                 )
                 .bind(&new_path)
                 .bind(old.path.len() as i64 + 1)

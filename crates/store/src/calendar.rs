@@ -54,9 +54,11 @@ impl Store {
     /// Years imported into this installation (not the built-in ones).
     pub async fn imported_calendar_years(&self) -> StoreResult<Vec<(i64, i64, String)>> {
         Ok(read!(self, |c| {
-            sqlx::query_as("SELECT year, imported_at, imported_by FROM calendar_years ORDER BY year")
-                .fetch_all(c)
-                .await
+            sqlx::query_as(
+                "SELECT year, imported_at, imported_by FROM calendar_years ORDER BY year",
+            )
+            .fetch_all(c)
+            .await
         })?)
     }
 }

@@ -110,8 +110,13 @@ impl Store {
                     .max_connections(1)
                     .connect_with(co.clone())
                     .await?;
-                let ddl = format!("CREATE SCHEMA IF NOT EXISTS \"{}\"", schema.replace('"', ""));
-                sqlx::query(sqlx::AssertSqlSafe(ddl)).execute(&admin).await?;
+                let ddl = format!(
+                    "CREATE SCHEMA IF NOT EXISTS \"{}\"",
+                    schema.replace('"', "")
+                );
+                sqlx::query(sqlx::AssertSqlSafe(ddl))
+                    .execute(&admin)
+                    .await?;
                 admin.close().await;
                 co = co.options([("search_path", schema.as_str())]);
             }
@@ -171,15 +176,24 @@ impl Store {
     /// Apply pending migrations for the backend in use.
     pub async fn migrate(&self) -> StoreResult<()> {
         match &self.backend {
-            Backend::Sqlite { write, .. } => sqlx::migrate!("../../migrations/sqlite").run(write).await?,
-            Backend::Postgres(pool) => sqlx::migrate!("../../migrations/postgres").run(pool).await?,
+            Backend::Sqlite { write, .. } => {
+                sqlx::migrate!("../../migrations/sqlite").run(write).await?
+            }
+            Backend::Postgres(pool) => {
+                sqlx::migrate!("../../migrations/postgres")
+                    .run(pool)
+                    .await?
+            }
         }
         Ok(())
     }
 
     /// A cheap round trip, for `/healthz`.
     pub async fn ping(&self) -> StoreResult<()> {
-        read!(self, |c| sqlx::query("SELECT 1").execute(c).await.map(|_| ()))?;
+        read!(self, |c| sqlx::query("SELECT 1")
+            .execute(c)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 
@@ -197,7 +211,10 @@ impl Store {
                     .connect_with(co)
                     .await?;
                 let dest = dest.to_string_lossy().to_string();
-                sqlx::query("VACUUM INTO $1").bind(dest).execute(&pool).await?;
+                sqlx::query("VACUUM INTO $1")
+                    .bind(dest)
+                    .execute(&pool)
+                    .await?;
                 pool.close().await;
                 Ok(())
             }

@@ -15,8 +15,8 @@ pub mod sessions;
 pub mod users;
 
 pub use db::{Backend, Store, StoreOptions};
-pub use gongkai_domain as domain;
 pub use error::{StoreError, StoreResult};
+pub use gongkai_domain as domain;
 
 /// Milliseconds since the Unix epoch, the time unit of every `*_at` column.
 pub fn now_ms() -> i64 {

@@ -109,7 +109,12 @@ impl Store {
     }
 
     /// End one session. `reason`: logout, expired, ended_by_user, ended_by_admin …
-    pub async fn end_session(&self, id_hash: &str, reason: &str, who: Option<&Who>) -> StoreResult<bool> {
+    pub async fn end_session(
+        &self,
+        id_hash: &str,
+        reason: &str,
+        who: Option<&Who>,
+    ) -> StoreResult<bool> {
         let now = crate::now_ms();
         write_tx!(self, |tx| {
             let row: Option<(i64, i64)> = sqlx::query_as(
@@ -142,7 +147,12 @@ impl Store {
     }
 
     /// End every open session of a user (for example after a password reset).
-    pub async fn end_user_sessions(&self, user_id: i64, reason: &str, except: Option<&str>) -> StoreResult<u64> {
+    pub async fn end_user_sessions(
+        &self,
+        user_id: i64,
+        reason: &str,
+        except: Option<&str>,
+    ) -> StoreResult<u64> {
         let now = crate::now_ms();
         write_tx!(self, |tx| {
             let n = sqlx::query(
@@ -162,7 +172,12 @@ impl Store {
 
     /// Open sessions of one user, newest first; those idle or older than the limits are not
     /// listed (they no longer work).
-    pub async fn list_sessions(&self, user_id: i64, live_after_created: i64, live_after_seen: i64) -> StoreResult<Vec<SessionListRow>> {
+    pub async fn list_sessions(
+        &self,
+        user_id: i64,
+        live_after_created: i64,
+        live_after_seen: i64,
+    ) -> StoreResult<Vec<SessionListRow>> {
         Ok(read!(self, |c| {
             sqlx::query_as::<_, SessionListRow>(
                 "SELECT s.id_hash, s.user_id, u.username, s.created_at, s.last_seen_at, s.ip, s.user_agent \

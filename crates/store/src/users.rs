@@ -64,7 +64,9 @@ impl GrantRow {
     }
 
     pub fn role_label(&self) -> &'static str {
-        Role::parse(&self.role).map(Role::label).unwrap_or("未知角色")
+        Role::parse(&self.role)
+            .map(Role::label)
+            .unwrap_or("未知角色")
     }
 }
 
@@ -117,10 +119,11 @@ impl Store {
         }
         let now = crate::now_ms();
         let r = write_tx!(self, |tx| {
-            let body_exists: Option<i64> = sqlx::query_scalar("SELECT id FROM bodies WHERE id = $1")
-                .bind(u.body_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let body_exists: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM bodies WHERE id = $1")
+                    .bind(u.body_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if body_exists.is_none() {
                 return Err(StoreError::Invalid("所属机关不存在".into()));
             }
@@ -301,7 +304,12 @@ impl Store {
     }
 
     /// Enable or disable an account; disabling ends its sessions.
-    pub async fn set_user_disabled(&self, user_id: i64, disabled: bool, who: &Who) -> StoreResult<()> {
+    pub async fn set_user_disabled(
+        &self,
+        user_id: i64,
+        disabled: bool,
+        who: &Who,
+    ) -> StoreResult<()> {
         let now = crate::now_ms();
         write_tx!(self, |tx| {
             let body_id: i64 = sqlx::query_scalar("SELECT body_id FROM users WHERE id = $1")
@@ -328,9 +336,17 @@ impl Store {
             }
             audit_append!(
                 tx,
-                AuditEvent::new(if disabled { "user.disable" } else { "user.enable" }, "user", user_id)
-                    .who(who)
-                    .body(Some(body_id))
+                AuditEvent::new(
+                    if disabled {
+                        "user.disable"
+                    } else {
+                        "user.enable"
+                    },
+                    "user",
+                    user_id
+                )
+                .who(who)
+                .body(Some(body_id))
             );
             Ok(())
         })
@@ -366,7 +382,11 @@ impl Store {
             audit_append!(
                 tx,
                 AuditEvent::new(
-                    if must_change { "user.password_reset" } else { "user.password_change" },
+                    if must_change {
+                        "user.password_reset"
+                    } else {
+                        "user.password_change"
+                    },
                     "user",
                     user_id
                 )
@@ -408,7 +428,9 @@ impl Store {
                 AuditEvent::new("login.failure", "user", user.id)
                     .by(Some(user.id), &user.username, ip)
                     .body(Some(user.body_id))
-                    .after(serde_json::json!({"reason": reason, "failures": failures, "locked": lock}))
+                    .after(
+                        serde_json::json!({"reason": reason, "failures": failures, "locked": lock})
+                    )
             );
             Ok(lock)
         })
@@ -444,16 +466,23 @@ impl Store {
     }
 
     /// Turn the second factor on, replacing the recovery codes with new ones (stored hashed).
-    pub async fn enable_totp(&self, user_id: i64, code_hashes: &[String], who: &Who) -> StoreResult<()> {
+    pub async fn enable_totp(
+        &self,
+        user_id: i64,
+        code_hashes: &[String],
+        who: &Who,
+    ) -> StoreResult<()> {
         write_tx!(self, |tx| {
             let body_id: i64 = sqlx::query_scalar("SELECT body_id FROM users WHERE id = $1")
                 .bind(user_id)
                 .fetch_one(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE users SET totp_enabled = TRUE, version = version + 1 WHERE id = $1")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE users SET totp_enabled = TRUE, version = version + 1 WHERE id = $1",
+            )
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
                 .bind(user_id)
                 .execute(&mut *tx)
@@ -467,7 +496,9 @@ impl Store {
             }
             audit_append!(
                 tx,
-                AuditEvent::new("user.totp_enable", "user", user_id).who(who).body(Some(body_id))
+                AuditEvent::new("user.totp_enable", "user", user_id)
+                    .who(who)
+                    .body(Some(body_id))
             );
             Ok(())
         })
@@ -491,7 +522,9 @@ impl Store {
                 .await?;
             audit_append!(
                 tx,
-                AuditEvent::new("user.totp_reset", "user", user_id).who(who).body(Some(body_id))
+                AuditEvent::new("user.totp_reset", "user", user_id)
+                    .who(who)
+                    .body(Some(body_id))
             );
             Ok(())
         })
@@ -517,16 +550,20 @@ impl Store {
 
     pub async fn unused_recovery_codes(&self, user_id: i64) -> StoreResult<i64> {
         Ok(read!(self, |c| {
-            sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
-                .bind(user_id)
-                .fetch_one(c)
-                .await
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+            )
+            .bind(user_id)
+            .fetch_one(c)
+            .await
         })?)
     }
 
     pub async fn count_users(&self) -> StoreResult<i64> {
         Ok(read!(self, |c| {
-            sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(c).await
+            sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                .fetch_one(c)
+                .await
         })?)
     }
 }

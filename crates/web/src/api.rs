@@ -1,9 +1,9 @@
 //! The public JSON API, `/api/v1`. Errors are `{"error": {"code", "message"}}` with stable codes.
 
+use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::get;
-use axum::Json;
 use serde::Serialize;
 
 use crate::AppState;
@@ -61,11 +61,20 @@ impl From<gongkai_store::bodies::Body> for BodyJson {
 }
 
 async fn list_bodies(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let bodies: Vec<BodyJson> = state.store.list_bodies().await?.into_iter().map(BodyJson::from).collect();
+    let bodies: Vec<BodyJson> = state
+        .store
+        .list_bodies()
+        .await?
+        .into_iter()
+        .map(BodyJson::from)
+        .collect();
     Ok(Json(serde_json::json!({ "items": bodies })))
 }
 
-async fn get_body(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<BodyJson>, ApiError> {
+async fn get_body(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<BodyJson>, ApiError> {
     let id: i64 = id
         .parse()
         .map_err(|_| crate::error::AppError::BadRequest("机关编号应为整数".into()))?;

@@ -104,7 +104,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(portal::healthz))
         .route("/metrics", get(portal::metrics))
         // Sign-in and the account.
-        .route("/login", get(account::view_login_get).post(account::view_login_post))
+        .route(
+            "/login",
+            get(account::view_login_get).post(account::view_login_post),
+        )
         .route(
             "/login/totp",
             get(account::view_totp_get).post(account::view_totp_post),

@@ -25,7 +25,9 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 /// Layers shared by every route (the last added runs first).
 pub fn apply_common(router: axum::Router<AppState>, config: &WebConfig) -> axum::Router<AppState> {
     let hsts = if config.tls() {
-        Some(HeaderValue::from_static("max-age=31536000; includeSubDomains"))
+        Some(HeaderValue::from_static(
+            "max-age=31536000; includeSubDomains",
+        ))
     } else {
         None
     };
@@ -101,7 +103,10 @@ pub fn client_ip(config: &WebConfig, peer: Option<SocketAddr>, headers: &HeaderM
 pub struct ClientIp(pub String);
 
 fn is_unsafe(m: &Method) -> bool {
-    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+    !matches!(
+        *m,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
 }
 
 /// Reject requests that come from another site: `Sec-Fetch-Site` when the browser sends it,
@@ -128,11 +133,7 @@ fn cross_site(headers: &HeaderMap) -> bool {
 /// against cross-site forgery: the origin check above, and a token that must match the
 /// session's (or, before sign-in, the `gk_csrf` cookie), sent as the form field `_csrf` or the
 /// `X-CSRF-Token` header. The JSON API is exempt: it never reads cookies.
-pub async fn session_and_csrf(
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn session_and_csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

@@ -46,8 +46,10 @@ impl Chrome {
         Chrome {
             title: title.to_string(),
             site_name: state.config.site_name.clone(),
-            user_name: authed.map(|a| display(a)),
-            csrf: authed.map(|a| a.session.csrf_token.clone()).unwrap_or_default(),
+            user_name: authed.map(display),
+            csrf: authed
+                .map(|a| a.session.csrf_token.clone())
+                .unwrap_or_default(),
             ..Default::default()
         }
     }
@@ -67,7 +69,11 @@ impl Chrome {
         let has = |p| a.actor.has_anywhere(p);
         let mut nav = vec![("/admin", "工作台", true)];
         nav.push(("/admin/bodies", "机关管理", has(Permission::ManageBodies)));
-        nav.push(("/admin/users", "账号与角色", has(Permission::ManageAccounts)));
+        nav.push((
+            "/admin/users",
+            "账号与角色",
+            has(Permission::ManageAccounts),
+        ));
         nav.push(("/admin/audit", "审计日志", has(Permission::ViewAudit)));
         nav.push(("/admin/calendar", "工作日历", true));
         nav.push(("/account/sessions", "我的会话", true));

@@ -40,7 +40,12 @@ pub async fn view_login_get(
     login_page(&state, &headers, String::new(), FormErrors::default())
 }
 
-fn login_page(state: &AppState, headers: &HeaderMap, username: String, errors: FormErrors) -> Response {
+fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    username: String,
+    errors: FormErrors,
+) -> Response {
     let (token, set) = match cookie(headers, CSRF_COOKIE) {
         Some(t) if t.len() >= 32 => (t, None),
         _ => {
@@ -124,10 +129,20 @@ pub async fn view_login_post(
         )));
     }
     if user.disabled || !verify_password(&user.password_hash, &f.password) {
-        let reason = if user.disabled { "disabled" } else { "bad_password" };
+        let reason = if user.disabled {
+            "disabled"
+        } else {
+            "bad_password"
+        };
         let locked = state
             .store
-            .record_login_failure(&user, policy.lockout_threshold, policy.lockout_minutes, &ip, reason)
+            .record_login_failure(
+                &user,
+                policy.lockout_threshold,
+                policy.lockout_minutes,
+                &ip,
+                reason,
+            )
             .await?;
         if locked {
             return Ok(fail(&format!(
@@ -139,7 +154,10 @@ pub async fn view_login_post(
     }
     // A fresh token at every sign-in: a token planted before sign-in is worthless after it.
     if let Some(old) = cookie(&headers, SESSION_COOKIE) {
-        state.store.end_session(&sha256_hex(&old), "replaced", None).await?;
+        state
+            .store
+            .end_session(&sha256_hex(&old), "replaced", None)
+            .await?;
     }
     let token = random_token();
     let ua = headers
@@ -151,10 +169,24 @@ pub async fn view_login_post(
         .collect::<String>();
     state
         .store
-        .create_session(&sha256_hex(&token), user.id, &ip, &ua, &random_token(), !user.totp_enabled)
+        .create_session(
+            &sha256_hex(&token),
+            user.id,
+            &ip,
+            &ua,
+            &random_token(),
+            !user.totp_enabled,
+        )
         .await?;
-    state.store.record_login_success(&user, &ip, "password").await?;
-    let next = if user.totp_enabled { "/login/totp" } else { "/admin" };
+    state
+        .store
+        .record_login_success(&user, &ip, "password")
+        .await?;
+    let next = if user.totp_enabled {
+        "/login/totp"
+    } else {
+        "/admin"
+    };
     let mut r = Redirect::to(next).into_response();
     let c = set_cookie(&state, SESSION_COOKIE, &token, None);
     if let Ok(v) = c.parse() {
@@ -236,10 +268,19 @@ pub async fn view_totp_post(
         let policy = &state.config.policy;
         let locked = state
             .store
-            .record_login_failure(&a.user, policy.lockout_threshold, policy.lockout_minutes, &a.ip, "bad_totp")
+            .record_login_failure(
+                &a.user,
+                policy.lockout_threshold,
+                policy.lockout_minutes,
+                &a.ip,
+                "bad_totp",
+            )
             .await?;
         if locked {
-            state.store.end_session(&a.session_key, "locked", None).await?;
+            state
+                .store
+                .end_session(&a.session_key, "locked", None)
+                .await?;
             return Ok(Redirect::to("/login").into_response());
         }
         return Ok((
@@ -253,11 +294,17 @@ pub async fn view_totp_post(
     }
     state.store.set_session_mfa_verified(&a.session_key).await?;
     let step = if ok_totp { "totp" } else { "recovery_code" };
-    state.store.record_login_success(&a.user, &a.ip, step).await?;
+    state
+        .store
+        .record_login_success(&a.user, &a.ip, step)
+        .await?;
     Ok(Redirect::to("/admin").into_response())
 }
 
-pub async fn logout(State(state): State<AppState>, AnySession(a): AnySession) -> Result<Response, AppError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    AnySession(a): AnySession,
+) -> Result<Response, AppError> {
     state
         .store
         .end_session(&a.session_key, "logout", Some(&a.who()))
@@ -487,12 +534,20 @@ pub async fn view_totp_setup_post(
         .and_then(|t| t.check_current(&code).ok())
         .unwrap_or(false);
     if !ok {
-        let page = setup_page(&state, &a, FormErrors::general("验证码不正确，请核对手机上的验证器后重新输入")).await?;
+        let page = setup_page(
+            &state,
+            &a,
+            FormErrors::general("验证码不正确，请核对手机上的验证器后重新输入"),
+        )
+        .await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let codes = recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| sha256_hex(c)).collect();
-    state.store.enable_totp(a.user.id, &hashes, &a.who()).await?;
+    state
+        .store
+        .enable_totp(a.user.id, &hashes, &a.who())
+        .await?;
     state.store.set_session_mfa_verified(&a.session_key).await?;
     let mut page = setup_page(&state, &a, FormErrors::default()).await?;
     page.enabled = true;

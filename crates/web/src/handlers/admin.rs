@@ -51,7 +51,10 @@ pub struct DashboardPage {
 }
 
 /// The warning shown from 1 November when next year's holiday calendar is not loaded yet.
-pub fn calendar_warning(cal: &gongkai_domain::calendar::Calendar, today: NaiveDate) -> Option<String> {
+pub fn calendar_warning(
+    cal: &gongkai_domain::calendar::Calendar,
+    today: NaiveDate,
+) -> Option<String> {
     let next = today.year() + 1;
     if today.month() >= 11 && !cal.has_year(next) {
         Some(format!(
@@ -113,7 +116,11 @@ pub async fn set_acting_body(
         return Err(AppError::Forbidden);
     };
     state.store.set_acting_body(&a.session_key, target).await?;
-    let back = if f.back.starts_with("/admin") { f.back } else { "/admin".into() };
+    let back = if f.back.starts_with("/admin") {
+        f.back
+    } else {
+        "/admin".into()
+    };
     Ok(Redirect::to(&back).into_response())
 }
 
@@ -128,7 +135,10 @@ pub async fn view_bodies(
     State(state): State<AppState>,
     Staff(a): Staff,
 ) -> Result<AdminBodiesPage, AppError> {
-    let scope = a.scope(Permission::ManageBodies, acting_path(&state, &a).await.as_deref());
+    let scope = a.scope(
+        Permission::ManageBodies,
+        acting_path(&state, &a).await.as_deref(),
+    );
     if scope.is_empty() {
         return Err(AppError::Forbidden);
     }
@@ -146,10 +156,18 @@ pub async fn view_bodies(
 }
 
 fn kinds() -> Vec<(&'static str, &'static str)> {
-    BodyKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect()
+    BodyKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), k.label()))
+        .collect()
 }
 
-async fn parent_options(state: &AppState, a: &Authed, selected: Option<i64>, exclude_under: Option<&str>) -> Result<Vec<BodyOption>, AppError> {
+async fn parent_options(
+    state: &AppState,
+    a: &Authed,
+    selected: Option<i64>,
+    exclude_under: Option<&str>,
+) -> Result<Vec<BodyOption>, AppError> {
     let scope = a.actor.scope(Permission::ManageBodies);
     Ok(state
         .store
@@ -168,7 +186,10 @@ async fn parent_options(state: &AppState, a: &Authed, selected: Option<i64>, exc
 
 /// Read the body form (fields plus leader rows `leader_name_N`, `leader_title_N`, …).
 fn body_input(fields: &[(String, String)]) -> BodyInput {
-    let map: HashMap<&str, &str> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let map: HashMap<&str, &str> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let get = |k: &str| map.get(k).map(|v| v.to_string()).unwrap_or_default();
     let mut leaders = Vec::new();
     for i in 0..20 {
@@ -176,7 +197,11 @@ fn body_input(fields: &[(String, String)]) -> BodyInput {
         let title = get(&format!("leader_title_{i}"));
         let portfolio = get(&format!("leader_portfolio_{i}"));
         if !(name.is_empty() && title.is_empty() && portfolio.is_empty()) {
-            leaders.push(Leader { name, title, portfolio });
+            leaders.push(Leader {
+                name,
+                title,
+                portfolio,
+            });
         }
     }
     BodyInput {
@@ -215,7 +240,11 @@ async fn body_form(
     exclude_under: Option<&str>,
     errors: FormErrors,
 ) -> Result<Response, AppError> {
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = BodyFormPage {
         chrome: Chrome::admin(state, a, heading, "/admin/bodies").await,
         heading: heading.to_string(),
@@ -238,7 +267,10 @@ fn field_errors(errs: Vec<(&'static str, String)>) -> FormErrors {
     f
 }
 
-pub async fn view_body_new_get(State(state): State<AppState>, Staff(a): Staff) -> Result<Response, AppError> {
+pub async fn view_body_new_get(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+) -> Result<Response, AppError> {
     if !a.actor.has_anywhere(Permission::ManageBodies) {
         return Err(AppError::Forbidden);
     }
@@ -246,7 +278,17 @@ pub async fn view_body_new_get(State(state): State<AppState>, Staff(a): Staff) -
         kind: "department".into(),
         ..Default::default()
     };
-    body_form(&state, &a, "新增机关", "/admin/bodies/new".into(), input, 0, None, FormErrors::default()).await
+    body_form(
+        &state,
+        &a,
+        "新增机关",
+        "/admin/bodies/new".into(),
+        input,
+        0,
+        None,
+        FormErrors::default(),
+    )
+    .await
 }
 
 pub async fn view_body_new_post(
@@ -258,7 +300,19 @@ pub async fn view_body_new_post(
     let redisplay = |input: BodyInput, errors: FormErrors| {
         let state = state.clone();
         let a = a.clone();
-        async move { body_form(&state, &a, "新增机关", "/admin/bodies/new".into(), input, 0, None, errors).await }
+        async move {
+            body_form(
+                &state,
+                &a,
+                "新增机关",
+                "/admin/bodies/new".into(),
+                input,
+                0,
+                None,
+                errors,
+            )
+            .await
+        }
     };
     let Some(parent_id) = input.parent_id else {
         let mut e = FormErrors::default();
@@ -278,7 +332,9 @@ pub async fn view_body_new_post(
             e.field("org_code", m);
             redisplay(input, e).await
         }
-        Err(gongkai_store::StoreError::Invalid(m)) => redisplay(input, FormErrors::general(m)).await,
+        Err(gongkai_store::StoreError::Invalid(m)) => {
+            redisplay(input, FormErrors::general(m)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -314,9 +370,20 @@ pub async fn view_body_edit_get(
 ) -> Result<Response, AppError> {
     let b = state.store.get_body(id).await?;
     require(&a, Permission::ManageBodies, &b.path)?;
-    let mut resp = body_form(&state, &a, &format!("编辑：{}", b.name), format!("/admin/bodies/{id}/edit"), input_of(&b), b.version, Some(&b.path), FormErrors::default()).await?;
+    let mut resp = body_form(
+        &state,
+        &a,
+        &format!("编辑：{}", b.name),
+        format!("/admin/bodies/{id}/edit"),
+        input_of(&b),
+        b.version,
+        Some(&b.path),
+        FormErrors::default(),
+    )
+    .await?;
     if q.saved.is_some() {
-        resp.headers_mut().insert("x-gongkai-saved", axum::http::HeaderValue::from_static("1"));
+        resp.headers_mut()
+            .insert("x-gongkai-saved", axum::http::HeaderValue::from_static("1"));
     }
     Ok(resp)
 }
@@ -346,18 +413,52 @@ pub async fn view_body_edit_post(
     let fields = match input.validate() {
         Ok(f) => f,
         Err(errs) => {
-            return body_form(&state, &a, &heading, action, input, version, Some(&b.path), field_errors(errs)).await;
+            return body_form(
+                &state,
+                &a,
+                &heading,
+                action,
+                input,
+                version,
+                Some(&b.path),
+                field_errors(errs),
+            )
+            .await;
         }
     };
-    match state.store.update_body(id, &fields, version, &a.who()).await {
+    match state
+        .store
+        .update_body(id, &fields, version, &a.who())
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/admin/bodies/{id}/edit?saved=1")).into_response()),
         Err(gongkai_store::StoreError::Conflict(m)) => {
-            body_form(&state, &a, &heading, action, input, version, Some(&b.path), FormErrors::general(m)).await
+            body_form(
+                &state,
+                &a,
+                &heading,
+                action,
+                input,
+                version,
+                Some(&b.path),
+                FormErrors::general(m),
+            )
+            .await
         }
         Err(gongkai_store::StoreError::Invalid(m)) => {
             let mut e = FormErrors::default();
             e.field("parent_id", m);
-            body_form(&state, &a, &heading, action, input, version, Some(&b.path), e).await
+            body_form(
+                &state,
+                &a,
+                &heading,
+                action,
+                input,
+                version,
+                Some(&b.path),
+                e,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -370,8 +471,14 @@ pub struct UsersPage {
     pub users: Vec<UserListRow>,
 }
 
-pub async fn view_users(State(state): State<AppState>, Staff(a): Staff) -> Result<UsersPage, AppError> {
-    let scope = a.scope(Permission::ManageAccounts, acting_path(&state, &a).await.as_deref());
+pub async fn view_users(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+) -> Result<UsersPage, AppError> {
+    let scope = a.scope(
+        Permission::ManageAccounts,
+        acting_path(&state, &a).await.as_deref(),
+    );
     if scope.is_empty() {
         return Err(AppError::Forbidden);
     }
@@ -392,7 +499,11 @@ pub struct UserNewPage {
     pub errors: FormErrors,
 }
 
-async fn account_bodies(state: &AppState, a: &Authed, selected: Option<i64>) -> Result<Vec<BodyOption>, AppError> {
+async fn account_bodies(
+    state: &AppState,
+    a: &Authed,
+    selected: Option<i64>,
+) -> Result<Vec<BodyOption>, AppError> {
     let scope = a.actor.scope(Permission::ManageAccounts);
     Ok(state
         .store
@@ -408,14 +519,20 @@ async fn account_bodies(state: &AppState, a: &Authed, selected: Option<i64>) -> 
         .collect())
 }
 
-pub async fn view_user_new_get(State(state): State<AppState>, Staff(a): Staff) -> Result<UserNewPage, AppError> {
+pub async fn view_user_new_get(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+) -> Result<UserNewPage, AppError> {
     if !a.actor.has_anywhere(Permission::ManageAccounts) {
         return Err(AppError::Forbidden);
     }
     Ok(UserNewPage {
         chrome: Chrome::admin(&state, &a, "新增账号", "/admin/users").await,
         bodies: account_bodies(&state, &a, a.acting_body_id).await?,
-        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label(), false)).collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.label(), false))
+            .collect(),
         username: String::new(),
         display_name: String::new(),
         errors: FormErrors::default(),
@@ -435,7 +552,11 @@ pub struct SecretPage {
 /// A random initial password that satisfies both policy profiles (16 characters, all classes).
 pub fn initial_password() -> String {
     let t = random_token();
-    let core: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).take(12).collect();
+    let core: String = t
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(12)
+        .collect();
     format!("Gk{core}#7a")
 }
 
@@ -444,11 +565,21 @@ pub async fn view_user_new_post(
     Staff(a): Staff,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(f, _)| f == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
     let username = get("username");
     let display_name = get("display_name");
     let body_id: i64 = get("body_id").parse().unwrap_or(0);
-    let roles: Vec<Role> = fields.iter().filter(|(k, _)| k == "role").filter_map(|(_, v)| Role::parse(v)).collect();
+    let roles: Vec<Role> = fields
+        .iter()
+        .filter(|(k, _)| k == "role")
+        .filter_map(|(_, v)| Role::parse(v))
+        .collect();
     let mut errors = FormErrors::default();
     let body = state.store.get_body(body_id).await.ok();
     match &body {
@@ -491,7 +622,10 @@ pub async fn view_user_new_post(
     let page = UserNewPage {
         chrome: Chrome::admin(&state, &a, "新增账号", "/admin/users").await,
         bodies: account_bodies(&state, &a, Some(body_id)).await?,
-        roles: Role::ALL.iter().map(|r| (r.as_str(), r.label(), roles.contains(r))).collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.label(), roles.contains(r)))
+            .collect(),
         username,
         display_name,
         errors,
@@ -519,7 +653,12 @@ impl UserPage {
     }
 }
 
-async fn user_page(state: &AppState, a: &Authed, id: i64, errors: FormErrors) -> Result<Response, AppError> {
+async fn user_page(
+    state: &AppState,
+    a: &Authed,
+    id: i64,
+    errors: FormErrors,
+) -> Result<Response, AppError> {
     let user = state.store.get_user(id).await?;
     let body = state.store.get_body(user.body_id).await?;
     require(a, Permission::ManageAccounts, &body.path)?;
@@ -534,10 +673,22 @@ async fn user_page(state: &AppState, a: &Authed, id: i64, errors: FormErrors) ->
         })
         .collect();
     let (c, s) = crate::handlers::account::live_limits(state);
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = UserPage {
-        chrome: Chrome::admin(state, a, &format!("账号：{}", user.username), "/admin/users").await,
-        locked: user.locked_until.is_some_and(|u| u > gongkai_store::now_ms()),
+        chrome: Chrome::admin(
+            state,
+            a,
+            &format!("账号：{}", user.username),
+            "/admin/users",
+        )
+        .await,
+        locked: user
+            .locked_until
+            .is_some_and(|u| u > gongkai_store::now_ms()),
         sessions: state.store.list_sessions(id, c, s).await?,
         user,
         body,
@@ -549,7 +700,11 @@ async fn user_page(state: &AppState, a: &Authed, id: i64, errors: FormErrors) ->
     Ok((status, page).into_response())
 }
 
-pub async fn view_user(State(state): State<AppState>, Staff(a): Staff, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn view_user(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     user_page(&state, &a, id, FormErrors::default()).await
 }
 
@@ -577,17 +732,25 @@ pub async fn grant_role(
     }
     match state.store.grant_role(id, target.id, role, &a.who()).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/users/{id}")).into_response()),
-        Err(gongkai_store::StoreError::Conflict(m)) => user_page(&state, &a, id, FormErrors::general(m)).await,
+        Err(gongkai_store::StoreError::Conflict(m)) => {
+            user_page(&state, &a, id, FormErrors::general(m)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn revoke_role(State(state): State<AppState>, Staff(a): Staff, Path(grant_id): Path<i64>) -> Result<Response, AppError> {
+pub async fn revoke_role(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path(grant_id): Path<i64>,
+) -> Result<Response, AppError> {
     let g = state.store.get_grant(grant_id).await?;
     require(&a, Permission::ManageAccounts, &g.body_path)?;
     match state.store.revoke_role(grant_id, &a.who()).await {
         Ok(()) => Ok(Redirect::to(&format!("/admin/users/{}", g.user_id)).into_response()),
-        Err(gongkai_store::StoreError::Invalid(m)) => user_page(&state, &a, g.user_id, FormErrors::general(m)).await,
+        Err(gongkai_store::StoreError::Invalid(m)) => {
+            user_page(&state, &a, g.user_id, FormErrors::general(m)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -621,11 +784,17 @@ pub async fn user_action(
         "enable" => state.store.set_user_disabled(id, false, &who).await,
         "reset_totp" => {
             let r = state.store.reset_totp(id, &who).await;
-            state.store.end_user_sessions(id, "ended_by_admin", None).await?;
+            state
+                .store
+                .end_user_sessions(id, "ended_by_admin", None)
+                .await?;
             r
         }
         "end_sessions" => {
-            state.store.end_user_sessions(id, "ended_by_admin", None).await?;
+            state
+                .store
+                .end_user_sessions(id, "ended_by_admin", None)
+                .await?;
             state
                 .store
                 .audit(
@@ -637,17 +806,28 @@ pub async fn user_action(
                 .map(|_| ())
         }
         "end_session" => {
-            let s = state.store.get_session(&f.session).await?.ok_or(AppError::NotFound)?;
+            let s = state
+                .store
+                .get_session(&f.session)
+                .await?
+                .ok_or(AppError::NotFound)?;
             if s.user_id != id {
                 return Err(AppError::Forbidden);
             }
-            state.store.end_session(&f.session, "ended_by_admin", Some(&who)).await.map(|_| ())
+            state
+                .store
+                .end_session(&f.session, "ended_by_admin", Some(&who))
+                .await
+                .map(|_| ())
         }
         "reset_password" => {
             let password = initial_password();
             let hash = hash_password(&password).map_err(AppError::Internal)?;
             state.store.set_password(id, &hash, true, &who).await?;
-            state.store.end_user_sessions(id, "password_reset", None).await?;
+            state
+                .store
+                .end_user_sessions(id, "password_reset", None)
+                .await?;
             return Ok(SecretPage {
                 chrome: Chrome::admin(&state, &a, "密码已重置", "/admin/users").await,
                 heading: format!("账号 {} 的密码已重置", user.username),
@@ -661,7 +841,9 @@ pub async fn user_action(
     };
     match result {
         Ok(()) => Ok(back),
-        Err(gongkai_store::StoreError::Invalid(m)) => user_page(&state, &a, id, FormErrors::general(m)).await,
+        Err(gongkai_store::StoreError::Invalid(m)) => {
+            user_page(&state, &a, id, FormErrors::general(m)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -710,7 +892,10 @@ pub async fn view_audit(
     Staff(a): Staff,
     Query(q): Query<AuditQuery>,
 ) -> Result<AuditPage, AppError> {
-    let scope = a.scope(Permission::ViewAudit, acting_path(&state, &a).await.as_deref());
+    let scope = a.scope(
+        Permission::ViewAudit,
+        acting_path(&state, &a).await.as_deref(),
+    );
     if scope.is_empty() {
         return Err(AppError::Forbidden);
     }
@@ -728,7 +913,11 @@ pub async fn view_audit(
         let last = entries.last().map(|e| e.seq).unwrap_or(0);
         format!(
             "?body={}&actor={}&action={}&from={}&to={}&before={last}",
-            enc(&q.body), enc(&q.actor), enc(&q.action), enc(&q.from), enc(&q.to)
+            enc(&q.body),
+            enc(&q.actor),
+            enc(&q.action),
+            enc(&q.from),
+            enc(&q.to)
         )
     });
     let bodies = state

@@ -1,0 +1,9 @@
+//! All integration tests in one binary (one link, shared build): the repository contract suite,
+//! HTTP tests against the real server, and command-line tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod cli;
+mod http;
+mod store;
