@@ -298,6 +298,10 @@ impl Server {
                     server.seen.push(line);
                     if let Some(addr) = addr {
                         server.addr = addr;
+                        // Ready once it answers. (Only from then on does SIGTERM shut it down
+                        // gracefully: the handler is installed after the banner is printed.)
+                        let (status, body) = http_get(&server.url("/healthz"));
+                        assert_eq!(status, 200, "health check right after start: {body}");
                         return server;
                     }
                 }
@@ -887,7 +891,7 @@ fn backup_under_load_keeps_every_acknowledged_change() {
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
-        let (acked, stop, data) = (acked.clone(), stop.clone(), data.clone());
+        let (acked, stop, data, root) = (acked.clone(), stop.clone(), data.clone(), root.clone());
         std::thread::spawn(move || {
             let mut failures = Vec::new();
             let mut i = 0;
