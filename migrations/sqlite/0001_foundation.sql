@@ -25,6 +25,8 @@ CREATE TABLE bodies (
 );
 CREATE INDEX bodies_path ON bodies(path);
 CREATE INDEX bodies_parent ON bodies(parent_id);
+-- One tree per installation: at most one body without a parent.
+CREATE UNIQUE INDEX bodies_single_root ON bodies((parent_id IS NULL)) WHERE parent_id IS NULL;
 
 CREATE TABLE users (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -57,6 +57,33 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The archive holds password hashes and second-factor secrets: readable by its owner only.
+fn create_private(p: &Path) -> std::io::Result<File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(p)
+}
+
+/// Remove what a failed restore left in `dir`, keeping the folder itself (its owner and mode
+/// were chosen by the operator).
+fn empty_folder(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            let _ = if p.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+        }
+    }
+}
+
 /// Write the backup archive to `out` (via a temporary file renamed into place).
 pub async fn backup(
     store: &gongkai_store::Store,
@@ -101,7 +128,7 @@ pub async fn backup(
     let partial = out.with_extension("partial");
     {
         let f =
-            File::create(&partial).with_context(|| format!("无法写入 {}", partial.display()))?;
+            create_private(&partial).with_context(|| format!("无法写入 {}", partial.display()))?;
         let mut tar = tar::Builder::new(f);
         let json = serde_json::to_vec_pretty(&manifest)?;
         let mut header = tar::Header::new_gnu();
@@ -129,6 +156,7 @@ pub fn restore(file: &Path, data_dir: &Path) -> anyhow::Result<usize> {
             data_dir.display()
         );
     }
+    let created = !data_dir.exists();
     std::fs::create_dir_all(data_dir)?;
     let result = (|| -> anyhow::Result<usize> {
         let f = File::open(file).with_context(|| format!("无法打开备份文件 {}", file.display()))?;
@@ -138,6 +166,20 @@ pub fn restore(file: &Path, data_dir: &Path) -> anyhow::Result<usize> {
         let manifest: Manifest = serde_json::from_slice(
             &std::fs::read(&manifest_path).context("备份中缺少 manifest.json")?,
         )?;
+        if !manifest.files.iter().any(|m| m.path == "gongkai.db") {
+            anyhow::bail!("备份清单中没有数据库文件 gongkai.db，不是有效的备份");
+        }
+        let mut present = Vec::new();
+        walk(data_dir, &mut present)?;
+        for p in &present {
+            let rel = p
+                .strip_prefix(data_dir)
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            if rel != "manifest.json" && !manifest.files.iter().any(|m| m.path == rel) {
+                anyhow::bail!("备份中含有清单之外的文件 {rel}，不是有效的备份");
+            }
+        }
         for m in &manifest.files {
             let p = data_dir.join(&m.path);
             let (size, sha) =
@@ -150,7 +192,11 @@ pub fn restore(file: &Path, data_dir: &Path) -> anyhow::Result<usize> {
         Ok(manifest.files.len())
     })();
     if result.is_err() {
-        let _ = std::fs::remove_dir_all(data_dir);
+        if created {
+            let _ = std::fs::remove_dir_all(data_dir);
+        } else {
+            empty_folder(data_dir);
+        }
     }
     result
 }

@@ -134,13 +134,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// Open the installation's database. Only commands that set up an installation (`serve`,
+/// `migrate`, `admin create-body`) create a missing SQLite file; the others refuse, so a mistyped
+/// `--data` is reported instead of silently working on an empty database.
 async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
+    open_store_with(cfg, false).await
+}
+
+async fn open_store_with(cfg: &Config, create: bool) -> anyhow::Result<Store> {
     let url = cfg.database_url();
     let store = Store::connect(
         &url,
         &StoreOptions {
             max_connections: cfg.database.max_connections,
             pg_schema: None,
+            create,
         },
     )
     .await
@@ -173,7 +181,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve { listen, demo } => {
             init_tracing();
-            let store = open_store(&cfg).await?;
+            // Listen for signals before announcing the address, so a stop right after start is
+            // still a clean shutdown.
+            let shutdown = shutdown_signal()?;
+            let store = open_store_with(&cfg, true).await?;
             if demo {
                 demo::seed(&store).await?;
             }
@@ -194,12 +205,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "Gongkai 已启动：http://{local}/ （数据库：{}）",
                 store.backend_name()
             );
-            gongkai_web::serve(state, listener, shutdown_signal()).await?;
+            gongkai_web::serve(state, listener, shutdown).await?;
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
-            let store = open_store(&cfg).await?;
+            let store = open_store_with(&cfg, true).await?;
             println!("数据库已是最新结构（{}）", store.backend_name());
             Ok(ExitCode::SUCCESS)
         }
@@ -265,24 +276,23 @@ fn spawn_calendar_refresh(state: gongkai_web::AppState) {
     });
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that resolves on Ctrl-C or SIGTERM. The SIGTERM handler is installed when this is
+/// called, before the server announces its address.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+    })
 }
 
 async fn admin(cfg: &Config, command: AdminCommand) -> anyhow::Result<ExitCode> {
-    let store = open_store(cfg).await?;
+    let creates_installation = matches!(command, AdminCommand::CreateBody { parent: None, .. });
+    let store = open_store_with(cfg, creates_installation).await?;
     match command {
         AdminCommand::CreateUser {
             body,
@@ -369,10 +379,21 @@ async fn admin(cfg: &Config, command: AdminCommand) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
+/// The calendar in force: the installation's, or the built-in years when there is no
+/// installation yet (so `calendar add` works on any machine).
+async fn load_calendar(cfg: &Config) -> anyhow::Result<Calendar> {
+    let url = cfg.database_url();
+    let missing_sqlite = !url.starts_with("postgres") && !std::path::Path::new(&url).exists();
+    if missing_sqlite {
+        return Ok(Calendar::builtin());
+    }
+    Ok(open_store(cfg).await?.load_calendar().await?)
+}
+
 async fn calendar(cfg: &Config, command: CalendarCommand) -> anyhow::Result<ExitCode> {
-    let store = open_store(cfg).await?;
     match command {
         CalendarCommand::Import { file } => {
+            let store = open_store_with(cfg, true).await?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("无法读取 {}", file.display()))?;
             let year = Calendar::parse_holiday_cn(&text)?;
@@ -386,16 +407,16 @@ async fn calendar(cfg: &Config, command: CalendarCommand) -> anyhow::Result<Exit
             );
         }
         CalendarCommand::Add { date, n } => {
-            let cal = store.load_calendar().await?;
+            let cal = load_calendar(cfg).await?;
             let d = parse_date(&date)?;
             println!("{}", cal.add_working_days(d, n)?);
         }
         CalendarCommand::Check { date } => {
-            let cal = store.load_calendar().await?;
+            let cal = load_calendar(cfg).await?;
             println!("{}", cal.explain(parse_date(&date)?)?);
         }
         CalendarCommand::Years => {
-            let cal = store.load_calendar().await?;
+            let cal = load_calendar(cfg).await?;
             for y in cal.years() {
                 println!("{y}");
             }

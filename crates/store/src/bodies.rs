@@ -67,6 +67,13 @@ impl Body {
 const BODY_COLS: &str = "id, parent_id, path, name, short_name, kind, org_code, address, \
     office_hours, phone, fax, email, duties, leaders, sort_order, version, created_at, updated_at";
 
+/// The stored form of an organisation code as typed (hyphen removed, upper case).
+fn normalise_code(code: &str) -> String {
+    gongkai_domain::codes::OrgCode::parse(code)
+        .map(|c| c.value)
+        .unwrap_or_else(|_| code.trim().to_uppercase())
+}
+
 fn fields_json(f: &BodyFields) -> serde_json::Value {
     serde_json::json!({
         "name": f.name, "short_name": f.short_name, "kind": f.kind.as_str(),
@@ -115,7 +122,7 @@ impl Store {
             sqlx::query_as::<_, Body>(sqlx::AssertSqlSafe(format!(
                 "SELECT {BODY_COLS} FROM bodies WHERE org_code = $1"
             )))
-            .bind(code.trim().to_uppercase())
+            .bind(normalise_code(code))
             .fetch_optional(c)
             .await
         })?)
@@ -134,7 +141,18 @@ impl Store {
                         .await?
                         .ok_or_else(|| StoreError::Invalid("上级机关不存在".into()))?,
                 ),
-                None => None,
+                None => {
+                    let roots: i64 =
+                        sqlx::query_scalar("SELECT COUNT(*) FROM bodies WHERE parent_id IS NULL")
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    if roots > 0 {
+                        return Err(StoreError::Invalid(
+                            "已有顶级机关，新机关须指定上级机关".into(),
+                        ));
+                    }
+                    None
+                }
             };
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO bodies (parent_id, path, name, short_name, kind, org_code, address, \

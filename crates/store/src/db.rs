@@ -38,6 +38,9 @@ pub struct StoreOptions {
     pub max_connections: u32,
     /// PostgreSQL only: run in this schema (created if missing). Tests use one per test.
     pub pg_schema: Option<String>,
+    /// SQLite only: create the database file if it does not exist. Only commands that set up an
+    /// installation do; the others refuse a missing database rather than work on an empty one.
+    pub create: bool,
 }
 
 impl Default for StoreOptions {
@@ -45,6 +48,7 @@ impl Default for StoreOptions {
         StoreOptions {
             max_connections: 16,
             pg_schema: None,
+            create: true,
         }
     }
 }
@@ -133,6 +137,11 @@ impl Store {
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
             .unwrap_or(url);
+        if !opts.create && !Path::new(path).exists() {
+            return Err(crate::StoreError::Invalid(format!(
+                "找不到数据库 {path}：请检查 --data 或 --database-url，新安装请先运行 gongkai migrate"
+            )));
+        }
         if let Some(dir) = Path::new(path).parent()
             && !dir.as_os_str().is_empty()
         {

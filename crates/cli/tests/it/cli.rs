@@ -1002,7 +1002,8 @@ fn restore_refuses_non_empty_folders_and_corrupted_archives() {
     gk(&data, &["audit", "verify"]).expect_ok("the source is untouched");
 
     // A corrupted archive: refused, nothing left behind.
-    let mut bytes = std::fs::read(&archive).unwrap();
+    let original = std::fs::read(&archive).unwrap();
+    let mut bytes = original.clone();
     let mid = bytes.len() / 2;
     for b in &mut bytes[mid..mid + 64] {
         *b ^= 0xA5;
@@ -1022,7 +1023,7 @@ fn restore_refuses_non_empty_folders_and_corrupted_archives() {
     );
     // A truncated archive too.
     let truncated = tmp.path().join("truncated.tar");
-    std::fs::write(&truncated, &bytes[..mid]).unwrap();
+    std::fs::write(&truncated, &original[..mid]).unwrap();
     gk(&target, &["restore", path_str(&truncated)]).expect_fail("truncated archive");
     assert!(!target.exists() || std::fs::read_dir(&target).unwrap().next().is_none());
 
@@ -1077,4 +1078,42 @@ fn migrate_creates_the_database_and_is_idempotent() {
     assert_eq!(audit_rows(&data), 0);
     let r = gk(&data, &["audit", "verify"]).expect_ok("an empty log verifies");
     assert!(r.stdout.contains("共0条"), "{r:#?}");
+}
+
+#[test]
+fn a_mistyped_data_folder_is_reported_not_treated_as_empty() {
+    let tmp = tempfile::tempdir().unwrap();
+    let typo = tmp.path().join("no-such-installation");
+    let r = gk(&typo, &["audit", "verify"]).expect_fail("audit verify on a missing installation");
+    assert!(r.stderr.contains("找不到数据库"), "{r:#?}");
+    let out = tmp.path().join("b.tar");
+    gk(&typo, &["backup", "--out", path_str(&out)]).expect_fail("backup of a missing installation");
+    assert!(!out.exists(), "no archive of an empty database");
+    assert!(!typo.exists(), "nothing was created");
+}
+
+#[test]
+fn organisation_codes_are_found_however_they_are_typed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path();
+    let code = org_code("HYPH0001");
+    let hyphenated = format!("{}-{}", &code[..8], &code[8..]);
+    create_body(data, "连字符县人民政府", "人民政府", &hyphenated, None).expect_ok("root");
+    let child = org_code("HYPH0002");
+    create_body(
+        data,
+        "连字符县某局",
+        "部门",
+        &child,
+        Some(&hyphenated.to_lowercase()),
+    )
+    .expect_ok("parent given with a hyphen, in lower case");
+    create_body(
+        data,
+        "第二个顶级机关",
+        "人民政府",
+        &org_code("HYPH0003"),
+        None,
+    )
+    .expect_fail("a second root");
 }

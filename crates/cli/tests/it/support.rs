@@ -73,6 +73,7 @@ pub async fn fresh_store(db: Db) -> (Store, Option<tempfile::TempDir>) {
                 &StoreOptions {
                     max_connections: 8,
                     pg_schema: Some(schema),
+                    create: true,
                 },
             )
             .await
