@@ -7,4 +7,7 @@ pub mod audit;
 pub mod body;
 pub mod calendar;
 pub mod codes;
+pub mod disclosure;
+pub mod ledger;
 pub mod password;
+pub mod screening;

@@ -190,7 +190,10 @@ impl Store {
             change_log!(tx, "body", id, "upsert");
             Ok(id)
         });
-        r.map_err(org_code_taken)
+        let id = r.map_err(org_code_taken)?;
+        // A new body starts from the default catalogue for its kind.
+        self.ensure_catalogues().await?;
+        Ok(id)
     }
 
     /// Update a body. `expected_version` guards against two administrators saving the same body:

@@ -10,6 +10,7 @@ pub mod db;
 pub mod audit;
 pub mod bodies;
 pub mod calendar;
+pub mod disclosure;
 pub mod error;
 pub mod sessions;
 pub mod users;

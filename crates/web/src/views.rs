@@ -68,6 +68,14 @@ impl Chrome {
     pub async fn admin(state: &AppState, a: &Authed, title: &str, current: &str) -> Chrome {
         let has = |p| a.actor.has_anywhere(p);
         let mut nav = vec![("/admin", "工作台", true)];
+        nav.push((
+            "/admin/items",
+            "主动公开",
+            has(Permission::EditItems)
+                || has(Permission::ReviewItems)
+                || has(Permission::ApproveItems)
+                || has(Permission::Supervise),
+        ));
         nav.push(("/admin/bodies", "机关管理", has(Permission::ManageBodies)));
         nav.push((
             "/admin/users",
