@@ -16,6 +16,15 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub security: SecurityConfig,
     pub metrics: MetricsConfig,
+    pub screening: ScreeningConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct ScreeningConfig {
+    /// Words that must be reviewed before publication (敏感词), in addition to the built-in
+    /// checks for 身份证号, phone and bank card numbers and 密级 markings.
+    pub sensitive_words: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -78,6 +87,7 @@ impl Default for Config {
                 ..Default::default()
             },
             metrics: MetricsConfig::default(),
+            screening: ScreeningConfig::default(),
         }
     }
 }
@@ -218,6 +228,10 @@ impl Config {
             trusted_proxies: nets(&self.server.trusted_proxies)?,
             max_body_bytes: self.server.max_body_bytes,
             site_name: self.server.site_name.clone(),
+            screening: gongkai_domain::screening::ScreeningConfig {
+                sensitive_words: self.screening.sensitive_words.clone(),
+                ..Default::default()
+            },
         })
     }
 }

@@ -3,6 +3,7 @@
 mod backup;
 mod config;
 mod demo;
+mod demo_items;
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -55,6 +56,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The publication ledger.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
     /// Take a consistent online backup of a SQLite installation.
     Backup {
         #[arg(long)]
@@ -105,6 +111,13 @@ enum CalendarCommand {
     Check { date: String },
     /// List the loaded years.
     Years,
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Re-check the chain, the signed checkpoints and the stored content; exits non-zero naming
+    /// the first mismatch.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -185,17 +198,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // still a clean shutdown.
             let shutdown = shutdown_signal()?;
             let store = open_store_with(&cfg, true).await?;
+            store.ensure_catalogues().await?;
             if demo {
                 demo::seed(&store).await?;
+                let n = demo_items::seed(&store).await?;
+                if n > 0 {
+                    println!("已创建示例公开信息：{n}条（含草稿、待审查和待审批的信息）。");
+                }
             }
             let calendar = store.load_calendar().await?;
             let web = cfg.web_config()?;
-            let mut state = gongkai_web::AppState::new(store.clone(), web, calendar);
+            let key = load_or_create_ledger_key(&cfg.server.data_dir)?;
+            let mut state =
+                gongkai_web::AppState::new(store.clone(), web, calendar).with_ledger_key(key);
             if let Ok(h) = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()
             {
                 state = state.with_metrics(h);
             }
             spawn_calendar_refresh(state.clone());
+            spawn_scheduled_publishing(state.clone());
             let addr = listen.unwrap_or(cfg.server.listen.clone());
             let listener = tokio::net::TcpListener::bind(&addr)
                 .await
@@ -223,6 +244,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             match store.verify_audit().await? {
                 Ok(r) => {
                     println!("审计日志完整：共{}条记录，哈希链校验通过。", r.checked);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(b) => {
+                    eprintln!("{b}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Ledger {
+            command: LedgerCommand::Verify,
+        } => {
+            let store = open_store(&cfg).await?;
+            match store.verify_ledger().await? {
+                Ok(n) => {
+                    println!("公开台账完整：共{n}条记录，哈希链、签名检查点和已发布内容校验通过。");
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(b) => {
@@ -259,6 +295,59 @@ fn init_tracing() {
     } else {
         b.try_init()
     };
+}
+
+/// The installation's ledger signing key, `ledger.key` in the data folder (created on first
+/// start, readable by its owner only). It is part of the backup.
+fn load_or_create_ledger_key(
+    data_dir: &std::path::Path,
+) -> anyhow::Result<gongkai_domain::ledger::LedgerKey> {
+    use gongkai_domain::ledger::LedgerKey;
+    let path = data_dir.join("ledger.key");
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)?;
+        return LedgerKey::from_base64(&text)
+            .ok_or_else(|| anyhow::anyhow!("台账签名密钥文件 {} 已损坏", path.display()));
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let key = LedgerKey::generate();
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    use std::io::Write;
+    let mut f = o.open(&path)?;
+    f.write_all(key.to_base64().as_bytes())?;
+    f.sync_all()?;
+    Ok(key)
+}
+
+/// Publish versions approved for a later time once it comes, and sign the ledger head.
+fn spawn_scheduled_publishing(state: gongkai_web::AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(20));
+        loop {
+            tick.tick().await;
+            let today = gongkai_web::handlers::admin::today();
+            match state
+                .store
+                .publish_due(gongkai_store::now_ms(), today)
+                .await
+            {
+                Ok(n) if n > 0 => tracing::info!(published = n, "scheduled items published"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "scheduled publishing failed"),
+            }
+            if let Some(k) = &state.ledger_key
+                && let Err(e) = state.store.checkpoint_ledger(k).await
+            {
+                tracing::error!(error = %e, "ledger checkpoint failed");
+            }
+        }
+    });
 }
 
 /// Calendar years imported through the command line take effect without a restart.

@@ -127,6 +127,87 @@ impl AuditEvent {
     }
 }
 
+/// The Chinese label of an audit action key such as `login.success`, for staff reading the
+/// log; an unknown key is returned as it is.
+pub fn action_label(action: &str) -> String {
+    let label = match action {
+        "login.success" => "登录成功",
+        "login.failure" => "登录失败",
+        "session.logout" => "退出登录",
+        "session.ended_by_user" => "本人结束会话",
+        "session.ended_by_admin" => "管理员结束会话",
+        "session.expired" => "会话超时结束",
+        "session.idle" => "会话闲置结束",
+        "session.password_changed" => "改密后结束会话",
+        "session.password_reset" => "重置密码后结束会话",
+        "session.disabled" => "停用后结束会话",
+        "session.locked" => "锁定后结束会话",
+        "user.create" => "新增账号",
+        "user.disable" => "停用账号",
+        "user.enable" => "启用账号",
+        "user.unlock" => "解除锁定",
+        "user.password_change" => "修改密码",
+        "user.password_reset" => "重置密码",
+        "user.totp_enable" => "开启二次验证",
+        "user.totp_reset" => "重置二次验证",
+        "role.grant" => "授予角色",
+        "role.revoke" => "撤销角色",
+        "body.create" => "新增机关",
+        "body.update" => "修改机关信息",
+        "body.settings" => "修改机关设置",
+        "calendar.import" => "导入节假日安排",
+        "item.create" => "新建信息",
+        "item.edit" => "编辑信息",
+        "item.submit" => "提交保密审查",
+        "item.review" => "保密审查通过",
+        "item.withhold" => "保密审查：不予公开",
+        "item.approve" => "审批并发布",
+        "item.schedule" => "审批并定时发布",
+        "item.return" => "退回修改",
+        "item.revise" => "修订已发布信息",
+        "item.withdraw" => "撤回信息",
+        "item.validity" => "变更有效性",
+        "item.publish_scheduled" => "定时发布",
+        "finding.masked" => "筛查发现：已遮盖",
+        "finding.accepted" => "筛查发现：确认无误",
+        _ => return action.to_string(),
+    };
+    label.to_string()
+}
+
+/// The Chinese name of an audited object type (`user` → 账号); unknown types as they are.
+pub fn object_type_label(object_type: &str) -> String {
+    match object_type {
+        "user" => "账号",
+        "body" => "机关",
+        "item" => "信息",
+        "calendar_year" => "日历年度",
+        "finding" => "筛查发现",
+        other => other,
+    }
+    .to_string()
+}
+
+/// The actor as shown to staff: `system` → 系统, `cli` → 命令行, `public` → 公众.
+pub fn actor_label(actor_name: &str) -> String {
+    match actor_name {
+        "system" => "系统",
+        "cli" => "命令行",
+        "public" => "公众",
+        other => other,
+    }
+    .to_string()
+}
+
+/// The address as shown to staff: `local` → 本机.
+pub fn ip_label(ip: &str) -> String {
+    match ip {
+        "local" => "本机",
+        other => other,
+    }
+    .to_string()
+}
+
 /// `hash = SHA-256(prev_hash ‖ canonical(entry))`, hex. Every field is length-prefixed so no two
 /// different entries encode the same.
 pub fn entry_hash(prev_hash: &str, e: &AuditEntry) -> String {
@@ -253,6 +334,16 @@ mod tests {
             v.check(e, p, h)?;
         }
         v.finish(head.0, head.1)
+    }
+
+    #[test]
+    fn labels_are_chinese_with_raw_fallback() {
+        assert_eq!(action_label("login.success"), "登录成功");
+        assert_eq!(action_label("item.publish_scheduled"), "定时发布");
+        assert_eq!(action_label("something.new"), "something.new");
+        assert_eq!(object_type_label("calendar_year"), "日历年度");
+        assert_eq!(actor_label("cli"), "命令行");
+        assert_eq!(ip_label("local"), "本机");
     }
 
     #[test]

@@ -372,6 +372,219 @@ impl PublishedContent {
     }
 }
 
+/// 主题分类 (the State Council's subject classification of government documents).
+pub const SUBJECTS: &[&str] = &[
+    "综合政务",
+    "国民经济管理、国有资产监管",
+    "财政、金融、审计",
+    "国土资源、能源",
+    "农业、林业、水利",
+    "工业、交通",
+    "商贸、海关、旅游",
+    "市场监管、安全生产监管",
+    "城乡建设、环境保护",
+    "科技、教育",
+    "文化、广电、新闻出版",
+    "卫生、体育",
+    "人口与计划生育、妇女儿童工作",
+    "劳动、人事、监察",
+    "公安、安全、司法",
+    "民政、扶贫、救灾",
+    "民族、宗教",
+    "对外事务",
+    "港澳台侨工作",
+    "国防",
+    "其他",
+];
+
+/// An item form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ItemInput {
+    pub title: String,
+    pub doc_no: String,
+    pub written_on: String,
+    pub formed_on: String,
+    pub subject: String,
+    pub keywords: String,
+    pub summary: String,
+    pub body_md: String,
+    pub scope: String,
+    pub open_method: String,
+    pub normative_kind: String,
+    /// Related items: ids, separated by commas or spaces.
+    pub related: String,
+}
+
+/// The fields of a version after validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemFields {
+    pub title: String,
+    pub doc_no: String,
+    pub written_on: Option<NaiveDate>,
+    pub formed_on: NaiveDate,
+    pub subject: String,
+    pub keywords: String,
+    pub summary: String,
+    pub body_md: String,
+    pub scope: String,
+    pub open_method: String,
+    pub normative_kind: String,
+    pub related: Vec<i64>,
+}
+
+impl ItemInput {
+    /// Validate against `today` (China time): dates may not lie in the future.
+    pub fn validate(&self, today: NaiveDate) -> Result<ItemFields, crate::body::FieldErrors> {
+        let mut errors: crate::body::FieldErrors = Vec::new();
+        let title = self.title.trim().to_string();
+        if title.is_empty() {
+            errors.push(("title", "请填写标题".into()));
+        } else if title.chars().count() > 200 {
+            errors.push(("title", "标题不能超过200个字".into()));
+        }
+        let doc_no = match normalise_doc_no(&self.doc_no, today.year()) {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(("doc_no", e));
+                String::new()
+            }
+        };
+        let date = |field: &'static str,
+                    label: &str,
+                    s: &str,
+                    required: bool,
+                    errors: &mut crate::body::FieldErrors|
+         -> Option<NaiveDate> {
+            let s = s.trim();
+            if s.is_empty() {
+                if required {
+                    errors.push((field, format!("请填写{label}")));
+                }
+                return None;
+            }
+            match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                Ok(d) if d > today => {
+                    errors.push((field, format!("{label}不能晚于今天")));
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(_) => {
+                    errors.push((field, format!("{label}应为有效日期，格式如2025-03-01")));
+                    None
+                }
+            }
+        };
+        let written_on = date(
+            "written_on",
+            "成文日期",
+            &self.written_on,
+            false,
+            &mut errors,
+        );
+        let formed_on = date(
+            "formed_on",
+            "信息形成（变更）日期",
+            &self.formed_on,
+            true,
+            &mut errors,
+        );
+        let subject = self.subject.trim().to_string();
+        if !subject.is_empty() && !SUBJECTS.contains(&subject.as_str()) {
+            errors.push(("subject", "请从列表中选择主题分类".into()));
+        }
+        let scope = Scope::parse(if self.scope.is_empty() {
+            "public"
+        } else {
+            &self.scope
+        });
+        if scope.is_none() {
+            errors.push(("scope", "请选择公开范围".into()));
+        }
+        let open_method = OpenMethod::parse(if self.open_method.is_empty() {
+            "proactive"
+        } else {
+            &self.open_method
+        });
+        if open_method.is_none() {
+            errors.push(("open_method", "请选择公开方式".into()));
+        }
+        let normative = NormativeKind::parse(if self.normative_kind.is_empty() {
+            "none"
+        } else {
+            &self.normative_kind
+        });
+        if normative.is_none() {
+            errors.push(("normative_kind", "请选择是否为规章或行政规范性文件".into()));
+        }
+        let mut related = Vec::new();
+        for part in self
+            .related
+            .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
+        {
+            let p = part.trim();
+            if p.is_empty() {
+                continue;
+            }
+            match p.parse::<i64>() {
+                Ok(id) if id > 0 => related.push(id),
+                _ => errors.push((
+                    "related",
+                    format!("关联信息应填写信息编号（数字），“{p}”无效"),
+                )),
+            }
+        }
+        if self.body_md.chars().count() > 500_000 {
+            errors.push(("body_md", "正文过长（超过50万字），请改为附件".into()));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(ItemFields {
+            title,
+            doc_no,
+            written_on,
+            formed_on: formed_on.unwrap_or(today),
+            subject,
+            keywords: self.keywords.trim().to_string(),
+            summary: self.summary.trim().to_string(),
+            body_md: self.body_md.replace("\r\n", "\n"),
+            scope: scope.map(|s| s.as_str()).unwrap_or("public").to_string(),
+            open_method: open_method
+                .map(|s| s.as_str())
+                .unwrap_or("proactive")
+                .to_string(),
+            normative_kind: normative.map(|s| s.as_str()).unwrap_or("none").to_string(),
+            related,
+        })
+    }
+}
+
+impl ItemFields {
+    /// The form values of these fields (to edit them again).
+    pub fn to_input(&self) -> ItemInput {
+        ItemInput {
+            title: self.title.clone(),
+            doc_no: self.doc_no.clone(),
+            written_on: self.written_on.map(|d| d.to_string()).unwrap_or_default(),
+            formed_on: self.formed_on.to_string(),
+            subject: self.subject.clone(),
+            keywords: self.keywords.clone(),
+            summary: self.summary.clone(),
+            body_md: self.body_md.clone(),
+            scope: self.scope.clone(),
+            open_method: self.open_method.clone(),
+            normative_kind: self.normative_kind.clone(),
+            related: self
+                .related
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
 /// A category of the default catalogue: name and children.
 pub struct TemplateCategory {
     pub key: &'static str,
@@ -689,6 +902,44 @@ mod tests {
             ),
             Ok(VersionState::Rejected)
         );
+    }
+
+    #[test]
+    fn item_input_validation() {
+        let today = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+        let ok = ItemInput {
+            title: "关于印发示例县防汛应急预案的通知".into(),
+            doc_no: "示府办发[2025]8号".into(),
+            formed_on: "2025-05-20".into(),
+            subject: "公安、安全、司法".into(),
+            related: "3, 7".into(),
+            ..Default::default()
+        };
+        let f = ok.validate(today).unwrap();
+        assert_eq!(f.doc_no, "示府办发〔2025〕8号");
+        assert_eq!(f.related, vec![3, 7]);
+        assert_eq!(f.scope, "public");
+        let mut bad = ok.clone();
+        bad.title = "  ".into();
+        bad.formed_on = "2025-06-02".into();
+        bad.written_on = "2025-13-01".into();
+        bad.doc_no = "第八号".into();
+        bad.subject = "瞎编的分类".into();
+        bad.scope = "everyone".into();
+        bad.related = "abc".into();
+        let errs = bad.validate(today).unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|(f, _)| *f).collect();
+        for f in [
+            "title",
+            "formed_on",
+            "written_on",
+            "doc_no",
+            "subject",
+            "scope",
+            "related",
+        ] {
+            assert!(fields.contains(&f), "{f} missing from {fields:?}");
+        }
     }
 
     #[test]

@@ -142,22 +142,8 @@ impl Version {
     }
 }
 
-/// The editable fields of a version, already validated by the caller.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct VersionFields {
-    pub title: String,
-    pub doc_no: String,
-    pub written_on: Option<NaiveDate>,
-    pub formed_on: NaiveDate,
-    pub subject: String,
-    pub keywords: String,
-    pub summary: String,
-    pub body_md: String,
-    pub scope: String,
-    pub open_method: String,
-    pub normative_kind: String,
-    pub related: Vec<i64>,
-}
+/// The editable fields of a version, validated by `domain::disclosure::ItemInput::validate`.
+pub use gongkai_domain::disclosure::ItemFields as VersionFields;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct WorkflowStep {
@@ -559,6 +545,19 @@ impl Store {
             sqlx::query_as::<_, Category>(
                 "SELECT id, body_id, parent_id, path, name, template_key, standard_row_id, sort_order \
                  FROM categories WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(c)
+            .await
+        })?
+        .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn get_standard_row(&self, id: i64) -> StoreResult<StandardRow> {
+        read!(self, |c| {
+            sqlx::query_as::<_, StandardRow>(
+                "SELECT id, area, item_l1, item_l2, content, basis, time_limit, time_limit_days, subject, \
+                 channels, audience, method, level FROM standard_rows WHERE id = $1",
             )
             .bind(id)
             .fetch_optional(c)

@@ -453,6 +453,28 @@ impl Store {
         })
     }
 
+    /// Lift a lockout caused by failed sign-ins.
+    pub async fn unlock_user(&self, user_id: i64, who: &Who) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            let body_id: i64 = sqlx::query_scalar("SELECT body_id FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            sqlx::query("UPDATE users SET locked_until = NULL, failed_logins = 0 WHERE id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            audit_append!(
+                tx,
+                AuditEvent::new("user.unlock", "user", user_id)
+                    .who(who)
+                    .body(Some(body_id))
+            );
+            Ok(())
+        })
+    }
+
     /// Store a TOTP secret that is not yet confirmed (enrolment in progress).
     pub async fn set_pending_totp(&self, user_id: i64, secret: &str) -> StoreResult<()> {
         write_tx!(self, |tx| {

@@ -75,6 +75,9 @@ pub struct Authed {
     pub ip: String,
     /// Bodies the account may act for (where it holds a grant), for the body switcher.
     pub acting_body_id: Option<i64>,
+    /// The `done` flag of the request's query (`?done=saved` after a redirect), which the
+    /// back-office chrome turns into a success notice.
+    pub done: Option<String>,
 }
 
 /// What still stands between a session and the back office.
@@ -182,7 +185,41 @@ pub async fn load_session(
         actor,
         session_key: key,
         ip: ip.to_string(),
+        done: None,
     }))
+}
+
+/// Whether `next` is a safe place to land after signing in: a path of this site under `/admin`
+/// or `/account`, never another origin.
+pub fn safe_next(next: &str) -> bool {
+    let path = next.split(['?', '#']).next().unwrap_or("");
+    let under = |root: &str| path == root || path.starts_with(&format!("{root}/"));
+    (under("/admin") || under("/account"))
+        && !path.split('/').any(|seg| seg == "." || seg == "..")
+        && !next.contains("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+/// `next` URL-encoded for a query string.
+pub fn encode_next(next: &str) -> String {
+    form_urlencoded::byte_serialize(next.as_bytes()).collect()
+}
+
+/// Where to send a request that needs a session: the sign-in page, carrying the requested page
+/// as `?next=` when it is a back-office or account page read with GET (`/admin` itself is where
+/// sign-in lands anyway).
+fn sign_in_first(parts: &Parts) -> AppError {
+    let target = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/admin");
+    if parts.method == axum::http::Method::GET && target != "/admin" && safe_next(target) {
+        AppError::Redirect(format!("/login?next={}", encode_next(target)))
+    } else {
+        AppError::Unauthenticated
+    }
 }
 
 /// Any live session, whatever is still pending (for the sign-in steps and account pages).
@@ -197,7 +234,7 @@ impl FromRequestParts<AppState> for AnySession {
             .get::<Authed>()
             .cloned()
             .map(AnySession)
-            .ok_or(AppError::Unauthenticated)
+            .ok_or_else(|| sign_in_first(parts))
     }
 }
 
@@ -213,7 +250,7 @@ impl FromRequestParts<AppState> for Staff {
             .extensions
             .get::<Authed>()
             .cloned()
-            .ok_or(AppError::Unauthenticated)?;
+            .ok_or_else(|| sign_in_first(parts))?;
         match a.pending(s) {
             Pending::SecondFactor => return Err(AppError::Redirect("/login/totp".into())),
             Pending::PasswordChange => return Err(AppError::Redirect("/account/password".into())),
@@ -250,5 +287,36 @@ impl FromRequestParts<AppState> for MaybeAuthed {
 
     async fn from_request_parts(parts: &mut Parts, _s: &AppState) -> Result<Self, AppError> {
         Ok(MaybeAuthed(parts.extensions.get::<Authed>().cloned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site_and_in_the_back_office() {
+        for ok in [
+            "/admin",
+            "/admin/users/3",
+            "/admin/audit?actor=x",
+            "/account/sessions",
+        ] {
+            assert!(safe_next(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "/",
+            "//evil.example/admin",
+            "https://evil.example/admin",
+            "/administrator",
+            "/admin/../login",
+            "/admin\\x",
+            "/admin//evil",
+            "/login",
+            "/admin\n",
+        ] {
+            assert!(!safe_next(bad), "{bad:?}");
+        }
     }
 }

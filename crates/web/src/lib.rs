@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod handlers;
 pub mod middleware;
+pub mod render;
 pub mod views;
 
 use std::net::SocketAddr;
@@ -35,6 +36,8 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// The site's name in page headers.
     pub site_name: String,
+    /// Screening before 保密审查: sensitive words and masks.
+    pub screening: gongkai_domain::screening::ScreeningConfig,
 }
 
 impl Default for WebConfig {
@@ -46,6 +49,7 @@ impl Default for WebConfig {
             trusted_proxies: vec![],
             max_body_bytes: 2 * 1024 * 1024,
             site_name: "政府信息公开平台".into(),
+            screening: Default::default(),
         }
     }
 }
@@ -65,6 +69,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub calendar: Arc<RwLock<Calendar>>,
     pub metrics: Option<PrometheusHandle>,
+    /// Signs ledger checkpoints; `None` only in tests that do not publish.
+    pub ledger_key: Option<Arc<gongkai_domain::ledger::LedgerKey>>,
 }
 
 impl AppState {
@@ -74,7 +80,13 @@ impl AppState {
             config: Arc::new(config),
             calendar: Arc::new(RwLock::new(calendar)),
             metrics: None,
+            ledger_key: None,
         }
+    }
+
+    pub fn with_ledger_key(mut self, key: gongkai_domain::ledger::LedgerKey) -> AppState {
+        self.ledger_key = Some(Arc::new(key));
+        self
     }
 
     pub fn with_metrics(mut self, handle: PrometheusHandle) -> AppState {
@@ -93,13 +105,18 @@ impl AppState {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    use handlers::{account, admin, portal};
+    use handlers::{account, admin, items, portal, public_items};
     let app = Router::new()
         // Public portal.
         .route("/", get(portal::view_home))
         .route("/bodies", get(portal::view_bodies))
         .route("/bodies/{id}", get(portal::view_body))
         .route("/bodies/{id}/leaders", get(portal::view_leaders))
+        .route("/bodies/{id}/catalogue", get(public_items::view_catalogue))
+        .route("/items/{id}", get(public_items::view_item))
+        .route("/items/{id}/v/{number}", get(public_items::view_version))
+        .route("/items/{id}/diff", get(public_items::view_diff))
+        .route("/verify", get(public_items::view_verify))
         .route("/static/app.css", get(portal::static_css))
         .route("/healthz", get(portal::healthz))
         .route("/metrics", get(portal::metrics))
@@ -146,6 +163,25 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/grants/{id}/revoke", post(admin::revoke_role))
         .route("/admin/audit", get(admin::view_audit))
         .route("/admin/calendar", get(admin::view_calendar))
+        // 主动公开 in the back office.
+        .route("/admin/items", get(items::view_items))
+        .route(
+            "/admin/items/new",
+            get(items::view_item_new_get).post(items::view_item_new_post),
+        )
+        .route("/admin/items/{id}", get(items::view_item))
+        .route(
+            "/admin/items/{id}/edit",
+            get(items::view_item_edit_get).post(items::view_item_edit_post),
+        )
+        .route("/admin/items/{id}/step", post(items::item_step))
+        .route(
+            "/admin/items/{id}/findings/{finding}",
+            post(items::resolve_finding),
+        )
+        .route("/admin/items/{id}/revise", post(items::revise_item))
+        .route("/admin/items/{id}/withdraw", post(items::withdraw_item))
+        .route("/admin/items/{id}/validity", post(items::set_validity))
         // JSON API.
         .nest("/api/v1", api::routes())
         .fallback(handlers::not_found)

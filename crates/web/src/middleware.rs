@@ -14,6 +14,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::{self, Authed};
 use crate::error::{ErrorMessage, api_error_response};
+use crate::views::PageContext;
 use crate::{AppState, WebConfig};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -134,6 +135,29 @@ fn cross_site(headers: &HeaderMap) -> bool {
 /// session's (or, before sign-in, the `gk_csrf` cookie), sent as the form field `_csrf` or the
 /// `X-CSRF-Token` header. The JSON API is exempt: it never reads cookies.
 pub async fn session_and_csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut resp, authed) = load_and_check(&state, req, next).await;
+    // The error-page layer runs outside this one and cannot see the request's session: tell it
+    // the site's name and who is signed in.
+    resp.extensions_mut()
+        .insert(PageContext::new(&state, authed.as_ref()));
+    resp
+}
+
+/// The `done` flag of a query string (`saved=1` is the older spelling of `done=saved`).
+fn done_flag(query: Option<&str>) -> Option<String> {
+    let q = query?;
+    let mut flag = None;
+    for (k, v) in form_urlencoded::parse(q.as_bytes()) {
+        match k.as_ref() {
+            "done" => flag = Some(v.into_owned()),
+            "saved" if flag.is_none() => flag = Some("saved".to_string()),
+            _ => {}
+        }
+    }
+    flag
+}
+
+async fn load_and_check(state: &AppState, req: Request, next: Next) -> (Response, Option<Authed>) {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -141,15 +165,18 @@ pub async fn session_and_csrf(State(state): State<AppState>, req: Request, next:
     let ip = client_ip(&state.config, peer, req.headers());
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(ClientIp(ip.clone()));
-    let authed = match auth::load_session(&state, &parts.headers, &ip).await {
+    let mut authed = match auth::load_session(state, &parts.headers, &ip).await {
         Ok(a) => a,
-        Err(e) => return e.into_response(),
+        Err(e) => return (e.into_response(), None),
     };
+    if let Some(a) = authed.as_mut() {
+        a.done = done_flag(parts.uri.query());
+    }
     let is_api = parts.uri.path().starts_with("/api/");
     let mut body = body;
     if is_unsafe(&parts.method) && !is_api {
         if cross_site(&parts.headers) {
-            return csrf_failure();
+            return (csrf_failure(), authed);
         }
         let expected = match &authed {
             Some(a) => Some(a.session.csrf_token.clone()),
@@ -169,7 +196,10 @@ pub async fn session_and_csrf(State(state): State<AppState>, req: Request, next:
             let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
                 Ok(b) => b,
                 Err(_) => {
-                    return (StatusCode::PAYLOAD_TOO_LARGE, "请求内容过大").into_response();
+                    return (
+                        (StatusCode::PAYLOAD_TOO_LARGE, "请求内容过大").into_response(),
+                        authed,
+                    );
                 }
             };
             supplied = form_urlencoded::parse(&bytes)
@@ -179,11 +209,11 @@ pub async fn session_and_csrf(State(state): State<AppState>, req: Request, next:
         }
         let ok = matches!((&expected, &supplied), (Some(e), Some(s)) if !e.is_empty() && auth::constant_eq(e, s));
         if !ok {
-            return csrf_failure();
+            return (csrf_failure(), authed);
         }
     }
-    if let Some(a) = authed {
-        parts.extensions.insert(a);
+    if let Some(a) = &authed {
+        parts.extensions.insert(a.clone());
     }
     let req = Request::from_parts(parts, body);
     let mut resp = next.run(req).await;
@@ -193,7 +223,7 @@ pub async fn session_and_csrf(State(state): State<AppState>, req: Request, next:
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    resp
+    (resp, authed)
 }
 
 fn status_class(s: StatusCode) -> &'static str {
@@ -254,7 +284,8 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
         };
         return api_error_response(status, code, &message);
     }
-    crate::views::error_page(status, &message)
+    let ctx = resp.extensions().get::<PageContext>().cloned();
+    crate::views::error_page_in(status, &message, ctx.as_ref())
 }
 
 fn default_message(s: StatusCode) -> &'static str {

@@ -84,7 +84,7 @@ impl Chrome {
         ));
         nav.push(("/admin/audit", "审计日志", has(Permission::ViewAudit)));
         nav.push(("/admin/calendar", "工作日历", true));
-        nav.push(("/account/sessions", "我的会话", true));
+        nav.push(("/account/sessions", "登录设备", true));
         nav.push(("/account/password", "修改密码", true));
         let nav = nav
             .into_iter()
@@ -119,7 +119,62 @@ impl Chrome {
             admin: true,
             nav,
             switcher,
-            notice: None,
+            // Switching the acting body can return to any back-office page; other flags are
+            // read by the pages that own them (`with_done`).
+            notice: a
+                .done
+                .as_deref()
+                .filter(|d| *d == "switched")
+                .and_then(done_notice)
+                .map(str::to_string),
+        }
+    }
+
+    /// Show the success notice for the request's `?done=` flag, if it is one of ours.
+    pub fn with_done(mut self, a: &Authed) -> Chrome {
+        if let Some(n) = a.done.as_deref().and_then(done_notice) {
+            self.notice = Some(n.to_string());
+        }
+        self
+    }
+}
+
+/// The success notice for a `?done=` flag set by a redirect after an action. Only these fixed
+/// messages are ever shown, so a crafted link cannot put words on the page.
+pub fn done_notice(flag: &str) -> Option<&'static str> {
+    Some(match flag {
+        "saved" => "已保存。",
+        "created" => "机关已创建。",
+        "granted" => "已授予角色。",
+        "revoked" => "已撤销角色。",
+        "disabled" => "账号已停用，其所有登录会话已结束。",
+        "enabled" => "账号已启用。",
+        "unlocked" => "已解除锁定，该账号可以重新登录。",
+        "totp_reset" => "二次验证已重置，该账号的登录会话已结束；本人下次登录时须重新设置。",
+        "sessions_ended" => "已结束该账号的全部登录会话。",
+        "session_ended" => "已结束所选会话。",
+        "switched" => "已切换当前机关。",
+        _ => return None,
+    })
+}
+
+/// What the error pages need to know about the request that failed: the site's name and who
+/// is signed in. The session middleware attaches it to every response it passes on.
+#[derive(Debug, Clone, Default)]
+pub struct PageContext {
+    pub site_name: String,
+    pub user_name: Option<String>,
+    pub csrf: String,
+}
+
+impl PageContext {
+    pub fn new(state: &AppState, authed: Option<&Authed>) -> PageContext {
+        PageContext {
+            site_name: state.config.site_name.clone(),
+            user_name: authed.map(display),
+            csrf: authed
+                .map(|a| a.session.csrf_token.clone())
+                .unwrap_or_default(),
         }
     }
 }
@@ -192,16 +247,91 @@ pub struct ErrorPage {
 
 /// A Chinese error page with the given status.
 pub fn error_page(status: StatusCode, message: &str) -> Response {
+    error_page_in(status, message, None)
+}
+
+/// A Chinese error page with the given status, with the site's name and the signed-in account
+/// in the header when known.
+pub fn error_page_in(status: StatusCode, message: &str, ctx: Option<&PageContext>) -> Response {
+    let site_name = ctx
+        .map(|c| c.site_name.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| crate::WebConfig::default().site_name);
     let page = ErrorPage {
         chrome: Chrome {
-            title: "出错了".into(),
-            site_name: "政府信息公开平台".into(),
+            title: error_title(status).into(),
+            site_name,
+            user_name: ctx.and_then(|c| c.user_name.clone()),
+            csrf: ctx.map(|c| c.csrf.clone()).unwrap_or_default(),
             ..Default::default()
         },
         status: status.as_u16(),
         message: message.to_string(),
     };
     (status, page).into_response()
+}
+
+fn error_title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "页面不存在",
+        StatusCode::FORBIDDEN => "没有权限",
+        _ => "出错了",
+    }
+}
+
+/// A secret (such as a TOTP key) in groups of four characters, for reading and typing.
+pub fn group4(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A short description of a browser's User-Agent, such as "Chrome 120 · Windows".
+pub fn ua_summary(ua: &str) -> String {
+    let version = |key: &str| -> Option<String> {
+        let rest = &ua[ua.find(key)? + key.len()..];
+        let v: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        Some(if v.is_empty() {
+            String::new()
+        } else {
+            format!(" {v}")
+        })
+    };
+    let browser = if let Some(v) = version("MicroMessenger/") {
+        format!("微信{v}")
+    } else if let Some(v) = version("Edg/") {
+        format!("Edge{v}")
+    } else if let Some(v) = version("Firefox/") {
+        format!("Firefox{v}")
+    } else if let Some(v) = version("Chrome/") {
+        format!("Chrome{v}")
+    } else if ua.contains("Safari/") {
+        format!("Safari{}", version("Version/").unwrap_or_default())
+    } else if let Some(word) = ua.split_whitespace().next().filter(|w| !w.is_empty()) {
+        word.chars().take(24).collect()
+    } else {
+        return "未知浏览器".into();
+    };
+    let os = if ua.contains("Windows") {
+        Some("Windows")
+    } else if ua.contains("iPhone") || ua.contains("iPad") {
+        Some("iOS")
+    } else if ua.contains("Mac OS X") {
+        Some("macOS")
+    } else if ua.contains("Android") {
+        Some("Android")
+    } else if ua.contains("Linux") {
+        Some("Linux")
+    } else {
+        None
+    };
+    match os {
+        Some(os) => format!("{browser} · {os}"),
+        None => browser,
+    }
 }
 
 /// A body form, re-displayed with the user's input and messages.
@@ -217,4 +347,29 @@ pub struct BodyFormPage {
     pub kinds: Vec<(&'static str, &'static str)>,
     pub errors: FormErrors,
     pub leader_rows: Vec<(usize, gongkai_domain::body::Leader)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agents_are_summarised() {
+        let ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+        assert_eq!(ua_summary(ua), "Chrome 120 · Windows");
+        let ua = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(ua_summary(ua), "Safari 17 · iOS");
+        assert_eq!(ua_summary(""), "未知浏览器");
+    }
+
+    #[test]
+    fn secrets_are_grouped_by_four() {
+        assert_eq!(group4("ABCDEFGHIJ"), "ABCD EFGH IJ");
+    }
+
+    #[test]
+    fn only_known_done_flags_make_notices() {
+        assert_eq!(done_notice("saved"), Some("已保存。"));
+        assert_eq!(done_notice("<script>"), None);
+    }
 }

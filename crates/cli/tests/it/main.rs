@@ -5,5 +5,6 @@
 mod support;
 
 mod cli;
+mod disclosure;
 mod http;
 mod store;

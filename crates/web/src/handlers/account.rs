@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use gongkai_domain::password::{hash_password, verify_password};
@@ -14,8 +14,8 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::AppState;
 use crate::auth::{
-    AnySession, CSRF_COOKIE, Ip, MaybeAuthed, Pending, SESSION_COOKIE, cookie, random_token,
-    set_cookie, sha256_hex,
+    AnySession, CSRF_COOKIE, Ip, MaybeAuthed, Pending, SESSION_COOKIE, cookie, encode_next,
+    random_token, safe_next, set_cookie, sha256_hex,
 };
 use crate::error::AppError;
 use crate::views::{Chrome, FormErrors, fmt_ms};
@@ -25,25 +25,60 @@ use crate::views::{Chrome, FormErrors, fmt_ms};
 pub struct LoginPage {
     pub chrome: Chrome,
     pub username: String,
+    /// The page to land on after signing in (empty: the dashboard).
+    pub next: String,
     pub errors: FormErrors,
+}
+
+/// Where sign-in was asked to lead (`?next=`), kept only when it is a safe place to land.
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    pub next: String,
+}
+
+/// `next` if it is a safe place to land, else empty.
+fn checked_next(next: &str) -> String {
+    if safe_next(next) {
+        next.to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// Where to go once signed in: `next`, or the dashboard.
+fn landing(next: &str) -> String {
+    if safe_next(next) {
+        next.to_string()
+    } else {
+        "/admin".to_string()
+    }
 }
 
 /// The login page; sets the pre-session CSRF cookie if the browser has none.
 pub async fn view_login_get(
     State(state): State<AppState>,
     MaybeAuthed(a): MaybeAuthed,
+    Query(q): Query<NextQuery>,
     headers: HeaderMap,
 ) -> Response {
     if a.is_some_and(|a| a.pending(&state) == Pending::None) {
-        return Redirect::to("/admin").into_response();
+        return Redirect::to(&landing(&q.next)).into_response();
     }
-    login_page(&state, &headers, String::new(), FormErrors::default())
+    login_page(
+        &state,
+        &headers,
+        String::new(),
+        checked_next(&q.next),
+        FormErrors::default(),
+    )
 }
 
 fn login_page(
     state: &AppState,
     headers: &HeaderMap,
     username: String,
+    next: String,
     errors: FormErrors,
 ) -> Response {
     let (token, set) = match cookie(headers, CSRF_COOKIE) {
@@ -62,6 +97,7 @@ fn login_page(
     let page = LoginPage {
         chrome: Chrome::anonymous(state, "工作人员登录", &token),
         username,
+        next,
         errors,
     };
     let mut r = (status, page).into_response();
@@ -79,6 +115,8 @@ pub struct LoginForm {
     pub username: String,
     #[serde(default)]
     pub password: String,
+    #[serde(default)]
+    pub next: String,
 }
 
 /// An argon2id hash of a random password: verifying against it when the account does not exist
@@ -93,7 +131,16 @@ pub async fn view_login_post(
     Form(f): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let username = f.username.trim().to_string();
-    let fail = |msg: &str| login_page(&state, &headers, username.clone(), FormErrors::general(msg));
+    let next = checked_next(&f.next);
+    let fail = |msg: &str| {
+        login_page(
+            &state,
+            &headers,
+            username.clone(),
+            next.clone(),
+            FormErrors::general(msg),
+        )
+    };
     if username.is_empty() || f.password.is_empty() {
         return Ok(fail("请输入用户名和密码"));
     }
@@ -124,7 +171,7 @@ pub async fn view_login_post(
             )
             .await?;
         return Ok(fail(&format!(
-            "账户因连续登录失败已被锁定，请于{}后再试，或联系管理员",
+            "账号因连续登录失败已被锁定，请于{}后再试，或联系管理员解锁",
             fmt_ms(until)
         )));
     }
@@ -146,7 +193,7 @@ pub async fn view_login_post(
             .await?;
         if locked {
             return Ok(fail(&format!(
-                "连续登录失败次数过多，账户已被锁定{}分钟",
+                "连续登录失败次数过多，账号已被锁定{}分钟",
                 policy.lockout_minutes
             )));
         }
@@ -182,12 +229,16 @@ pub async fn view_login_post(
         .store
         .record_login_success(&user, &ip, "password")
         .await?;
-    let next = if user.totp_enabled {
-        "/login/totp"
+    let to = if user.totp_enabled {
+        if next.is_empty() {
+            "/login/totp".to_string()
+        } else {
+            format!("/login/totp?next={}", encode_next(&next))
+        }
     } else {
-        "/admin"
+        landing(&next)
     };
-    let mut r = Redirect::to(next).into_response();
+    let mut r = Redirect::to(&to).into_response();
     let c = set_cookie(&state, SESSION_COOKIE, &token, None);
     if let Ok(v) = c.parse() {
         r.headers_mut().append(header::SET_COOKIE, v);
@@ -199,18 +250,21 @@ pub async fn view_login_post(
 #[template(path = "totp_login.html")]
 pub struct TotpLoginPage {
     pub chrome: Chrome,
+    pub next: String,
     pub errors: FormErrors,
 }
 
 pub async fn view_totp_get(
     State(state): State<AppState>,
     AnySession(a): AnySession,
+    Query(q): Query<NextQuery>,
 ) -> Result<Response, AppError> {
     if a.pending(&state) != Pending::SecondFactor {
-        return Ok(Redirect::to("/admin").into_response());
+        return Ok(Redirect::to(&landing(&q.next)).into_response());
     }
     Ok(TotpLoginPage {
         chrome: Chrome::anonymous(&state, "二次验证", &a.session.csrf_token),
+        next: checked_next(&q.next),
         errors: FormErrors::default(),
     }
     .into_response())
@@ -220,6 +274,8 @@ pub async fn view_totp_get(
 pub struct CodeForm {
     #[serde(default)]
     pub code: String,
+    #[serde(default)]
+    pub next: String,
 }
 
 /// Build the TOTP checker of RFC 6238 (SHA-1, 6 digits, 30 s, ±1 step) for a base32 secret.
@@ -250,7 +306,7 @@ pub async fn view_totp_post(
     Form(f): Form<CodeForm>,
 ) -> Result<Response, AppError> {
     if a.pending(&state) != Pending::SecondFactor {
-        return Ok(Redirect::to("/admin").into_response());
+        return Ok(Redirect::to(&landing(&f.next)).into_response());
     }
     let code = normalise_code(&f.code);
     let secret = a.user.totp_secret.clone().unwrap_or_default();
@@ -287,7 +343,10 @@ pub async fn view_totp_post(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             TotpLoginPage {
                 chrome: Chrome::anonymous(&state, "二次验证", &a.session.csrf_token),
-                errors: FormErrors::general("验证码不正确或已过期，请重新输入"),
+                next: checked_next(&f.next),
+                errors: FormErrors::general(
+                    "动态码或恢复码不正确（动态码每30秒更新一次），请重新输入",
+                ),
             },
         )
             .into_response());
@@ -298,7 +357,7 @@ pub async fn view_totp_post(
         .store
         .record_login_success(&a.user, &a.ip, step)
         .await?;
-    Ok(Redirect::to("/admin").into_response())
+    Ok(Redirect::to(&landing(&f.next)).into_response())
 }
 
 pub async fn logout(
@@ -321,6 +380,8 @@ pub async fn logout(
 pub struct PasswordPage {
     pub chrome: Chrome,
     pub forced: bool,
+    /// Why a new password is required now (shown when `forced`).
+    pub reason: String,
     pub rules: String,
     pub errors: FormErrors,
     pub done: bool,
@@ -337,6 +398,22 @@ fn rules_text(state: &AppState) -> String {
         s.push_str(&format!("；密码每{d}天须更换一次"));
     }
     s
+}
+
+/// Which case makes the password change compulsory.
+fn forced_reason(state: &AppState, a: &crate::auth::Authed) -> String {
+    let u = &a.user;
+    if u.must_change_password {
+        if u.password_changed_at <= u.created_at {
+            "您正在使用管理员设置的初始密码，请先设置只有您本人知道的新密码。".into()
+        } else {
+            "您的密码已被管理员重置，请先设置只有您本人知道的新密码。".into()
+        }
+    } else if let Some(d) = state.config.policy.max_age_days {
+        format!("按照安全策略，密码须每{d}天更换一次。您的密码已超过{d}天未更换，请先设置新密码。")
+    } else {
+        "请先设置新密码。".into()
+    }
 }
 
 async fn password_chrome(state: &AppState, a: &crate::auth::Authed) -> Chrome {
@@ -357,6 +434,7 @@ pub async fn view_password_get(
     Ok(PasswordPage {
         chrome: password_chrome(&state, &a).await,
         forced: a.pending(&state) == Pending::PasswordChange,
+        reason: forced_reason(&state, &a),
         rules: rules_text(&state),
         errors: FormErrors::default(),
         done: false,
@@ -404,6 +482,7 @@ pub async fn view_password_post(
             PasswordPage {
                 chrome: password_chrome(&state, &a).await,
                 forced: a.pending(&state) == Pending::PasswordChange,
+                reason: forced_reason(&state, &a),
                 rules: rules_text(&state),
                 errors,
                 done: false,
@@ -430,6 +509,8 @@ pub struct TotpSetupPage {
     pub chrome: Chrome,
     pub enabled: bool,
     pub secret: String,
+    /// The secret in groups of four, for typing it in by hand.
+    pub secret_grouped: String,
     pub otpauth: String,
     pub qr_svg: String,
     pub errors: FormErrors,
@@ -462,6 +543,7 @@ async fn setup_page(
             chrome,
             enabled: true,
             secret: String::new(),
+            secret_grouped: String::new(),
             otpauth: String::new(),
             qr_svg: String::new(),
             errors,
@@ -484,6 +566,7 @@ async fn setup_page(
         chrome,
         enabled: false,
         qr_svg: qr_svg(&otpauth),
+        secret_grouped: crate::views::group4(&secret),
         secret,
         otpauth,
         errors,
@@ -537,7 +620,7 @@ pub async fn view_totp_setup_post(
         let page = setup_page(
             &state,
             &a,
-            FormErrors::general("验证码不正确，请核对手机上的验证器后重新输入"),
+            FormErrors::general("动态码不正确，请核对手机验证器上显示的6位动态码后重新输入"),
         )
         .await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
@@ -568,6 +651,10 @@ impl SessionsPage {
     pub fn when(&self, ms: &i64) -> String {
         fmt_ms(*ms)
     }
+
+    pub fn device(&self, ua: &str) -> String {
+        crate::views::ua_summary(ua)
+    }
 }
 
 /// The cut-offs below which a session no longer works: (created after, last seen after).
@@ -588,7 +675,9 @@ pub async fn view_sessions(
 ) -> Result<SessionsPage, AppError> {
     let (c, s) = live_limits(&state);
     Ok(SessionsPage {
-        chrome: Chrome::admin(&state, &a, "我的会话", "/account/sessions").await,
+        chrome: Chrome::admin(&state, &a, "登录设备", "/account/sessions")
+            .await
+            .with_done(&a),
         sessions: state.store.list_sessions(a.user.id, c, s).await?,
         current: a.session_key.clone(),
     })
@@ -620,5 +709,5 @@ pub async fn end_own_session(
     if f.session == a.session_key {
         return Ok(Redirect::to("/login").into_response());
     }
-    Ok(Redirect::to("/account/sessions").into_response())
+    Ok(Redirect::to("/account/sessions?done=session_ended").into_response())
 }

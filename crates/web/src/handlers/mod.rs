@@ -3,7 +3,9 @@
 
 pub mod account;
 pub mod admin;
+pub mod items;
 pub mod portal;
+pub mod public_items;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -31,7 +31,7 @@ pub async fn view_home(
     let root = bodies.iter().find(|b| b.parent_id.is_none()).cloned();
     let title = root
         .as_ref()
-        .map(|r| format!("{} · 政府信息公开", r.name))
+        .map(|r| r.name.clone())
         .unwrap_or_else(|| state.config.site_name.clone());
     Ok(HomePage {
         chrome: Chrome::public(&state, &title, a.as_ref()),
@@ -57,6 +57,14 @@ pub async fn view_bodies(
     })
 }
 
+/// A body's number from the address; anything else is a page that does not exist.
+fn body_id(s: &str) -> Result<i64, AppError> {
+    s.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or(AppError::NotFound)
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "body.html")]
 pub struct BodyPage {
@@ -70,8 +78,9 @@ pub struct BodyPage {
 pub async fn view_body(
     State(state): State<AppState>,
     MaybeAuthed(a): MaybeAuthed,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<BodyPage, AppError> {
+    let id = body_id(&id)?;
     let bodies = state.store.list_bodies().await?;
     let body = bodies
         .iter()
@@ -112,9 +121,9 @@ pub struct LeadersPage {
 pub async fn view_leaders(
     State(state): State<AppState>,
     MaybeAuthed(a): MaybeAuthed,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<LeadersPage, AppError> {
-    let body = state.store.get_body(id).await?;
+    let body = state.store.get_body(body_id(&id)?).await?;
     Ok(LeadersPage {
         chrome: Chrome::public(&state, &format!("{} · 领导信息", body.name), a.as_ref()),
         leaders: body.leaders(),

@@ -1,0 +1,628 @@
+//! 主动公开 end to end over HTTP and in the store: the workflow with separation of duties,
+//! screening and masking, 索引号, public pages, internal and withdrawn items, the ledger.
+
+use gongkai_domain::access::{Actor, Grant, Role};
+use gongkai_domain::audit::Who;
+use gongkai_domain::disclosure::{ItemInput, Step};
+use gongkai_store::disclosure::StepInput;
+
+use crate::both_backends;
+use crate::support::{Browser, Db, TestApp, location};
+
+both_backends!(
+    review_before_publish_end_to_end,
+    internal_and_withdrawn_items_do_not_leak,
+    index_numbers_stay_unique_under_concurrent_publication,
+    ledger_verify_detects_edited_content,
+    stale_draft_saves_are_refused,
+);
+
+/// A category of `body` (the first leaf of the default catalogue).
+async fn category(app: &TestApp, body: i64) -> i64 {
+    let cats = app.store.list_categories(body).await.unwrap();
+    assert!(
+        cats.len() > 20,
+        "the default catalogue is created with the body"
+    );
+    cats.iter().find(|c| c.parent_id.is_some()).unwrap().id
+}
+
+fn item_id_from(loc: &str) -> i64 {
+    loc.trim_start_matches("/admin/items/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn review_before_publish_end_to_end(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.tree.a;
+    app.staff("editor", Some(Role::Editor), a).await;
+    app.staff("reviewer", Some(Role::Reviewer), a).await;
+    app.staff("approver", Some(Role::Approver), a).await;
+    let cat = category(&app, a).await;
+    let ed = app.login("editor").await;
+    ed.refresh_csrf("/admin/items/new").await;
+    // Bad input is refused with messages and the input kept.
+    let r = ed
+        .post_form(
+            "/admin/items/new",
+            &[
+                ("body_id", &a.to_string()),
+                ("category_id", &cat.to_string()),
+                ("title", "关于调整城区公交线路的通知"),
+                ("doc_no", "第三号"),
+                ("formed_on", "2999-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("关于调整城区公交线路的通知")
+            && page.contains("发文字号")
+            && page.contains("不能晚于今天")
+    );
+    // A draft with a citizen's ID number and phone in the body.
+    let body = "经研究，同意张某（身份证号11010519491231002X，电话13812345678）的申请。\n\n| 线路 | 调整 |\n|---|---|\n| 3路 | 延伸至南苑 |";
+    let r = ed
+        .post_form(
+            "/admin/items/new",
+            &[
+                ("body_id", &a.to_string()),
+                ("category_id", &cat.to_string()),
+                ("title", "关于调整城区公交线路的通知"),
+                ("doc_no", "测交发[2025]3号"),
+                ("formed_on", "2025-03-03"),
+                ("body_md", body),
+                ("subject", "工业、交通"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let id = item_id_from(&location(&r));
+    let item = app.store.get_item(id).await.unwrap();
+    assert_eq!(item.doc_no, "测交发〔2025〕3号");
+    assert_eq!(
+        item.due_on.as_deref(),
+        Some("2025-03-31"),
+        "20 working days after 2025-03-03"
+    );
+    let vid = item.working_version_id.unwrap();
+    // Submit: screening finds the ID and the phone.
+    ed.refresh_csrf(&format!("/admin/items/{id}")).await;
+    let r = ed
+        .post_form(&format!("/admin/items/{id}/step"), &[("step", "submit")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let findings = app.store.findings_of(vid).await.unwrap();
+    let kinds: Vec<&str> = findings.iter().map(|f| f.kind.as_str()).collect();
+    assert!(
+        kinds.contains(&"resident_id") && kinds.contains(&"mobile"),
+        "{kinds:?}"
+    );
+    // The editor cannot review; the approver cannot approve before review.
+    let r = ed
+        .post_form(
+            &format!("/admin/items/{id}/step"),
+            &[("step", "review"), ("conclusion", "disclose")],
+        )
+        .await;
+    assert!(location(&r).contains("error="));
+    let ap = app.login("approver").await;
+    ap.refresh_csrf(&format!("/admin/items/{id}")).await;
+    let r = ap
+        .post_form(&format!("/admin/items/{id}/step"), &[("step", "approve")])
+        .await;
+    assert!(location(&r).contains("error="));
+    // Review passes.
+    let rv = app.login("reviewer").await;
+    rv.refresh_csrf(&format!("/admin/items/{id}")).await;
+    let r = rv
+        .post_form(
+            &format!("/admin/items/{id}/step"),
+            &[
+                ("step", "review"),
+                ("conclusion", "disclose_redacted"),
+                ("comment", "个人信息须遮盖"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&r), format!("/admin/items/{id}?done=review"));
+    // A second review of the same version is refused.
+    let r = rv
+        .post_form(
+            &format!("/admin/items/{id}/step"),
+            &[("step", "review"), ("conclusion", "disclose")],
+        )
+        .await;
+    assert!(location(&r).contains("error="));
+    // Publication is blocked while findings are open.
+    let r = ap
+        .post_form(&format!("/admin/items/{id}/step"), &[("step", "approve")])
+        .await;
+    assert!(
+        location(&r).contains("error="),
+        "open findings block publication"
+    );
+    // The reviewer masks the ID and accepts the phone with a reason.
+    let f_id = findings
+        .iter()
+        .find(|f| f.kind == "resident_id")
+        .unwrap()
+        .id;
+    let r = rv
+        .post_form(
+            &format!("/admin/items/{id}/findings/{f_id}"),
+            &[("resolution", "mask")],
+        )
+        .await;
+    assert_eq!(location(&r), format!("/admin/items/{id}?done=masked"));
+    let v = app.store.get_version(vid).await.unwrap();
+    assert!(v.body_md.contains("110105********002X"), "{}", v.body_md);
+    for f in app
+        .store
+        .findings_of(vid)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.status == "open")
+    {
+        let r = rv
+            .post_form(
+                &format!("/admin/items/{id}/findings/{}", f.id),
+                &[("resolution", "accept"), ("reason", "")],
+            )
+            .await;
+        assert!(location(&r).contains("error="), "a reason is required");
+        let r = rv
+            .post_form(
+                &format!("/admin/items/{id}/findings/{}", f.id),
+                &[
+                    ("resolution", "accept"),
+                    ("reason", "申请人同意公开其联系电话"),
+                ],
+            )
+            .await;
+        assert!(location(&r).contains("done=accepted"));
+    }
+    // Now the approver publishes; the 索引号 follows the default pattern.
+    let r = ap
+        .post_form(&format!("/admin/items/{id}/step"), &[("step", "approve")])
+        .await;
+    assert_eq!(location(&r), format!("/admin/items/{id}?done=approve"));
+    let item = app.store.get_item(id).await.unwrap();
+    assert_eq!(item.status, "published");
+    let index_no = item.index_no.clone().unwrap();
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert_eq!(
+        index_no,
+        format!("{}/{year}-00001", crate::support::code("TST00002"))
+    );
+    // The public page shows the metadata, the masked body, the table and the receipt.
+    let anon = Browser::new(&app);
+    let (s, page) = anon.get_text(&format!("/items/{id}")).await;
+    assert_eq!(s, 200);
+    for needle in [
+        index_no.as_str(),
+        "测交发〔2025〕3号",
+        "110105********002X",
+        "<td>3路</td>",
+        "公开凭证",
+    ] {
+        assert!(page.contains(needle), "{needle} missing");
+    }
+    assert!(!page.contains("11010519491231002X"));
+    let (_, cat_page) = anon.get_text(&format!("/bodies/{a}/catalogue")).await;
+    assert!(cat_page.contains("关于调整城区公交线路的通知"));
+    // History: every step with its comment.
+    let steps = app.store.steps_of(id).await.unwrap();
+    let keys: Vec<&str> = steps
+        .iter()
+        .map(|s| s.step.split('（').next().unwrap())
+        .collect();
+    assert_eq!(keys, ["create", "submit", "review", "approve"]);
+    assert!(steps.iter().any(|s| s.comment == "个人信息须遮盖"));
+    // A revision goes through review again; the public page keeps the published version.
+    ed.refresh_csrf(&format!("/admin/items/{id}")).await;
+    let r = ed
+        .post_form(&format!("/admin/items/{id}/revise"), &[])
+        .await;
+    assert!(location(&r).contains("done=revise"));
+    let item = app.store.get_item(id).await.unwrap();
+    assert_ne!(item.working_version_id, item.published_version_id);
+    assert!(item.working_version_id.is_some());
+    // The ledger holds the publication and verifies.
+    assert_eq!(app.store.verify_ledger().await.unwrap().unwrap(), 1);
+}
+
+async fn internal_and_withdrawn_items_do_not_leak(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.tree.a;
+    let editor = app.staff("editor", Some(Role::Editor), a).await;
+    let reviewer = app.staff("reviewer", Some(Role::Reviewer), a).await;
+    let approver = app.staff("approver", Some(Role::Approver), a).await;
+    app.staff("outsider", Some(Role::Editor), app.tree.b).await;
+    let cat = category(&app, a).await;
+    let publish = |title: &'static str, scope: &'static str| {
+        let app = &app;
+        async move {
+            let f = ItemInput {
+                title: title.into(),
+                formed_on: "2025-04-01".into(),
+                scope: scope.into(),
+                body_md: format!("{title}的正文"),
+                ..Default::default()
+            }
+            .validate(chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap())
+            .unwrap();
+            let who = |id: i64, n: &str| Who {
+                user_id: Some(id),
+                name: n.into(),
+                ip: "t".into(),
+            };
+            let (id, vid) = app
+                .store
+                .create_item(a, cat, &f, None, &who(editor, "editor"))
+                .await
+                .unwrap();
+            let path = app.store.get_body(a).await.unwrap().path;
+            let actor = |id: i64, role: Role| Actor {
+                user_id: id,
+                username: "x".into(),
+                display_name: String::new(),
+                body_id: a,
+                grants: vec![Grant {
+                    role,
+                    body_id: a,
+                    body_path: path.clone(),
+                }],
+            };
+            let input = StepInput {
+                today: Some(chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap()),
+                ..Default::default()
+            };
+            app.store
+                .apply_step(
+                    vid,
+                    &actor(editor, Role::Editor),
+                    &Step::Submit,
+                    &input,
+                    &who(editor, "editor"),
+                )
+                .await
+                .unwrap();
+            app.store
+                .apply_step(
+                    vid,
+                    &actor(reviewer, Role::Reviewer),
+                    &Step::ReviewPass(gongkai_domain::disclosure::Conclusion::Disclose),
+                    &input,
+                    &who(reviewer, "reviewer"),
+                )
+                .await
+                .unwrap();
+            app.store
+                .apply_step(
+                    vid,
+                    &actor(approver, Role::Approver),
+                    &Step::Approve { scheduled: false },
+                    &input,
+                    &who(approver, "approver"),
+                )
+                .await
+                .unwrap();
+            (
+                id,
+                actor(approver, Role::Approver),
+                who(approver, "approver"),
+            )
+        }
+    };
+    let (internal, _, _) = publish("内部接待费用支出情况", "internal").await;
+    let (public, approver_actor, approver_who) =
+        publish("城区道路施工临时交通管制公告", "public").await;
+    app.store
+        .withdraw_item(
+            public,
+            "公告内容有误，更正后重新发布",
+            &approver_actor,
+            &approver_who,
+        )
+        .await
+        .unwrap();
+    let anon = Browser::new(&app);
+    // The internal item: not found for the public, not listed, not in the API.
+    let (s, page) = anon.get_text(&format!("/items/{internal}")).await;
+    assert_eq!(s, 404);
+    assert!(!page.contains("内部接待"));
+    let (_, cat_page) = anon.get_text(&format!("/bodies/{a}/catalogue")).await;
+    assert!(!cat_page.contains("内部接待费用"));
+    // Staff of another body do not see it either; staff of the body do.
+    let out = app.login("outsider").await;
+    assert_eq!(out.get(&format!("/items/{internal}")).await.status(), 404);
+    let own = app.login("editor").await;
+    let (s, page) = own.get_text(&format!("/items/{internal}")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("内部公开"));
+    // The withdrawn item: a notice with the reason, no content.
+    let (s, page) = anon.get_text(&format!("/items/{public}")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("公告内容有误") && page.contains("已于"));
+    assert!(!page.contains("城区道路施工临时交通管制公告的正文"));
+    assert_eq!(
+        anon.get(&format!("/items/{public}/v/1")).await.status(),
+        404
+    );
+    // The ledger records both publications and the withdrawal, and verifies.
+    assert_eq!(app.store.verify_ledger().await.unwrap().unwrap(), 3);
+    // The verification page finds the withdrawal entry.
+    let (_, v) = anon.get_text("/verify?q=3").await;
+    assert!(v.contains("撤回"));
+}
+
+async fn index_numbers_stay_unique_under_concurrent_publication(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.tree.a;
+    let editor = app.staff("editor", Some(Role::Editor), a).await;
+    let reviewer = app.staff("reviewer", Some(Role::Reviewer), a).await;
+    let approver = app.staff("approver", Some(Role::Approver), a).await;
+    let cat = category(&app, a).await;
+    let path = app.store.get_body(a).await.unwrap().path;
+    let actor = |id: i64, role: Role| Actor {
+        user_id: id,
+        username: "x".into(),
+        display_name: String::new(),
+        body_id: a,
+        grants: vec![Grant {
+            role,
+            body_id: a,
+            body_path: path.clone(),
+        }],
+    };
+    let who = |id: i64| Who {
+        user_id: Some(id),
+        name: format!("u{id}"),
+        ip: "t".into(),
+    };
+    let input = StepInput::default();
+    let mut versions = vec![];
+    for i in 0..12 {
+        let f = ItemInput {
+            title: format!("第{i}号通知"),
+            formed_on: "2025-04-01".into(),
+            ..Default::default()
+        }
+        .validate(chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap())
+        .unwrap();
+        let (_, vid) = app
+            .store
+            .create_item(a, cat, &f, None, &who(editor))
+            .await
+            .unwrap();
+        app.store
+            .apply_step(
+                vid,
+                &actor(editor, Role::Editor),
+                &Step::Submit,
+                &input,
+                &who(editor),
+            )
+            .await
+            .unwrap();
+        app.store
+            .apply_step(
+                vid,
+                &actor(reviewer, Role::Reviewer),
+                &Step::ReviewPass(gongkai_domain::disclosure::Conclusion::Disclose),
+                &input,
+                &who(reviewer),
+            )
+            .await
+            .unwrap();
+        versions.push(vid);
+    }
+    let mut tasks = vec![];
+    for vid in versions {
+        let store = app.store.clone();
+        let act = actor(approver, Role::Approver);
+        let w = who(approver);
+        tasks.push(tokio::spawn(async move {
+            store
+                .apply_step(
+                    vid,
+                    &act,
+                    &Step::Approve { scheduled: false },
+                    &StepInput::default(),
+                    &w,
+                )
+                .await
+                .unwrap()
+                .index_no
+                .unwrap()
+        }));
+    }
+    let mut numbers = vec![];
+    for t in tasks {
+        numbers.push(t.await.unwrap());
+    }
+    numbers.sort();
+    let before = numbers.len();
+    numbers.dedup();
+    assert_eq!(numbers.len(), before, "索引号 are unique");
+    let serials: Vec<String> = numbers
+        .iter()
+        .map(|n| n.rsplit('-').next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        serials,
+        (1..=12).map(|i| format!("{i:05}")).collect::<Vec<_>>(),
+        "no gaps, no reuse"
+    );
+    assert_eq!(app.store.verify_ledger().await.unwrap().unwrap(), 12);
+}
+
+async fn ledger_verify_detects_edited_content(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.tree.a;
+    let editor = app.staff("editor", Some(Role::Editor), a).await;
+    let reviewer = app.staff("reviewer", Some(Role::Reviewer), a).await;
+    let approver = app.staff("approver", Some(Role::Approver), a).await;
+    let cat = category(&app, a).await;
+    let path = app.store.get_body(a).await.unwrap().path;
+    let actor = |id: i64, role: Role| Actor {
+        user_id: id,
+        username: "x".into(),
+        display_name: String::new(),
+        body_id: a,
+        grants: vec![Grant {
+            role,
+            body_id: a,
+            body_path: path.clone(),
+        }],
+    };
+    let who = |id: i64| Who {
+        user_id: Some(id),
+        name: format!("u{id}"),
+        ip: "t".into(),
+    };
+    let f = ItemInput {
+        title: "2025年部门预算公开".into(),
+        formed_on: "2025-02-10".into(),
+        body_md: "一般公共预算支出合计1200万元。".into(),
+        ..Default::default()
+    }
+    .validate(chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap())
+    .unwrap();
+    let (_, vid) = app
+        .store
+        .create_item(a, cat, &f, None, &who(editor))
+        .await
+        .unwrap();
+    let input = StepInput::default();
+    app.store
+        .apply_step(
+            vid,
+            &actor(editor, Role::Editor),
+            &Step::Submit,
+            &input,
+            &who(editor),
+        )
+        .await
+        .unwrap();
+    app.store
+        .apply_step(
+            vid,
+            &actor(reviewer, Role::Reviewer),
+            &Step::ReviewPass(gongkai_domain::disclosure::Conclusion::Disclose),
+            &input,
+            &who(reviewer),
+        )
+        .await
+        .unwrap();
+    app.store
+        .apply_step(
+            vid,
+            &actor(approver, Role::Approver),
+            &Step::Approve { scheduled: false },
+            &input,
+            &who(approver),
+        )
+        .await
+        .unwrap();
+    let key = gongkai_domain::ledger::LedgerKey::generate();
+    assert_eq!(app.store.checkpoint_ledger(&key).await.unwrap(), Some(1));
+    assert_eq!(app.store.verify_ledger().await.unwrap().unwrap(), 1);
+    // Someone edits the published figures directly in the database.
+    app.exec(&format!(
+        "UPDATE item_versions SET body_md = '一般公共预算支出合计120万元。' WHERE id = {vid}"
+    ))
+    .await;
+    let b = app.store.verify_ledger().await.unwrap().unwrap_err();
+    assert_eq!(b.seq, 1);
+    assert!(b.reason.contains("内容"), "{}", b.reason);
+}
+
+async fn stale_draft_saves_are_refused(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.tree.a;
+    app.staff("ed1", Some(Role::Editor), a).await;
+    app.staff("ed2", Some(Role::Editor), a).await;
+    let cat = category(&app, a).await;
+    let e1 = app.login("ed1").await;
+    e1.refresh_csrf("/admin/items/new").await;
+    let r = e1
+        .post_form(
+            "/admin/items/new",
+            &[
+                ("body_id", &a.to_string()),
+                ("category_id", &cat.to_string()),
+                ("title", "原标题"),
+                ("formed_on", "2025-03-03"),
+            ],
+        )
+        .await;
+    let id = item_id_from(&location(&r));
+    let e2 = app.login("ed2").await;
+    // Both open the editor.
+    let (_, p1) = e1.get_text(&format!("/admin/items/{id}/edit")).await;
+    let (_, p2) = e2.get_text(&format!("/admin/items/{id}/edit")).await;
+    let token = |p: &str| {
+        regex::Regex::new(r#"name="token" value="(\d+)""#)
+            .unwrap()
+            .captures(p)
+            .unwrap()[1]
+            .to_string()
+    };
+    let (t1, t2) = (token(&p1), token(&p2));
+    let r = e1
+        .post_form(
+            &format!("/admin/items/{id}/edit"),
+            &[
+                ("token", &t1),
+                ("title", "第一位编辑的标题"),
+                ("formed_on", "2025-03-03"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = e2
+        .post_form(
+            &format!("/admin/items/{id}/edit"),
+            &[
+                ("token", &t2),
+                ("title", "第二位编辑的标题"),
+                ("formed_on", "2025-03-03"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("已被他人修改") && page.contains("第二位编辑的标题"),
+        "the refused input is shown again"
+    );
+    assert_eq!(
+        app.store.get_item(id).await.unwrap().title,
+        "第一位编辑的标题"
+    );
+    // HTML in a field is escaped, never executed.
+    let (_, p1) = e1.get_text(&format!("/admin/items/{id}/edit")).await;
+    let r = e1
+        .post_form(
+            &format!("/admin/items/{id}/edit"),
+            &[
+                ("token", &token(&p1)),
+                ("title", "<script>alert(1)</script>标题"),
+                ("formed_on", "2025-03-03"),
+                ("body_md", "<img src=x onerror=alert(1)>正文"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = e1.get_text(&format!("/admin/items/{id}")).await;
+    assert!(!page.contains("<script>alert(1)</script>") && page.contains("&#60;script&#62;"));
+    assert!(!page.contains("onerror"));
+}

@@ -1,0 +1,358 @@
+//! Public pages of 主动公开: a body's catalogue with its items, the item page (metadata table,
+//! body, attachments, related items, versions, the ledger receipt), past versions with a diff,
+//! and the public verification page. Internal (对内公开) and unpublished items answer exactly as
+//! if they did not exist; withdrawn items show only the notice.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use gongkai_domain::access::Permission;
+use gongkai_domain::disclosure::{ItemStatus, Scope};
+use gongkai_store::bodies::Body;
+use gongkai_store::disclosure::{AttachmentRow, Category, Item, LedgerRow, PublicListRow, Version};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{MaybeAuthed, Pending};
+use crate::error::AppError;
+use crate::render::{DiffLine, diff_lines, markdown};
+use crate::views::{Chrome, fmt_ms};
+
+/// May this visitor see the item at all? Public items: everyone. Internal items: signed-in
+/// staff of the body or of a body above it. Anything else: nobody (not even a hint it exists).
+fn visible(item: &Item, body: &Body, a: Option<&crate::auth::Authed>, state: &AppState) -> bool {
+    if !matches!(item.status(), ItemStatus::Published | ItemStatus::Withdrawn) {
+        return false;
+    }
+    match Scope::parse(&item.scope) {
+        Some(Scope::Public) => true,
+        Some(Scope::Internal) => a.is_some_and(|a| {
+            a.pending(state) == Pending::None
+                && (a.user.body_id == body.id
+                    || a.actor.can(Permission::ViewBackOffice, &body.path))
+        }),
+        _ => false,
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/item.html")]
+pub struct ItemPage {
+    pub chrome: Chrome,
+    pub item: Item,
+    pub body: Body,
+    pub category: Option<Category>,
+    pub version: Option<Version>,
+    pub versions: Vec<Version>,
+    pub attachments: Vec<AttachmentRow>,
+    pub related: Vec<PublicListRow>,
+    pub replaced_by: Option<Item>,
+    pub receipt: Option<LedgerRow>,
+    pub withdrawal: Option<LedgerRow>,
+    pub body_html: String,
+    pub internal: bool,
+}
+
+impl ItemPage {
+    pub fn when(&self, ms: &i64) -> String {
+        fmt_ms(*ms)
+    }
+}
+
+pub async fn view_item(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    Path(id): Path<i64>,
+) -> Result<ItemPage, AppError> {
+    let item = state.store.get_item(id).await?;
+    let body = state.store.get_body(item.body_id).await?;
+    if !visible(&item, &body, a.as_ref(), &state) {
+        return Err(AppError::NotFound);
+    }
+    let withdrawn = item.status() == ItemStatus::Withdrawn;
+    let version = match (withdrawn, item.published_version_id) {
+        (false, Some(v)) => Some(state.store.get_version(v).await?),
+        _ => None,
+    };
+    let ledger = state.store.ledger_of(id).await?;
+    let receipt = ledger
+        .iter()
+        .rev()
+        .find(|l| Some(l.version_id) == item.published_version_id && l.payload.is_empty())
+        .cloned();
+    let withdrawal = ledger
+        .iter()
+        .rev()
+        .find(|l| l.action == "withdraw")
+        .cloned();
+    let attachments = match &version {
+        Some(v) => state.store.attachments_of_version(v.id).await?,
+        None => vec![],
+    };
+    let versions = if withdrawn {
+        vec![]
+    } else {
+        state
+            .store
+            .versions_of(id)
+            .await?
+            .into_iter()
+            .filter(|v| matches!(v.state.as_str(), "published" | "superseded"))
+            .collect()
+    };
+    let replaced_by = match item.replaced_by {
+        Some(r) => state.store.get_item(r).await.ok(),
+        None => None,
+    };
+    Ok(ItemPage {
+        chrome: Chrome::public(&state, &item.title, a.as_ref()),
+        category: state.store.get_category(item.category_id).await.ok(),
+        body_html: version
+            .as_ref()
+            .map(|v| markdown(&v.body_md))
+            .unwrap_or_default(),
+        related: if withdrawn {
+            vec![]
+        } else {
+            state.store.related_public(id).await?
+        },
+        internal: item.scope == "internal",
+        version,
+        versions,
+        attachments,
+        replaced_by,
+        receipt,
+        withdrawal,
+        item,
+        body,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/version.html")]
+pub struct VersionPage {
+    pub chrome: Chrome,
+    pub item: Item,
+    pub version: Version,
+    pub body_html: String,
+    pub previous: Option<i64>,
+}
+
+/// A past (or the current) published version of an item.
+pub async fn view_version(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    Path((id, number)): Path<(i64, i64)>,
+) -> Result<VersionPage, AppError> {
+    let item = state.store.get_item(id).await?;
+    let body = state.store.get_body(item.body_id).await?;
+    if !visible(&item, &body, a.as_ref(), &state) || item.status() == ItemStatus::Withdrawn {
+        return Err(AppError::NotFound);
+    }
+    let versions: Vec<Version> = state
+        .store
+        .versions_of(id)
+        .await?
+        .into_iter()
+        .filter(|v| matches!(v.state.as_str(), "published" | "superseded"))
+        .collect();
+    let version = versions
+        .iter()
+        .find(|v| v.number == number)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let previous = versions
+        .iter()
+        .filter(|v| v.number < number)
+        .map(|v| v.number)
+        .max();
+    Ok(VersionPage {
+        chrome: Chrome::public(
+            &state,
+            &format!("{}（第{}版）", version.title, version.number),
+            a.as_ref(),
+        ),
+        body_html: markdown(&version.body_md),
+        previous,
+        item,
+        version,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/diff.html")]
+pub struct DiffPage {
+    pub chrome: Chrome,
+    pub item: Item,
+    pub from: Version,
+    pub to: Version,
+    pub title_changed: bool,
+    pub lines: Vec<DiffLine>,
+}
+
+#[derive(Deserialize)]
+pub struct DiffQuery {
+    pub from: i64,
+    pub to: i64,
+}
+
+pub async fn view_diff(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    Path(id): Path<i64>,
+    Query(q): Query<DiffQuery>,
+) -> Result<DiffPage, AppError> {
+    let item = state.store.get_item(id).await?;
+    let body = state.store.get_body(item.body_id).await?;
+    if !visible(&item, &body, a.as_ref(), &state) || item.status() == ItemStatus::Withdrawn {
+        return Err(AppError::NotFound);
+    }
+    let versions = state.store.versions_of(id).await?;
+    let pick = |n: i64| {
+        versions
+            .iter()
+            .find(|v| v.number == n && matches!(v.state.as_str(), "published" | "superseded"))
+            .cloned()
+            .ok_or(AppError::NotFound)
+    };
+    let (from, to) = (pick(q.from)?, pick(q.to)?);
+    Ok(DiffPage {
+        chrome: Chrome::public(&state, &format!("{} 版本比较", item.title), a.as_ref()),
+        title_changed: from.title != to.title,
+        lines: diff_lines(&from.body_md, &to.body_md),
+        item,
+        from,
+        to,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/catalogue.html")]
+pub struct CataloguePage {
+    pub chrome: Chrome,
+    pub body: Body,
+    pub categories: Vec<Category>,
+    pub current: Option<Category>,
+    pub items: Vec<PublicListRow>,
+    pub page: i64,
+    pub has_next: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CatalogueQuery {
+    #[serde(default)]
+    pub category: Option<i64>,
+    #[serde(default)]
+    pub page: Option<i64>,
+}
+
+pub async fn view_catalogue(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    Path(id): Path<i64>,
+    Query(q): Query<CatalogueQuery>,
+) -> Result<CataloguePage, AppError> {
+    let body = state.store.get_body(id).await?;
+    let categories = state.store.list_categories(id).await?;
+    let current = match q.category {
+        Some(c) => Some(
+            categories
+                .iter()
+                .find(|x| x.id == c)
+                .cloned()
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let page = q.page.unwrap_or(1).clamp(1, 10_000);
+    let per = 20;
+    let mut items = state
+        .store
+        .list_public_items(
+            Some(id),
+            current.as_ref().map(|c| c.path.as_str()),
+            per + 1,
+            (page - 1) * per,
+        )
+        .await?;
+    let has_next = items.len() as i64 > per;
+    items.truncate(per as usize);
+    Ok(CataloguePage {
+        chrome: Chrome::public(
+            &state,
+            &format!("{} · 法定主动公开内容", body.name),
+            a.as_ref(),
+        ),
+        body,
+        categories,
+        current,
+        items,
+        page,
+        has_next,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/verify.html")]
+pub struct VerifyPage {
+    pub chrome: Chrome,
+    pub q: String,
+    pub public_key: String,
+    pub results: Vec<(LedgerRow, Option<(i64, i64)>)>,
+    pub searched: bool,
+    pub error: Option<String>,
+}
+
+impl VerifyPage {
+    pub fn when(&self, ms: &i64) -> String {
+        fmt_ms(*ms)
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct VerifyQuery {
+    #[serde(default)]
+    pub q: String,
+}
+
+/// Anyone can check a receipt (ledger sequence number or hash) or a downloaded file's SHA-256.
+pub async fn view_verify(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    Query(q): Query<VerifyQuery>,
+) -> Result<VerifyPage, AppError> {
+    let query = q.q.trim().to_string();
+    let mut error = None;
+    let mut rows = vec![];
+    if !query.is_empty() {
+        if let Ok(seq) = query.trim_start_matches('#').parse::<i64>() {
+            rows.extend(state.store.ledger_entry(seq).await?);
+        } else if query.len() == 64 && query.chars().all(|c| c.is_ascii_hexdigit()) {
+            rows = state.store.ledger_lookup(&query).await?;
+        } else {
+            error = Some("请输入台账序号（数字）或64位十六进制哈希值".to_string());
+        }
+    }
+    // Withdrawn or internal items' entries are shown without a link to content.
+    let mut results = vec![];
+    for r in rows {
+        let cp = state
+            .store
+            .checkpoint_covering(r.seq)
+            .await?
+            .map(|(seq, at, ..)| (seq, at));
+        results.push((r, cp));
+    }
+    Ok(VerifyPage {
+        chrome: Chrome::public(&state, "公开台账核验", a.as_ref()),
+        public_key: state
+            .ledger_key
+            .as_ref()
+            .map(|k| k.public_base64())
+            .unwrap_or_default(),
+        searched: !query.is_empty() && error.is_none(),
+        q: query,
+        results,
+        error,
+    })
+}
