@@ -256,8 +256,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: LedgerCommand::Verify,
         } => {
             let store = open_store(&cfg).await?;
+            let blobs = gongkai_files::BlobStore::local(cfg.server.data_dir.join("attachments"));
             match store.verify_ledger().await? {
                 Ok(n) => {
+                    // The stored files must still be exactly what was published.
+                    for (seq, index_no, name, sha) in store.ledger_attachments().await? {
+                        let ok = blobs
+                            .path_of(&sha)
+                            .ok()
+                            .and_then(|p| gongkai_files::sha256_file(&p).ok())
+                            .is_some_and(|h| h == sha);
+                        if !ok {
+                            eprintln!(
+                                "公开台账第{seq}条记录异常：{index_no} 的附件“{name}”缺失或已被修改"
+                            );
+                            return Ok(ExitCode::FAILURE);
+                        }
+                    }
                     println!("公开台账完整：共{n}条记录，哈希链、签名检查点和已发布内容校验通过。");
                     Ok(ExitCode::SUCCESS)
                 }

@@ -527,17 +527,41 @@ impl Store {
         Ok(missing.len())
     }
 
-    /// A body's catalogue in tree order.
+    /// A body's catalogue in tree order (each category followed by its children, siblings by
+    /// their sort order).
     pub async fn list_categories(&self, body_id: i64) -> StoreResult<Vec<Category>> {
-        Ok(read!(self, |c| {
+        let rows: Vec<Category> = read!(self, |c| {
             sqlx::query_as::<_, Category>(
                 "SELECT id, body_id, parent_id, path, name, template_key, standard_row_id, sort_order \
-                 FROM categories WHERE body_id = $1 ORDER BY path",
+                 FROM categories WHERE body_id = $1",
             )
             .bind(body_id)
             .fetch_all(c)
             .await
-        })?)
+        })?;
+        let mut children: std::collections::BTreeMap<Option<i64>, Vec<Category>> =
+            Default::default();
+        for c in rows {
+            children.entry(c.parent_id).or_default().push(c);
+        }
+        for v in children.values_mut() {
+            v.sort_by_key(|c| (c.sort_order, c.id));
+        }
+        let mut out = Vec::new();
+        let mut stack: Vec<Category> = children
+            .remove(&None)
+            .unwrap_or_default()
+            .into_iter()
+            .rev()
+            .collect();
+        while let Some(c) = stack.pop() {
+            let id = c.id;
+            out.push(c);
+            if let Some(kids) = children.remove(&Some(id)) {
+                stack.extend(kids.into_iter().rev());
+            }
+        }
+        Ok(out)
     }
 
     pub async fn get_category(&self, id: i64) -> StoreResult<Category> {
@@ -1590,6 +1614,147 @@ impl Store {
             index_no,
             atts.iter().map(|a| a.sha256.clone()).collect(),
         ))
+    }
+
+    /// Attach a stored file (already durable under its SHA-256) to a draft version.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_attachment(
+        &self,
+        version_id: i64,
+        name: &str,
+        sha256: &str,
+        size: i64,
+        mime: &str,
+        text: &str,
+        who: &Who,
+    ) -> StoreResult<i64> {
+        let now = crate::now_ms();
+        write_tx!(self, |tx| {
+            let (item_id, state): (i64, String) =
+                sqlx::query_as("SELECT item_id, state FROM item_versions WHERE id = $1")
+                    .bind(version_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+            if state != VersionState::Draft.as_str() {
+                return Err(StoreError::Conflict("只有草稿可以添加或删除附件".into()));
+            }
+            let ord: i64 = sqlx::query_scalar(
+                "SELECT COALESCE(MAX(ord), 0) + 1 FROM attachments WHERE version_id = $1",
+            )
+            .bind(version_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO attachments (version_id, ord, name, sha256, size, mime, text_content, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(version_id)
+            .bind(ord)
+            .bind(name)
+            .bind(sha256)
+            .bind(size)
+            .bind(mime)
+            .bind(text)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE item_versions SET updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(version_id)
+                .execute(&mut *tx)
+                .await?;
+            audit_append!(
+                tx,
+                AuditEvent::new("item.attach", "item", item_id)
+                    .who(who)
+                    .after(serde_json::json!({"version": version_id, "name": name, "sha256": sha256, "size": size}))
+            );
+            Ok(id)
+        })
+    }
+
+    pub async fn remove_attachment(&self, attachment_id: i64, who: &Who) -> StoreResult<()> {
+        let now = crate::now_ms();
+        write_tx!(self, |tx| {
+            let (version_id, name, sha): (i64, String, String) =
+                sqlx::query_as("SELECT version_id, name, sha256 FROM attachments WHERE id = $1")
+                    .bind(attachment_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+            let (item_id, state): (i64, String) =
+                sqlx::query_as("SELECT item_id, state FROM item_versions WHERE id = $1")
+                    .bind(version_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if state != VersionState::Draft.as_str() {
+                return Err(StoreError::Conflict("只有草稿可以添加或删除附件".into()));
+            }
+            sqlx::query(
+                "DELETE FROM findings WHERE version_id = $1 AND field = $2 AND status = 'open'",
+            )
+            .bind(version_id)
+            .bind(format!("attachment:{attachment_id}"))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM attachments WHERE id = $1")
+                .bind(attachment_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE item_versions SET updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(version_id)
+                .execute(&mut *tx)
+                .await?;
+            audit_append!(
+                tx,
+                AuditEvent::new("item.detach", "item", item_id)
+                    .who(who)
+                    .before(
+                        serde_json::json!({"version": version_id, "name": name, "sha256": sha})
+                    )
+            );
+            Ok(())
+        })
+    }
+
+    pub async fn get_attachment(&self, id: i64) -> StoreResult<AttachmentRow> {
+        read!(self, |c| {
+            sqlx::query_as::<_, AttachmentRow>(
+                "SELECT id, version_id, ord, name, sha256, size, mime, created_at FROM attachments WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(c)
+            .await
+        })?
+        .ok_or(StoreError::NotFound)
+    }
+
+    /// The extracted text of a version's attachments, for screening: (attachment id, name, text).
+    pub async fn attachment_texts(
+        &self,
+        version_id: i64,
+    ) -> StoreResult<Vec<(i64, String, String)>> {
+        Ok(read!(self, |c| {
+            sqlx::query_as("SELECT id, name, text_content FROM attachments WHERE version_id = $1 ORDER BY ord, id")
+                .bind(version_id)
+                .fetch_all(c)
+                .await
+        })?)
+    }
+
+    /// Every attachment of every version the ledger recorded as published: (ledger seq, 索引号,
+    /// file name, SHA-256), for checking the stored files.
+    pub async fn ledger_attachments(&self) -> StoreResult<Vec<(i64, String, String, String)>> {
+        Ok(read!(self, |c| {
+            sqlx::query_as(
+                "SELECT l.seq, l.index_no, a.name, a.sha256 FROM ledger l JOIN attachments a ON a.version_id = l.version_id \
+                 WHERE l.payload = '' ORDER BY l.seq, a.ord, a.id",
+            )
+            .fetch_all(c)
+            .await
+        })?)
     }
 
     pub async fn attachments_of_version(&self, version_id: i64) -> StoreResult<Vec<AttachmentRow>> {

@@ -1,0 +1,378 @@
+//! Attachments: a content-addressed store (files named by their SHA-256), type checks against
+//! the content rather than the name, and text extraction for screening and search.
+//!
+//! The local store writes each file under a temporary name, flushes it to disk, renames it into
+//! place and flushes the folder, all before the database may refer to it: a crash never leaves a
+//! reference to a missing or torn file. A file already stored (same hash) is not written again.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("文件读写失败：{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Refused(String),
+}
+
+pub type FileResult<T> = Result<T, FileError>;
+
+/// Content-addressed storage in a local folder: `ROOT/ab/abcdef….` (by SHA-256).
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn valid_hash(h: &str) -> bool {
+    h.len() == 64
+        && h.chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+}
+
+impl BlobStore {
+    pub fn local(root: impl Into<PathBuf>) -> BlobStore {
+        BlobStore { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where a blob lives (whether or not it exists).
+    pub fn path_of(&self, sha256: &str) -> FileResult<PathBuf> {
+        if !valid_hash(sha256) {
+            return Err(FileError::Refused("无效的文件哈希".into()));
+        }
+        Ok(self.root.join(&sha256[..2]).join(sha256))
+    }
+
+    /// Store `bytes` durably and return their SHA-256.
+    pub fn put(&self, bytes: &[u8]) -> FileResult<String> {
+        let hash = sha256_hex(bytes);
+        let dest = self.path_of(&hash)?;
+        if dest.exists() && sha256_file(&dest).ok().as_deref() == Some(hash.as_str()) {
+            return Ok(hash);
+        }
+        let dir = dest
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
+        std::fs::create_dir_all(&dir)?;
+        let tmp = dir.join(format!(".{hash}.{}.tmp", rand::random::<u64>()));
+        {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, &dest)?;
+        // The rename is durable only once the folder's entry is on disk.
+        std::fs::File::open(&dir)?.sync_all()?;
+        Ok(hash)
+    }
+
+    pub fn get(&self, sha256: &str) -> FileResult<Vec<u8>> {
+        Ok(std::fs::read(self.path_of(sha256)?)?)
+    }
+
+    pub fn exists(&self, sha256: &str) -> bool {
+        self.path_of(sha256).map(|p| p.exists()).unwrap_or(false)
+    }
+}
+
+/// SHA-256 of a file on disk, streamed.
+pub fn sha256_file(p: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(p)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// The kinds of attachment accepted, identified by their content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Pdf,
+    Ofd,
+    Doc,
+    Docx,
+    Xls,
+    Xlsx,
+    Wps,
+    Et,
+    Jpeg,
+    Png,
+    Zip,
+    Txt,
+}
+
+impl FileKind {
+    pub fn mime(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "application/pdf",
+            FileKind::Ofd => "application/ofd",
+            FileKind::Doc | FileKind::Wps => "application/msword",
+            FileKind::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
+            FileKind::Xls | FileKind::Et => "application/vnd.ms-excel",
+            FileKind::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            FileKind::Jpeg => "image/jpeg",
+            FileKind::Png => "image/png",
+            FileKind::Zip => "application/zip",
+            FileKind::Txt => "text/plain; charset=utf-8",
+        }
+    }
+
+    /// File-name extensions that may carry this kind.
+    fn extensions(self) -> &'static [&'static str] {
+        match self {
+            FileKind::Pdf => &["pdf"],
+            FileKind::Ofd => &["ofd"],
+            FileKind::Doc => &["doc"],
+            FileKind::Docx => &["docx"],
+            FileKind::Xls => &["xls"],
+            FileKind::Xlsx => &["xlsx"],
+            FileKind::Wps => &["wps"],
+            FileKind::Et => &["et"],
+            FileKind::Jpeg => &["jpg", "jpeg"],
+            FileKind::Png => &["png"],
+            FileKind::Zip => &["zip"],
+            FileKind::Txt => &["txt"],
+        }
+    }
+}
+
+fn zip_has(bytes: &[u8], name: &str) -> bool {
+    zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map(|mut z| z.by_name(name).is_ok())
+        .unwrap_or(false)
+}
+
+/// Identify an upload by its content and check that its name's extension agrees. OLE2 files
+/// (DOC, XLS, WPS, ET) share one signature; their extension decides which one it is.
+pub fn sniff(bytes: &[u8], file_name: &str) -> Result<FileKind, String> {
+    let ext = file_name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let kind = if bytes.starts_with(b"%PDF-") {
+        Some(FileKind::Pdf)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(FileKind::Jpeg)
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(FileKind::Png)
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        match ext.as_str() {
+            "doc" => Some(FileKind::Doc),
+            "xls" => Some(FileKind::Xls),
+            "wps" => Some(FileKind::Wps),
+            "et" => Some(FileKind::Et),
+            _ => None,
+        }
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        if zip_has(bytes, "word/document.xml") {
+            Some(FileKind::Docx)
+        } else if zip_has(bytes, "xl/workbook.xml") {
+            Some(FileKind::Xlsx)
+        } else if zip_has(bytes, "OFD.xml") {
+            Some(FileKind::Ofd)
+        } else {
+            Some(FileKind::Zip)
+        }
+    } else if infer::is_app(bytes) || infer::is_video(bytes) || infer::is_audio(bytes) {
+        None
+    } else if std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0) {
+        Some(FileKind::Txt)
+    } else {
+        None
+    };
+    let Some(kind) = kind else {
+        return Err("不支持的文件类型。可上传 PDF、OFD、DOC/DOCX、XLS/XLSX、WPS/ET、JPG/PNG、ZIP 或 TXT 文件".into());
+    };
+    if !kind.extensions().contains(&ext.as_str()) {
+        return Err(format!(
+            "文件内容与扩展名不符：内容是{}文件，文件名却是“.{}”。请检查后重新上传",
+            kind.extensions()[0].to_uppercase(),
+            ext
+        ));
+    }
+    Ok(kind)
+}
+
+/// The text of a document, for screening and search (empty for images and archives, and for
+/// documents whose text cannot be read).
+pub fn extract_text(bytes: &[u8], kind: FileKind) -> String {
+    match kind {
+        FileKind::Txt => String::from_utf8_lossy(bytes).to_string(),
+        FileKind::Pdf => pdf_extract::extract_text_from_mem(bytes).unwrap_or_default(),
+        FileKind::Docx => docx_text(bytes).unwrap_or_default(),
+        FileKind::Xlsx => xlsx_text(bytes).unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+fn docx_text(bytes: &[u8]) -> Option<String> {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    let mut xml = String::new();
+    z.by_name("word/document.xml")
+        .ok()?
+        .read_to_string(&mut xml)
+        .ok()?;
+    Some(docx_xml_text(&xml))
+}
+
+/// The text runs (`<w:t>`) of WordprocessingML, one paragraph (`</w:p>`) per line.
+fn docx_xml_text(xml: &str) -> String {
+    let mut out = String::new();
+    let mut rest = xml;
+    while let Some(lt) = rest.find('<') {
+        let after = &rest[lt..];
+        let Some(gt) = after.find('>') else { break };
+        let tag = &after[1..gt];
+        rest = &after[gt + 1..];
+        if tag == "/w:p" {
+            out.push('\n');
+        } else if (tag == "w:t" || tag.starts_with("w:t ")) && !tag.ends_with('/') {
+            let end = rest.find("</w:t>").unwrap_or(rest.len());
+            out.push_str(&unescape_xml(&rest[..end]));
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+fn unescape_xml(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+fn xlsx_text(bytes: &[u8]) -> Option<String> {
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).ok()?;
+    let mut out = String::new();
+    for name in wb.sheet_names().to_vec() {
+        if let Ok(range) = wb.worksheet_range(&name) {
+            for row in range.rows() {
+                let cells: Vec<String> = row.iter().map(|c| c.to_string()).collect();
+                out.push_str(&cells.join("\t"));
+                out.push('\n');
+            }
+        }
+    }
+    Some(out)
+}
+
+/// `Content-Disposition` for a download that keeps the original Chinese file name (RFC 6266 /
+/// RFC 5987: an ASCII fallback plus `filename*` in UTF-8).
+pub fn content_disposition(file_name: &str) -> String {
+    let fallback: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn docx(text: &str) -> Vec<u8> {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default();
+            z.start_file("[Content_Types].xml", opts).unwrap();
+            z.write_all(b"<Types/>").unwrap();
+            z.start_file("word/document.xml", opts).unwrap();
+            z.write_all(format!("<w:document><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>").as_bytes()).unwrap();
+            z.finish().unwrap();
+        }
+        buf.into_inner()
+    }
+
+    #[test]
+    fn stored_files_are_found_by_hash_and_never_torn() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = BlobStore::local(dir.path());
+        let h = s.put("示例文件".as_bytes()).unwrap();
+        assert_eq!(s.get(&h).unwrap(), "示例文件".as_bytes());
+        assert_eq!(
+            s.put("示例文件".as_bytes()).unwrap(),
+            h,
+            "same content, same name"
+        );
+        // No temporary files are left behind.
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join(&h[..2]))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 1);
+        assert!(s.path_of("../../etc/passwd").is_err());
+    }
+
+    #[test]
+    fn content_decides_the_type() {
+        assert_eq!(sniff(b"%PDF-1.7 ...", "通知.pdf"), Ok(FileKind::Pdf));
+        assert!(
+            sniff(b"%PDF-1.7 ...", "通知.docx")
+                .unwrap_err()
+                .contains("不符")
+        );
+        assert!(
+            sniff(b"MZ\x90\x00\x03\x00\x00\x00", "报告.pdf").is_err(),
+            "an executable named .pdf"
+        );
+        assert_eq!(sniff(&docx("正文"), "方案.docx"), Ok(FileKind::Docx));
+        assert!(sniff(&docx("正文"), "方案.zip").is_err());
+        assert_eq!(sniff("纯文本".as_bytes(), "说明.txt"), Ok(FileKind::Txt));
+    }
+
+    #[test]
+    fn docx_text_is_extracted() {
+        let t = extract_text(&docx("身份证号11010519491231002X"), FileKind::Docx);
+        assert!(t.contains("11010519491231002X"), "{t}");
+    }
+
+    #[test]
+    fn chinese_file_names_survive_downloads() {
+        let d = content_disposition("2025年预算.pdf");
+        assert!(
+            d.contains("filename*=UTF-8''2025%E5%B9%B4%E9%A2%84%E7%AE%97.pdf"),
+            "{d}"
+        );
+        assert!(d.contains("filename=\"2025___.pdf\""));
+    }
+}
