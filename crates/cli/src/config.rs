@@ -40,6 +40,8 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<String>,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
+    /// Largest attachment upload, in bytes.
+    pub max_upload_bytes: usize,
     /// The site's name in page headers.
     pub site_name: String,
 }
@@ -100,6 +102,7 @@ impl Default for ServerConfig {
             public_url: String::new(),
             trusted_proxies: vec![],
             max_body_bytes: 2 * 1024 * 1024,
+            max_upload_bytes: 50 * 1024 * 1024,
             site_name: "政府信息公开平台".into(),
         }
     }
@@ -227,6 +230,7 @@ impl Config {
             metrics_allow: nets(&self.metrics.allow)?,
             trusted_proxies: nets(&self.server.trusted_proxies)?,
             max_body_bytes: self.server.max_body_bytes,
+            max_upload_bytes: self.server.max_upload_bytes,
             site_name: self.server.site_name.clone(),
             screening: gongkai_domain::screening::ScreeningConfig {
                 sensitive_words: self.screening.sensitive_words.clone(),

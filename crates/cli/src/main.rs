@@ -209,8 +209,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let calendar = store.load_calendar().await?;
             let web = cfg.web_config()?;
             let key = load_or_create_ledger_key(&cfg.server.data_dir)?;
-            let mut state =
-                gongkai_web::AppState::new(store.clone(), web, calendar).with_ledger_key(key);
+            let mut state = gongkai_web::AppState::new(
+                store.clone(),
+                web,
+                calendar,
+                gongkai_files::BlobStore::local(cfg.server.data_dir.join("attachments")),
+            )
+            .with_ledger_key(key);
             if let Ok(h) = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()
             {
                 state = state.with_metrics(h);

@@ -34,6 +34,8 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<IpNet>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest attachment upload, in bytes (条目附件, default 50 MB).
+    pub max_upload_bytes: usize,
     /// The site's name in page headers.
     pub site_name: String,
     /// Screening before 保密审查: sensitive words and masks.
@@ -48,6 +50,7 @@ impl Default for WebConfig {
             metrics_allow: vec![],
             trusted_proxies: vec![],
             max_body_bytes: 2 * 1024 * 1024,
+            max_upload_bytes: 50 * 1024 * 1024,
             site_name: "政府信息公开平台".into(),
             screening: Default::default(),
         }
@@ -71,16 +74,24 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Signs ledger checkpoints; `None` only in tests that do not publish.
     pub ledger_key: Option<Arc<gongkai_domain::ledger::LedgerKey>>,
+    /// Attachment files.
+    pub blobs: gongkai_files::BlobStore,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig, calendar: Calendar) -> AppState {
+    pub fn new(
+        store: Store,
+        config: WebConfig,
+        calendar: Calendar,
+        blobs: gongkai_files::BlobStore,
+    ) -> AppState {
         AppState {
             store,
             config: Arc::new(config),
             calendar: Arc::new(RwLock::new(calendar)),
             metrics: None,
             ledger_key: None,
+            blobs,
         }
     }
 
@@ -116,6 +127,10 @@ pub fn router(state: AppState) -> Router {
         .route("/items/{id}", get(public_items::view_item))
         .route("/items/{id}/v/{number}", get(public_items::view_version))
         .route("/items/{id}/diff", get(public_items::view_diff))
+        .route(
+            "/items/{id}/attachments/{att}",
+            get(public_items::download_attachment),
+        )
         .route("/verify", get(public_items::view_verify))
         .route("/static/app.css", get(portal::static_css))
         .route("/healthz", get(portal::healthz))
@@ -182,8 +197,36 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/items/{id}/revise", post(items::revise_item))
         .route("/admin/items/{id}/withdraw", post(items::withdraw_item))
         .route("/admin/items/{id}/validity", post(items::set_validity))
+        .route(
+            "/admin/items/{id}/attachments/{att}",
+            get(items::download_attachment),
+        )
+        .route(
+            "/admin/items/{id}/attachments/{att}/remove",
+            post(items::remove_attachment),
+        )
         // JSON API.
         .nest("/api/v1", api::routes())
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.config.max_body_bytes,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            state.config.max_body_bytes,
+        ))
+        // Uploads have their own, larger limit.
+        .merge(
+            Router::new()
+                .route(
+                    "/admin/items/{id}/attachments",
+                    post(items::upload_attachments),
+                )
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    state.config.max_upload_bytes + 64 * 1024,
+                ))
+                .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                    state.config.max_upload_bytes + 64 * 1024,
+                )),
+        )
         .fallback(handlers::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -32,10 +32,7 @@ pub fn apply_common(router: axum::Router<AppState>, config: &WebConfig) -> axum:
     } else {
         None
     };
-    let max_body = config.max_body_bytes;
     router
-        .layer(axum::extract::DefaultBodyLimit::max(max_body))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,
             move |_: &Response| hsts.clone(),
@@ -187,12 +184,37 @@ async fn load_and_check(state: &AppState, req: Request, next: Next) -> (Response
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        // File uploads (multipart) carry the token in the query string of the form's action.
+        let is_multipart = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("multipart/form-data"));
+        if supplied.is_none() && is_multipart {
+            supplied = parts.uri.query().and_then(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == "_csrf")
+                    .map(|(_, v)| v.into_owned())
+            });
+        }
         let is_form = parts
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
         if supplied.is_none() && is_form {
+            // Refuse from the declared length, before reading anything.
+            let declared = parts
+                .headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<usize>().ok());
+            if declared.is_some_and(|n| n > state.config.max_body_bytes) {
+                return (
+                    (StatusCode::PAYLOAD_TOO_LARGE, "请求内容过大").into_response(),
+                    authed,
+                );
+            }
             let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
                 Ok(b) => b,
                 Err(_) => {

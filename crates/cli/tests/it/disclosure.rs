@@ -626,3 +626,186 @@ async fn stale_draft_saves_are_refused(db: Db) {
     assert!(!page.contains("<script>alert(1)</script>") && page.contains("&#60;script&#62;"));
     assert!(!page.contains("onerror"));
 }
+
+fn docx_with(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default();
+        z.start_file("[Content_Types].xml", opts).unwrap();
+        z.write_all(b"<Types/>").unwrap();
+        z.start_file("word/document.xml", opts).unwrap();
+        z.write_all(
+            format!(
+                "<w:document><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        z.finish().unwrap();
+    }
+    buf.into_inner()
+}
+
+both_backends!(attachments_are_checked_screened_published_and_verified);
+
+async fn attachments_are_checked_screened_published_and_verified(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.tree.a;
+    app.staff("editor", Some(Role::Editor), a).await;
+    app.staff("reviewer", Some(Role::Reviewer), a).await;
+    app.staff("approver", Some(Role::Approver), a).await;
+    let cat = category(&app, a).await;
+    let ed = app.login("editor").await;
+    ed.refresh_csrf("/admin/items/new").await;
+    let r = ed
+        .post_form(
+            "/admin/items/new",
+            &[
+                ("body_id", &a.to_string()),
+                ("category_id", &cat.to_string()),
+                ("title", "2025年低保资金发放明细"),
+                ("formed_on", "2025-03-03"),
+            ],
+        )
+        .await;
+    let id = item_id_from(&location(&r));
+    // An executable named .pdf is refused; nothing is attached.
+    let r = ed
+        .post_files(
+            &format!("/admin/items/{id}/attachments"),
+            &[(
+                "发放明细.pdf",
+                b"MZ\x90\x00\x03\x00\x00\x00\x04\x00".to_vec(),
+            )],
+        )
+        .await;
+    assert!(location(&r).contains("error="), "{}", location(&r));
+    let vid = app
+        .store
+        .get_item(id)
+        .await
+        .unwrap()
+        .working_version_id
+        .unwrap();
+    assert!(
+        app.store
+            .attachments_of_version(vid)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Without the form token the upload is refused.
+    let r = ed
+        .client
+        .post(app.url(&format!("/admin/items/{id}/attachments")))
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4".to_vec()).file_name("a.pdf"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // A DOCX with an ID number inside: accepted, and screening finds the number in it.
+    let docx = docx_with("领取人身份证号11010519491231002X");
+    let r = ed
+        .post_files(
+            &format!("/admin/items/{id}/attachments"),
+            &[("低保发放明细（第一季度）.docx", docx.clone())],
+        )
+        .await;
+    assert!(location(&r).contains("done=attached"), "{}", location(&r));
+    let atts = app.store.attachments_of_version(vid).await.unwrap();
+    assert_eq!(atts.len(), 1);
+    assert_eq!(atts[0].sha256, gongkai_files::sha256_hex(&docx));
+    ed.refresh_csrf(&format!("/admin/items/{id}")).await;
+    ed.post_form(&format!("/admin/items/{id}/step"), &[("step", "submit")])
+        .await;
+    let findings = app.store.findings_of(vid).await.unwrap();
+    let f = findings
+        .iter()
+        .find(|f| f.field.starts_with("attachment:"))
+        .expect("finding in the attachment");
+    assert_eq!(f.kind, "resident_id");
+    // It cannot be masked online; the reviewer accepts it with a reason (the file is replaced off-line in practice).
+    let rv = app.login("reviewer").await;
+    rv.refresh_csrf(&format!("/admin/items/{id}")).await;
+    let r = rv
+        .post_form(
+            &format!("/admin/items/{id}/findings/{}", f.id),
+            &[("resolution", "mask")],
+        )
+        .await;
+    assert!(location(&r).contains("error="));
+    rv.post_form(
+        &format!("/admin/items/{id}/findings/{}", f.id),
+        &[("resolution", "accept"), ("reason", "本人书面同意公开")],
+    )
+    .await;
+    rv.post_form(
+        &format!("/admin/items/{id}/step"),
+        &[("step", "review"), ("conclusion", "disclose")],
+    )
+    .await;
+    let ap = app.login("approver").await;
+    ap.refresh_csrf(&format!("/admin/items/{id}")).await;
+    let r = ap
+        .post_form(&format!("/admin/items/{id}/step"), &[("step", "approve")])
+        .await;
+    assert!(location(&r).contains("done=approve"), "{}", location(&r));
+    // The public downloads the file under its Chinese name, byte for byte.
+    let anon = Browser::new(&app);
+    let r = anon
+        .get(&format!("/items/{id}/attachments/{}", atts[0].id))
+        .await;
+    assert_eq!(r.status(), 200);
+    let cd = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cd.contains("filename*=UTF-8''%E4%BD%8E%E4%BF%9D"), "{cd}");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), docx);
+    // The ledger's content hash covers the attachment.
+    assert_eq!(app.store.verify_ledger().await.unwrap().unwrap(), 1);
+    if let Some(dir) = app.data_dir() {
+        let bin = env!("CARGO_BIN_EXE_gongkai");
+        let out = std::process::Command::new(bin)
+            .args(["ledger", "verify", "--data"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Someone replaces the published file on disk: verification names the entry.
+        let path = gongkai_files::BlobStore::local(dir.join("attachments"))
+            .path_of(&atts[0].sha256)
+            .unwrap();
+        std::fs::write(&path, b"altered").unwrap();
+        let out = std::process::Command::new(bin)
+            .args(["ledger", "verify", "--data"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("第1条") && err.contains("附件"), "{err}");
+    }
+    // After withdrawal the file is no longer served.
+    ap.refresh_csrf(&format!("/admin/items/{id}")).await;
+    ap.post_form(
+        &format!("/admin/items/{id}/withdraw"),
+        &[("reason", "含有未经同意公开的个人信息")],
+    )
+    .await;
+    assert_eq!(
+        anon.get(&format!("/items/{id}/attachments/{}", atts[0].id))
+            .await
+            .status(),
+        404
+    );
+}

@@ -126,6 +126,7 @@ pub struct TestApp {
     pub db: Db,
     pub tree: Tree,
     _dir: Option<tempfile::TempDir>,
+    _blobs: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -139,7 +140,19 @@ impl TestApp {
         let tree = tree(&store).await;
         let mut config = WebConfig::default();
         configure(&mut config);
-        let state = AppState::new(store.clone(), config, store.load_calendar().await.unwrap());
+        let blob_dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(
+            store.clone(),
+            config,
+            store.load_calendar().await.unwrap(),
+            gongkai_files::BlobStore::local(
+                dir.as_ref()
+                    .map(|d| d.path())
+                    .unwrap_or(blob_dir.path())
+                    .join("attachments"),
+            ),
+        )
+        .with_ledger_key(gongkai_domain::ledger::LedgerKey::generate());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -155,8 +168,14 @@ impl TestApp {
             db,
             tree,
             _dir: dir,
+            _blobs: blob_dir,
             _shutdown: tx,
         }
+    }
+
+    /// The data folder of a SQLite installation (None on PostgreSQL).
+    pub fn data_dir(&self) -> Option<&std::path::Path> {
+        self._dir.as_ref().map(|d| d.path())
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -308,6 +327,28 @@ impl Browser {
     }
 
     /// Post a form with the CSRF token of the last page seen (fetching `/admin` for one if none).
+    /// Post files as `multipart/form-data` (field `file`), token in the query string.
+    pub async fn post_files(&self, path: &str, files: &[(&str, Vec<u8>)]) -> reqwest::Response {
+        let token = match self.csrf.lock().unwrap().clone() {
+            Some(t) => t,
+            None => self.find_token().await,
+        };
+        let mut form = reqwest::multipart::Form::new();
+        for (name, bytes) in files {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
+            );
+        }
+        self.client
+            .post(format!("{}{path}?_csrf={token}", self.base))
+            .header("sec-fetch-site", "same-origin")
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let token = self.csrf.lock().unwrap().clone();
         let token = match token {

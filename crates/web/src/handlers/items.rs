@@ -441,6 +441,8 @@ pub struct ItemDetailPage {
     pub body_html: String,
     pub error: Option<String>,
     pub notice: Option<String>,
+    pub attachments: Vec<gongkai_store::disclosure::AttachmentRow>,
+    pub max_upload_mb: usize,
 }
 
 impl ItemDetailPage {
@@ -566,6 +568,11 @@ async fn detail_page(
             .iter()
             .map(|v| (v.as_str(), v.label(), v.as_str() == item.validity))
             .collect(),
+        attachments: match shown {
+            Some(v) => state.store.attachments_of_version(v.id).await?,
+            None => vec![],
+        },
+        max_upload_mb: state.config.max_upload_bytes / 1024 / 1024,
         findings,
         working,
         published,
@@ -591,6 +598,8 @@ fn notice_text(done: &str) -> Option<String> {
             "withdraw" => "已撤回",
             "validity" => "有效性已更新",
             "masked" => "已遮盖",
+            "attached" => "附件已上传",
+            "detached" => "附件已删除",
             "accepted" => "已记录接受理由",
             _ => return None,
         }
@@ -745,6 +754,12 @@ async fn screen_version(state: &AppState, v: &Version) -> Result<(), AppError> {
     ] {
         for f in screening::scan(text, cfg) {
             found.push((field.to_string(), f));
+        }
+    }
+    for (att_id, name, text) in state.store.attachment_texts(v.id).await? {
+        for mut f in screening::scan(&text, cfg) {
+            f.context = format!("附件“{name}”：{}", f.context);
+            found.push((format!("attachment:{att_id}"), f));
         }
     }
     state.store.save_findings(v.id, &found).await?;
@@ -1017,4 +1032,160 @@ pub async fn set_validity(
         Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => Ok(redirect_error(id, &m)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Upload one or more attachments to a draft (multipart field `file`). Each file's type is
+/// checked against its content; the file is durably stored before the database refers to it.
+pub async fn upload_attachments(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path(id): Path<i64>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let item = state.store.get_item(id).await?;
+    let body = state.store.get_body(item.body_id).await?;
+    if !a.actor.can(Permission::EditItems, &body.path) {
+        return Err(AppError::Forbidden);
+    }
+    let vid = item.working_version_id.ok_or(AppError::NotFound)?;
+    let v = state.store.get_version(vid).await?;
+    if v.state() != VersionState::Draft {
+        return Ok(redirect_error(id, "只有草稿可以添加附件"));
+    }
+    let limit = state.config.max_upload_bytes;
+    let mut added = 0;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                return Ok(redirect_error(
+                    id,
+                    &format!("上传失败：文件超过{}MB或上传中断", limit / 1024 / 1024),
+                ));
+            }
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field
+            .file_name()
+            .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim().to_string())
+            .unwrap_or_default();
+        let bytes = match field.bytes().await {
+            Ok(b) => b,
+            Err(_) => {
+                return Ok(redirect_error(
+                    id,
+                    &format!("上传失败：文件超过{}MB或上传中断", limit / 1024 / 1024),
+                ));
+            }
+        };
+        if name.is_empty() && bytes.is_empty() {
+            continue;
+        }
+        if bytes.len() > limit {
+            return Ok(redirect_error(
+                id,
+                &format!("“{name}”超过{}MB，不能上传", limit / 1024 / 1024),
+            ));
+        }
+        if name.is_empty() || name.chars().count() > 120 {
+            return Ok(redirect_error(id, "文件名不能为空或超过120个字"));
+        }
+        let kind = match gongkai_files::sniff(&bytes, &name) {
+            Ok(k) => k,
+            Err(m) => return Ok(redirect_error(id, &format!("“{name}”：{m}"))),
+        };
+        let text = gongkai_files::extract_text(&bytes, kind);
+        let blobs = state.blobs.clone();
+        let data = bytes.to_vec();
+        let sha = tokio::task::spawn_blocking(move || blobs.put(&data))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        state
+            .store
+            .add_attachment(
+                vid,
+                &name,
+                &sha,
+                bytes.len() as i64,
+                kind.mime(),
+                &text,
+                &a.who(),
+            )
+            .await?;
+        added += 1;
+    }
+    if added == 0 {
+        return Ok(redirect_error(id, "请选择要上传的文件"));
+    }
+    Ok(Redirect::to(&format!("/admin/items/{id}?done=attached")).into_response())
+}
+
+pub async fn remove_attachment(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path((id, att)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let item = state.store.get_item(id).await?;
+    let body = state.store.get_body(item.body_id).await?;
+    if !a.actor.can(Permission::EditItems, &body.path) {
+        return Err(AppError::Forbidden);
+    }
+    let at = state.store.get_attachment(att).await?;
+    if Some(at.version_id) != item.working_version_id {
+        return Err(AppError::NotFound);
+    }
+    match state.store.remove_attachment(att, &a.who()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/items/{id}?done=detached")).into_response()),
+        Err(StoreError::Conflict(m)) => Ok(redirect_error(id, &m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Staff download of any version's attachment of an item they may see.
+pub async fn download_attachment(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path((id, att)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let item = state.store.get_item(id).await?;
+    let body = state.store.get_body(item.body_id).await?;
+    if !sees_items(&a, &body.path) {
+        return Err(AppError::NotFound);
+    }
+    let at = state.store.get_attachment(att).await?;
+    let v = state.store.get_version(at.version_id).await?;
+    if v.item_id != id {
+        return Err(AppError::NotFound);
+    }
+    file_response(&state, &at).await
+}
+
+/// The file of an attachment, with its original name.
+pub async fn file_response(
+    state: &AppState,
+    at: &gongkai_store::disclosure::AttachmentRow,
+) -> Result<Response, AppError> {
+    use axum::http::{HeaderValue, header};
+    let blobs = state.blobs.clone();
+    let sha = at.sha256.clone();
+    let bytes = tokio::task::spawn_blocking(move || blobs.get(&sha))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(format!("附件文件缺失：{e}")))?;
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&at.mime) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&gongkai_files::content_disposition(&at.name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", at.sha256)) {
+        h.insert(header::ETAG, v);
+    }
+    Ok(r)
 }

@@ -356,3 +356,22 @@ pub async fn view_verify(
         error,
     })
 }
+
+/// Download an attachment of the current published version of a public item. Withdrawn,
+/// internal and unpublished items' files are not served.
+pub async fn download_attachment(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    Path((id, att)): Path<(i64, i64)>,
+) -> Result<axum::response::Response, AppError> {
+    let item = state.store.get_item(id).await?;
+    let body = state.store.get_body(item.body_id).await?;
+    if !visible(&item, &body, a.as_ref(), &state) || item.status() == ItemStatus::Withdrawn {
+        return Err(AppError::NotFound);
+    }
+    let at = state.store.get_attachment(att).await?;
+    if Some(at.version_id) != item.published_version_id {
+        return Err(AppError::NotFound);
+    }
+    crate::handlers::items::file_response(&state, &at).await
+}
