@@ -329,7 +329,8 @@ impl Browser {
     /// Post a form with the CSRF token of the last page seen (fetching `/admin` for one if none).
     /// Post files as `multipart/form-data` (field `file`), token in the query string.
     pub async fn post_files(&self, path: &str, files: &[(&str, Vec<u8>)]) -> reqwest::Response {
-        let token = match self.csrf.lock().unwrap().clone() {
+        let known = self.csrf.lock().unwrap().clone();
+        let token = match known {
             Some(t) => t,
             None => self.find_token().await,
         };
