@@ -62,6 +62,7 @@ CREATE TABLE items (
 CREATE INDEX items_body_status ON items(body_id, status, published_at);
 CREATE INDEX items_category ON items(category_id, status, published_at);
 CREATE INDEX items_doc_no ON items(doc_no);
+CREATE INDEX items_dedupe ON items(body_id, published_on, title);
 
 CREATE TABLE item_versions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

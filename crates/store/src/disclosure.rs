@@ -442,6 +442,26 @@ macro_rules! publish_in_tx {
     }};
 }
 
+/// One row of a legacy catalogue, validated, to be recorded as published on its original date.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    pub body_id: i64,
+    pub org_code: String,
+    pub category_id: i64,
+    pub index_no: Option<String>,
+    pub fields: VersionFields,
+    pub published_on: NaiveDate,
+    pub validity: String,
+    pub validity_date: Option<NaiveDate>,
+}
+
+/// What an import batch did.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOutcome {
+    pub inserted: usize,
+    pub skipped: usize,
+}
+
 /// Settings of a body that the workflow reads (stored in `bodies.settings`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -1070,6 +1090,142 @@ impl Store {
                 outcome.ledger_seq = Some(seq);
             }
             Ok(outcome)
+        })
+    }
+
+    /// Record a batch of legacy items as published on their original dates, in one transaction:
+    /// items, versions, 索引号 (kept if given, else assigned for the year of publication), ledger
+    /// entries and change-log rows. A row already imported (same 索引号, or same body, date and
+    /// title) is skipped, so running an import twice adds nothing.
+    pub async fn import_published(
+        &self,
+        rows: &[ImportRow],
+        who: &Who,
+    ) -> StoreResult<ImportOutcome> {
+        use chrono::Datelike;
+        let author = who.user_id;
+        let now = crate::now_ms();
+        write_tx!(self, |tx| {
+            audit_append!(
+                tx,
+                AuditEvent::new("item.import", "item", "")
+                    .who(who)
+                    .after(serde_json::json!({"rows": rows.len()}))
+            );
+            let author: i64 = match author {
+                Some(a) => a,
+                None => sqlx::query_scalar("SELECT MIN(id) FROM users")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map(|v: Option<i64>| v.unwrap_or(0))?,
+            };
+            if author == 0 {
+                return Err(StoreError::Invalid(
+                    "导入前请先创建至少一个工作人员账号".into(),
+                ));
+            }
+            let mut out = ImportOutcome::default();
+            for r in rows {
+                let f = &r.fields;
+                let published_on = r.published_on.to_string();
+                let exists: Option<i64> = match &r.index_no {
+                    Some(ix) => sqlx::query_scalar("SELECT id FROM items WHERE index_no = $1").bind(ix).fetch_optional(&mut *tx).await?,
+                    None => sqlx::query_scalar("SELECT id FROM items WHERE body_id = $1 AND published_on = $2 AND title = $3")
+                        .bind(r.body_id)
+                        .bind(&published_on)
+                        .bind(&f.title)
+                        .fetch_optional(&mut *tx)
+                        .await?,
+                };
+                if exists.is_some() {
+                    out.skipped += 1;
+                    continue;
+                }
+                let index_no = match &r.index_no {
+                    Some(ix) => ix.clone(),
+                    None => {
+                        let year = i64::from(r.published_on.year());
+                        sqlx::query("INSERT INTO index_counters (body_id, year, next_serial) VALUES ($1, $2, 1) ON CONFLICT (body_id, year) DO NOTHING")
+                            .bind(r.body_id)
+                            .bind(year)
+                            .execute(&mut *tx)
+                            .await?;
+                        let serial: i64 = sqlx::query_scalar("UPDATE index_counters SET next_serial = next_serial + 1 WHERE body_id = $1 AND year = $2 RETURNING next_serial - 1")
+                            .bind(r.body_id)
+                            .bind(year)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        d::format_index_no(
+                            d::DEFAULT_INDEX_PATTERN,
+                            &r.org_code,
+                            r.published_on.year(),
+                            serial,
+                        )
+                        .map_err(StoreError::Invalid)?
+                    }
+                };
+                let published_ms = r
+                    .published_on
+                    .and_hms_opt(9, 0, 0)
+                    .map(|t| t.and_utc().timestamp_millis() - 8 * 3_600_000)
+                    .unwrap_or(now);
+                let item_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO items (body_id, category_id, status, index_no, scope, validity, validity_date, normative_kind, title, doc_no, \
+                     first_published_at, published_at, published_on, created_at, updated_at) \
+                     VALUES ($1, $2, 'published', $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $12) RETURNING id",
+                )
+                .bind(r.body_id)
+                .bind(r.category_id)
+                .bind(&index_no)
+                .bind(&f.scope)
+                .bind(&r.validity)
+                .bind(r.validity_date.map(|d| d.to_string()))
+                .bind(&f.normative_kind)
+                .bind(&f.title)
+                .bind(&f.doc_no)
+                .bind(published_ms)
+                .bind(&published_on)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                let vid = insert_version!(tx, item_id, 1, f, author, now);
+                let content = PublishedContent {
+                    index_no: index_no.clone(),
+                    title: f.title.clone(),
+                    doc_no: f.doc_no.clone(),
+                    written_on: f.written_on.map(|d| d.to_string()).unwrap_or_default(),
+                    subject: f.subject.clone(),
+                    keywords: f.keywords.clone(),
+                    summary: f.summary.clone(),
+                    body_md: f.body_md.clone(),
+                    attachments: vec![],
+                };
+                let hash = content.hash();
+                sqlx::query("UPDATE item_versions SET state = 'published', published_at = $1, content_hash = $2 WHERE id = $3")
+                    .bind(published_ms)
+                    .bind(&hash)
+                    .bind(vid)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE items SET published_version_id = $1 WHERE id = $2")
+                    .bind(vid)
+                    .bind(item_id)
+                    .execute(&mut *tx)
+                    .await?;
+                ledger_append!(
+                    tx,
+                    r.body_id,
+                    item_id,
+                    vid,
+                    &index_no,
+                    LedgerAction::Publish,
+                    &hash,
+                    ""
+                );
+                change_log!(tx, "item", item_id, "upsert");
+                out.inserted += 1;
+            }
+            Ok(out)
         })
     }
 
