@@ -155,10 +155,12 @@ pub async fn validate(
             bad("机构代码", format!("找不到机构代码为“{code}”的机关"));
             continue;
         };
-        if !cats.contains_key(&body.id) {
-            cats.insert(body.id, store.list_categories(body.id).await?);
-        }
-        let list = cats.get(&body.id).map(Vec::as_slice).unwrap_or(&[]);
+        let list: &[Category] = match cats.entry(body.id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(store.list_categories(body.id).await?)
+            }
+        };
         let cat_name = g("category");
         let category = if cat_name.is_empty() {
             list.iter()

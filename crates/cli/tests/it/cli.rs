@@ -1117,3 +1117,56 @@ fn organisation_codes_are_found_however_they_are_typed() {
     )
     .expect_fail("a second root");
 }
+
+#[test]
+fn import_items_reports_problems_and_is_idempotent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path();
+    let root = org_code("IMPT0001");
+    create_body(data, "导入县人民政府", "人民政府", &root, None).expect_ok("root");
+    create_user(data, &root, "importer", "Zq8!wx3#Lm").expect_ok("an account");
+    let csv = data.join("legacy.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "机构代码,栏目,标题,发文字号,成文日期,发布日期,主题分类,正文,有效性\n\
+             {root},规章和规范性文件,导入县城区绿化管理办法,导府发[2021]5号,2021-03-01,2021-03-05,城乡建设、环境保护,第一条 为加强城区绿化管理……,有效\n\
+             NOSUCHCODE,,不存在的机关发布的信息,,,2021-04-01,,,\n\
+             {root},,日期写错的信息,,,2021-02-30,,,\n\
+             {root},不存在的栏目,栏目写错的信息,,,2021-05-01,,,\n\
+             {root},,导入县2019年财政决算,,,2019-08-30,财政、金融、审计,决算收入……,废止\n"
+        ),
+    )
+    .unwrap();
+    let r = gk(data, &["import", "items", path_str(&csv)]);
+    assert_eq!(r.status.code(), Some(2), "some rows had problems: {r:#?}");
+    for needle in ["第3行 机构代码", "第4行 发布日期", "第5行 栏目"] {
+        assert!(r.stderr.contains(needle), "{needle}: {r:#?}");
+    }
+    assert!(r.stdout.contains("导入2条"), "{r:#?}");
+    assert_eq!(
+        db_i64(
+            data,
+            "SELECT COUNT(*) FROM items WHERE status = 'published'"
+        ),
+        2
+    );
+    assert_eq!(
+        db_strings(data, "SELECT doc_no FROM items WHERE doc_no <> ''"),
+        vec!["导府发〔2021〕5号".to_string()]
+    );
+    assert_eq!(
+        db_strings(data, "SELECT published_on FROM items ORDER BY published_on"),
+        vec!["2019-08-30".to_string(), "2021-03-05".to_string()],
+        "recorded as published on their original dates"
+    );
+    // Again: nothing is added.
+    let r = gk(data, &["import", "items", path_str(&csv)]);
+    assert!(
+        r.stdout.contains("导入0条") && r.stdout.contains("跳过2条"),
+        "{r:#?}"
+    );
+    assert_eq!(db_i64(data, "SELECT COUNT(*) FROM items"), 2);
+    gk(data, &["ledger", "verify"]).expect_ok("the ledger holds the imported items");
+    gk(data, &["audit", "verify"]).expect_ok("imports are audited");
+}
