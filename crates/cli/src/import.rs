@@ -11,8 +11,12 @@ use gongkai_domain::disclosure::{ItemInput, Validity};
 use gongkai_store::Store;
 use gongkai_store::disclosure::{Category, ImportOutcome, ImportRow};
 
-/// The columns, by their Chinese headings (as on real catalogues) or English keys.
-const COLUMNS: &[(&str, &[&str])] = &[
+/// Columns of a table: a key and the headings (Chinese as on real catalogues, or English) that
+/// name it.
+pub type Columns = &'static [(&'static str, &'static [&'static str])];
+
+/// The item catalogue's columns.
+pub const ITEM_COLUMNS: Columns = &[
     ("org_code", &["机构代码", "org_code", "发布机构代码"]),
     ("category", &["栏目", "category", "公开目录"]),
     ("title", &["标题", "名称", "title"]),
@@ -39,9 +43,69 @@ pub struct Problem {
     pub message: String,
 }
 
+/// The 标准目录's columns (国办发〔2019〕54号).
+pub const STANDARD_COLUMNS: Columns = &[
+    ("area", &["领域", "所属领域", "area"]),
+    (
+        "item_l1",
+        &["公开事项一级", "一级事项", "公开事项（一级）", "item_l1"],
+    ),
+    (
+        "item_l2",
+        &["公开事项二级", "二级事项", "公开事项（二级）", "item_l2"],
+    ),
+    ("content", &["公开内容（要素）", "公开内容", "content"]),
+    ("basis", &["公开依据", "basis"]),
+    ("time_limit", &["公开时限", "time_limit"]),
+    ("subject", &["公开主体", "subject"]),
+    ("channels", &["公开渠道和载体", "公开渠道", "channels"]),
+    ("audience", &["公开对象", "audience"]),
+    ("method", &["公开方式", "method"]),
+    ("level", &["公开层级", "level"]),
+];
+
+/// Read 标准目录 rows from a CSV or XLSX file.
+pub fn read_standard(
+    path: &Path,
+) -> anyhow::Result<(Vec<gongkai_store::disclosure::StandardRow>, Vec<Problem>)> {
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for (n, r) in read_table(path, STANDARD_COLUMNS, &["item_l1"])? {
+        let g = |k: &str| r.get(k).cloned().unwrap_or_default();
+        if g("item_l1").is_empty() {
+            problems.push(Problem {
+                row: n,
+                field: "公开事项一级".into(),
+                message: "不能为空".into(),
+            });
+            continue;
+        }
+        rows.push(gongkai_store::disclosure::StandardRow {
+            id: 0,
+            area: g("area"),
+            item_l1: g("item_l1"),
+            item_l2: g("item_l2"),
+            content: g("content"),
+            basis: g("basis"),
+            time_limit: g("time_limit"),
+            time_limit_days: None,
+            subject: g("subject"),
+            channels: g("channels"),
+            audience: g("audience"),
+            method: g("method"),
+            level: g("level"),
+        });
+    }
+    Ok((rows, problems))
+}
+
 /// Read a CSV or XLSX file into rows of (column key → value); row numbers are 1-based with the
 /// header as row 1.
-pub fn read_table(path: &Path) -> anyhow::Result<Vec<(usize, HashMap<&'static str, String>)>> {
+pub fn read_table(
+    path: &Path,
+    columns: Columns,
+    required: &[&str],
+) -> anyhow::Result<Vec<(usize, HashMap<&'static str, String>)>> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -89,17 +153,17 @@ pub fn read_table(path: &Path) -> anyhow::Result<Vec<(usize, HashMap<&'static st
     for h in &header {
         let h = h.trim();
         index.push(
-            COLUMNS
+            columns
                 .iter()
                 .find(|(_, names)| names.contains(&h))
                 .map(|(k, _)| *k),
         );
     }
-    for required in ["org_code", "title", "published_on"] {
-        if !index.contains(&Some(required)) {
-            let names = COLUMNS
+    for required in required {
+        if !index.contains(&Some(*required)) {
+            let names = columns
                 .iter()
-                .find(|(k, _)| *k == required)
+                .find(|(k, _)| k == required)
                 .map(|(_, n)| n[0])
                 .unwrap_or(required);
             anyhow::bail!("缺少必需的列“{names}”");

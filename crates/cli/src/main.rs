@@ -131,6 +131,9 @@ enum ImportCommand {
     /// 成文日期, 发布日期, 主题分类, 关键词, 内容概述, 正文, 公开范围, 有效性, 索引号), recorded as
     /// published on their original dates. Running it twice adds nothing.
     Items { file: std::path::PathBuf },
+    /// 标准目录 rows (领域, 公开事项一级/二级, 公开内容（要素）, 公开依据, 公开时限, 公开主体,
+    /// 公开渠道和载体, 公开对象, 公开方式, 公开层级) from CSV or XLSX.
+    Standard { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -237,7 +240,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             let calendar = store.load_calendar().await?;
-            let web = cfg.web_config()?;
+            let mut web = cfg.web_config()?;
+            if demo && web.site_name == config::ServerConfig::default().site_name {
+                web.site_name = "示例县人民政府 政府信息公开".into();
+            }
             let key = load_or_create_ledger_key(&cfg.server.data_dir)?;
             let mut state = gongkai_web::AppState::new(
                 store.clone(),
@@ -321,7 +327,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: ImportCommand::Items { file },
         } => {
             let store = open_store(&cfg).await?;
-            let rows = import::read_table(&file)?;
+            let rows = import::read_table(
+                &file,
+                import::ITEM_COLUMNS,
+                &["org_code", "title", "published_on"],
+            )?;
             let n = rows.len();
             let (valid, problems) =
                 import::validate(&store, rows, gongkai_web::handlers::admin::today()).await?;
@@ -339,6 +349,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 } else {
                     "（见上方报告）"
                 }
+            );
+            Ok(if problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        Command::Import {
+            command: ImportCommand::Standard { file },
+        } => {
+            let store = open_store(&cfg).await?;
+            let (rows, problems) = import::read_standard(&file)?;
+            for p in &problems {
+                eprintln!("第{}行 {}：{}", p.row, p.field, p.message);
+            }
+            let (inserted, skipped) = store.import_standard_rows(&rows, &Who::cli()).await?;
+            println!(
+                "标准目录：导入{inserted}条，已存在跳过{skipped}条，有问题{}行",
+                problems.len()
             );
             Ok(if problems.is_empty() {
                 ExitCode::SUCCESS

@@ -27,6 +27,11 @@ pub struct Category {
 }
 
 impl Category {
+    /// Is this category linked to the 标准目录 row `id`?
+    pub fn links(&self, id: &i64) -> bool {
+        self.standard_row_id == Some(*id)
+    }
+
     pub fn depth(&self) -> usize {
         self.path.matches('/').count().saturating_sub(2)
     }
@@ -595,6 +600,192 @@ impl Store {
             .await
         })?
         .ok_or(StoreError::NotFound)
+    }
+
+    /// Import 标准目录 rows; rows already present (same 领域, 事项 and 层级) are skipped.
+    pub async fn import_standard_rows(
+        &self,
+        rows: &[StandardRow],
+        who: &Who,
+    ) -> StoreResult<(usize, usize)> {
+        let now = crate::now_ms();
+        write_tx!(self, |tx| {
+            let mut inserted = 0;
+            for r in rows {
+                let n = sqlx::query(
+                    "INSERT INTO standard_rows (area, item_l1, item_l2, content, basis, time_limit, time_limit_days, subject, \
+                     channels, audience, method, level, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                     ON CONFLICT (area, item_l1, item_l2, level) DO NOTHING",
+                )
+                .bind(&r.area)
+                .bind(&r.item_l1)
+                .bind(&r.item_l2)
+                .bind(&r.content)
+                .bind(&r.basis)
+                .bind(&r.time_limit)
+                .bind(d::parse_time_limit_days(&r.time_limit).map(i64::from))
+                .bind(&r.subject)
+                .bind(&r.channels)
+                .bind(&r.audience)
+                .bind(&r.method)
+                .bind(&r.level)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                inserted += n as usize;
+            }
+            audit_append!(
+                tx,
+                AuditEvent::new("standard.import", "standard_row", "")
+                    .who(who)
+                    .after(serde_json::json!({"rows": rows.len(), "inserted": inserted}))
+            );
+            Ok((inserted, rows.len() - inserted))
+        })
+    }
+
+    pub async fn list_standard_rows(&self) -> StoreResult<Vec<StandardRow>> {
+        Ok(read!(self, |c| {
+            sqlx::query_as::<_, StandardRow>(
+                "SELECT id, area, item_l1, item_l2, content, basis, time_limit, time_limit_days, subject, \
+                 channels, audience, method, level FROM standard_rows ORDER BY area, item_l1, item_l2, level",
+            )
+            .fetch_all(c)
+            .await
+        })?)
+    }
+
+    /// Add a category to a body's catalogue (under `parent`, or at the top).
+    pub async fn create_category(
+        &self,
+        body_id: i64,
+        parent_id: Option<i64>,
+        name: &str,
+        standard_row_id: Option<i64>,
+        who: &Who,
+    ) -> StoreResult<i64> {
+        let now = crate::now_ms();
+        write_tx!(self, |tx| {
+            let parent_path: Option<String> = match parent_id {
+                Some(p) => Some(
+                    sqlx::query_scalar::<_, String>(
+                        "SELECT path FROM categories WHERE id = $1 AND body_id = $2",
+                    )
+                    .bind(p)
+                    .bind(body_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| StoreError::Invalid("上级栏目不属于该机关".into()))?,
+                ),
+                None => None,
+            };
+            let order: i64 = sqlx::query_scalar(
+                "SELECT COALESCE(MAX(sort_order), 0) + 1 FROM categories WHERE body_id = $1",
+            )
+            .bind(body_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO categories (body_id, parent_id, name, standard_row_id, sort_order, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            )
+            .bind(body_id)
+            .bind(parent_id)
+            .bind(name)
+            .bind(standard_row_id)
+            .bind(order)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let path = match parent_path {
+                Some(p) => format!("{p}{id}/"),
+                None => format!("/{id}/"),
+            };
+            sqlx::query("UPDATE categories SET path = $1 WHERE id = $2")
+                .bind(&path)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit_append!(
+                tx,
+                AuditEvent::new("category.create", "category", id)
+                    .who(who)
+                    .body(Some(body_id))
+                    .after(serde_json::json!({"name": name, "parent": parent_id, "standard_row": standard_row_id}))
+            );
+            Ok(id)
+        })
+    }
+
+    /// Rename a category, link it to a 标准目录 row (or unlink), or change its order.
+    pub async fn update_category(
+        &self,
+        id: i64,
+        name: &str,
+        standard_row_id: Option<i64>,
+        sort_order: i64,
+        who: &Who,
+    ) -> StoreResult<()> {
+        let now = crate::now_ms();
+        write_tx!(self, |tx| {
+            let (body_id, old_name): (i64, String) =
+                sqlx::query_as("SELECT body_id, name FROM categories WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+            sqlx::query("UPDATE categories SET name = $1, standard_row_id = $2, sort_order = $3, updated_at = $4 WHERE id = $5")
+                .bind(name)
+                .bind(standard_row_id)
+                .bind(sort_order)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit_append!(
+                tx,
+                AuditEvent::new("category.update", "category", id)
+                    .who(who)
+                    .body(Some(body_id))
+                    .before(serde_json::json!({"name": old_name}))
+                    .after(serde_json::json!({"name": name, "standard_row": standard_row_id, "sort_order": sort_order}))
+            );
+            Ok(())
+        })
+    }
+
+    /// Remove an empty category (no items, no sub-categories).
+    pub async fn delete_category(&self, id: i64, who: &Who) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            let body_id: i64 = sqlx::query_scalar("SELECT body_id FROM categories WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let used: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM items WHERE category_id = $1) + (SELECT COUNT(*) FROM categories WHERE parent_id = $1)",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if used > 0 {
+                return Err(StoreError::Invalid(
+                    "栏目中还有信息或下级栏目，不能删除".into(),
+                ));
+            }
+            sqlx::query("DELETE FROM categories WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit_append!(
+                tx,
+                AuditEvent::new("category.delete", "category", id)
+                    .who(who)
+                    .body(Some(body_id))
+            );
+            Ok(())
+        })
     }
 
     pub async fn get_standard_row(&self, id: i64) -> StoreResult<StandardRow> {

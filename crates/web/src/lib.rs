@@ -116,7 +116,7 @@ impl AppState {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    use handlers::{account, admin, items, portal, public_items};
+    use handlers::{account, admin, catalogue, items, portal, public_items};
     let app = Router::new()
         // Public portal.
         .route("/", get(portal::view_home))
@@ -166,6 +166,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/bodies/{id}/edit",
             get(admin::view_body_edit_get).post(admin::view_body_edit_post),
+        )
+        .route(
+            "/admin/bodies/{id}/catalogue",
+            get(catalogue::view_catalogue_admin).post(catalogue::post_catalogue_admin),
         )
         .route("/admin/users", get(admin::view_users))
         .route(

@@ -809,3 +809,163 @@ async fn attachments_are_checked_screened_published_and_verified(db: Db) {
         404
     );
 }
+
+both_backends!(catalogue_administration_and_body_settings);
+
+async fn catalogue_administration_and_body_settings(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.tree.a;
+    app.staff("admin.a", Some(Role::Admin), a).await;
+    app.staff("editor", Some(Role::Editor), a).await;
+    let both = app.staff("both", Some(Role::Reviewer), a).await;
+    app.store
+        .grant_role(both, a, Role::Approver, &Who::system())
+        .await
+        .unwrap();
+    let row = gongkai_store::disclosure::StandardRow {
+        id: 0,
+        area: "社会救助".into(),
+        item_l1: "最低生活保障".into(),
+        item_l2: "审核确认结果".into(),
+        content: "保障对象姓名、家庭人口、保障金额".into(),
+        basis: "《社会救助暂行办法》".into(),
+        time_limit: "审核确认之日起7个工作日内".into(),
+        time_limit_days: None,
+        subject: "县级民政部门".into(),
+        channels: "政府网站、村（社区）公示栏".into(),
+        audience: "全社会".into(),
+        method: "主动".into(),
+        level: "县级".into(),
+    };
+    assert_eq!(
+        app.store
+            .import_standard_rows(&[row.clone(), row], &Who::system())
+            .await
+            .unwrap(),
+        (1, 1)
+    );
+    let std_id = app.store.list_standard_rows().await.unwrap()[0].id;
+    assert_eq!(
+        app.store
+            .get_standard_row(std_id)
+            .await
+            .unwrap()
+            .time_limit_days,
+        Some(7)
+    );
+    // The editor may not edit the catalogue.
+    let ed = app.login("editor").await;
+    assert_eq!(
+        ed.get(&format!("/admin/bodies/{a}/catalogue"))
+            .await
+            .status(),
+        403
+    );
+    // The administrator adds a category linked to the row.
+    let ad = app.login("admin.a").await;
+    ad.refresh_csrf(&format!("/admin/bodies/{a}/catalogue"))
+        .await;
+    let r = ad
+        .post_form(
+            &format!("/admin/bodies/{a}/catalogue"),
+            &[
+                ("action", "add"),
+                ("name", "低保审核确认结果"),
+                ("standard_row_id", &std_id.to_string()),
+            ],
+        )
+        .await;
+    assert!(location(&r).contains("done=added"), "{}", location(&r));
+    let cat = app
+        .store
+        .list_categories(a)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "低保审核确认结果")
+        .unwrap();
+    assert_eq!(cat.standard_row_id, Some(std_id));
+    // Another body's administrator cannot touch it.
+    app.staff("admin.b", Some(Role::Admin), app.tree.b).await;
+    let bd = app.login("admin.b").await;
+    bd.refresh_csrf("/admin").await;
+    let r = bd
+        .post_form(
+            &format!("/admin/bodies/{a}/catalogue"),
+            &[("action", "delete"), ("category_id", &cat.id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    // An item in the linked category is due 7 working days after it was formed.
+    ed.refresh_csrf("/admin/items/new").await;
+    let r = ed
+        .post_form(
+            "/admin/items/new",
+            &[
+                ("body_id", &a.to_string()),
+                ("category_id", &cat.id.to_string()),
+                ("title", "2025年10月低保审核确认结果"),
+                ("formed_on", "2025-09-26"),
+            ],
+        )
+        .await;
+    let id = item_id_from(&location(&r));
+    assert_eq!(
+        app.store.get_item(id).await.unwrap().due_on.as_deref(),
+        Some("2025-10-13"),
+        "7 working days across 国庆"
+    );
+    // A non-empty category cannot be deleted.
+    let r = ad
+        .post_form(
+            &format!("/admin/bodies/{a}/catalogue"),
+            &[("action", "delete"), ("category_id", &cat.id.to_string())],
+        )
+        .await;
+    assert!(location(&r).contains("error="));
+    // One person as reviewer and approver: refused until the body allows it.
+    ed.refresh_csrf(&format!("/admin/items/{id}")).await;
+    ed.post_form(&format!("/admin/items/{id}/step"), &[("step", "submit")])
+        .await;
+    let bo = app.login("both").await;
+    bo.refresh_csrf(&format!("/admin/items/{id}")).await;
+    bo.post_form(
+        &format!("/admin/items/{id}/step"),
+        &[("step", "review"), ("conclusion", "disclose")],
+    )
+    .await;
+    let r = bo
+        .post_form(&format!("/admin/items/{id}/step"), &[("step", "approve")])
+        .await;
+    assert!(
+        location(&r).contains("error="),
+        "same reviewer and approver refused by default"
+    );
+    let r = ad
+        .post_form(
+            &format!("/admin/bodies/{a}/catalogue"),
+            &[
+                ("action", "settings"),
+                ("allow_same_reviewer_approver", "1"),
+                ("index_pattern", "{code}-{YYYY}-{NNNNNN}"),
+            ],
+        )
+        .await;
+    assert!(location(&r).contains("done=settings"));
+    let r = ad
+        .post_form(
+            &format!("/admin/bodies/{a}/catalogue"),
+            &[("action", "settings"), ("index_pattern", "{code}/{YYYY}")],
+        )
+        .await;
+    assert!(
+        location(&r).contains("error="),
+        "a pattern without a serial is refused"
+    );
+    let r = bo
+        .post_form(&format!("/admin/items/{id}/step"), &[("step", "approve")])
+        .await;
+    assert!(location(&r).contains("done=approve"), "{}", location(&r));
+    let ix = app.store.get_item(id).await.unwrap().index_no.unwrap();
+    assert!(ix.ends_with("-000001"), "the body's own pattern: {ix}");
+}
