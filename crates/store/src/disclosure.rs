@@ -305,6 +305,24 @@ macro_rules! ledger_append {
     }};
 }
 
+/// Load an item and its body's path inside the open transaction; `NotFound` if there is none.
+macro_rules! item_in_tx {
+    ($tx:ident, $item_id:expr) => {{
+        let item = sqlx::query_as::<_, Item>(sqlx::AssertSqlSafe(format!(
+            "SELECT {ITEM_COLS} FROM items WHERE id = $1"
+        )))
+        .bind($item_id)
+        .fetch_optional(&mut *$tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let body_path: String = sqlx::query_scalar("SELECT path FROM bodies WHERE id = $1")
+            .bind(item.body_id)
+            .fetch_one(&mut *$tx)
+            .await?;
+        (item, body_path)
+    }};
+}
+
 /// Insert a version row inside the open transaction; evaluates to its id.
 macro_rules! insert_version {
     ($tx:ident, $item_id:expr, $number:expr, $f:expr, $author:expr, $now:expr) => {{
@@ -1484,17 +1502,7 @@ impl Store {
             .user_id
             .ok_or_else(|| StoreError::Invalid("须由工作人员修订".into()))?;
         write_tx!(self, |tx| {
-            let item = sqlx::query_as::<_, Item>(sqlx::AssertSqlSafe(format!(
-                "SELECT {ITEM_COLS} FROM items WHERE id = $1"
-            )))
-            .bind(item_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-            let body_path: String = sqlx::query_scalar("SELECT path FROM bodies WHERE id = $1")
-                .bind(item.body_id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let (item, body_path) = item_in_tx!(tx, item_id);
             if !actor.can(gongkai_domain::access::Permission::EditItems, &body_path) {
                 return Err(StoreError::Invalid("您没有在该机关修订信息的权限".into()));
             }
@@ -1575,17 +1583,7 @@ impl Store {
             return Err(StoreError::Invalid("请填写撤回理由".into()));
         }
         write_tx!(self, |tx| {
-            let item = sqlx::query_as::<_, Item>(sqlx::AssertSqlSafe(format!(
-                "SELECT {ITEM_COLS} FROM items WHERE id = $1"
-            )))
-            .bind(item_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-            let body_path: String = sqlx::query_scalar("SELECT path FROM bodies WHERE id = $1")
-                .bind(item.body_id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let (item, body_path) = item_in_tx!(tx, item_id);
             if !actor.can(gongkai_domain::access::Permission::ApproveItems, &body_path) {
                 return Err(StoreError::Invalid("撤回须由审批领导办理".into()));
             }
@@ -1638,17 +1636,7 @@ impl Store {
     ) -> StoreResult<i64> {
         let now = crate::now_ms();
         write_tx!(self, |tx| {
-            let item = sqlx::query_as::<_, Item>(sqlx::AssertSqlSafe(format!(
-                "SELECT {ITEM_COLS} FROM items WHERE id = $1"
-            )))
-            .bind(item_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-            let body_path: String = sqlx::query_scalar("SELECT path FROM bodies WHERE id = $1")
-                .bind(item.body_id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let (item, body_path) = item_in_tx!(tx, item_id);
             if !actor.can(gongkai_domain::access::Permission::EditItems, &body_path)
                 && !actor.can(gongkai_domain::access::Permission::ApproveItems, &body_path)
             {
