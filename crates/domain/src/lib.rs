@@ -3,6 +3,7 @@
 //! layer call into these rules so that every handler and every query applies the same ones.
 
 pub mod access;
+pub mod application;
 pub mod audit;
 pub mod body;
 pub mod calendar;

@@ -1,0 +1,613 @@
+//! 依申请公开: the statutory clock of an application (条例第三十条至第三十五条) and the fee rules
+//! (条例第四十二条; 国办函〔2020〕109号). One model computes a case's deadline from its dated events
+//! and explains the computation in words a court would accept.
+//!
+//! Counting (民法典第二百零一条): the day an event happens is not counted; counting starts the
+//! next day. Only working days count (条例第三十三条). Waiting for a third party's or another
+//! body's opinion, and for a fee, does not count: the days after the request was sent, up to and
+//! including the day the answer (or payment) arrived, are skipped.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{Calendar, CalendarError};
+
+/// 条例第三十三条: reply within 20 working days of receipt.
+pub const REPLY_WORKING_DAYS: u32 = 20;
+/// 条例第三十三条: one extension of at most 20 working days.
+pub const MAX_EXTENSION_WORKING_DAYS: u32 = 20;
+/// 条例第三十条: a request for correction within 7 working days of receipt.
+pub const CORRECTION_REQUEST_WORKING_DAYS: u32 = 7;
+/// 条例第三十二条、第三十四条: the consulted party has 15 working days.
+pub const CONSULTATION_WORKING_DAYS: u32 = 15;
+/// 国办函〔2020〕109号: payment within 20 working days of the day after the fee notice.
+pub const FEE_PAYMENT_WORKING_DAYS: u32 = 20;
+
+/// Who is consulted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    /// 第三十二条: a third party; silence → the office decides.
+    ThirdParty,
+    /// 第三十四条: another body; silence counts as consent.
+    OtherBody,
+}
+
+/// A dated event of a case, as far as the clock is concerned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ClockEvent {
+    Received { on: NaiveDate },
+    CorrectionRequested { on: NaiveDate },
+    CorrectionReceived { on: NaiveDate },
+    ConsultationSent { on: NaiveDate, party: Party },
+    ConsultationAnswered { on: NaiveDate },
+    Extended { on: NaiveDate, working_days: u32 },
+    FeeNoticed { on: NaiveDate },
+    FeePaid { on: NaiveDate },
+}
+
+/// Why an event is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClockError {
+    #[error("{0}")]
+    Calendar(#[from] CalendarError),
+    #[error("申请尚未登记收到日期")]
+    NotReceived,
+    #[error("补正通知只能发出一次（条例第三十条）")]
+    SecondCorrection,
+    #[error("补正通知应在收到申请之日起7个工作日内发出（期限为{0}）")]
+    CorrectionTooLate(NaiveDate),
+    #[error("尚未发出补正通知，不能登记收到补正材料")]
+    NoCorrectionPending,
+    #[error("延期只能一次（条例第三十三条）")]
+    SecondExtension,
+    #[error("延期最长20个工作日（条例第三十三条），不能延长{0}个工作日")]
+    ExtensionTooLong(u32),
+    #[error("延期须为1至20个工作日")]
+    ExtensionZero,
+    #[error("没有正在进行的征求意见，不能登记答复")]
+    NoConsultationPending,
+    #[error("上一次征求意见尚未答复，不能再次发出")]
+    ConsultationPending,
+    #[error("没有待缴的费用，不能登记缴费")]
+    NoFeePending,
+    #[error("事件日期{0}早于上一事件日期，请按时间顺序登记")]
+    OutOfOrder(NaiveDate),
+}
+
+/// The state of the clock after its events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clock {
+    pub received_on: NaiveDate,
+    /// The day from which the 20 working days run (receipt, or the corrected application).
+    pub counting_from: NaiveDate,
+    /// Due date of the reply, if the clock is running (None while paused).
+    pub due_on: Option<NaiveDate>,
+    /// Working days counted so far up to `today`.
+    pub used_working_days: u32,
+    pub limit_working_days: u32,
+    /// Open pause: what, since when, and its own deadline.
+    pub paused: Option<(PauseKind, NaiveDate, NaiveDate)>,
+    /// The correction must be requested by this day (while no correction was requested).
+    pub correction_request_by: Option<NaiveDate>,
+    /// The explanation, one line per fact, in Chinese.
+    pub explanation: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseKind {
+    Correction,
+    Consultation(Party),
+    Fee,
+}
+
+impl PauseKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            PauseKind::Correction => "等待申请人补正",
+            PauseKind::Consultation(Party::ThirdParty) => "征求第三方意见",
+            PauseKind::Consultation(Party::OtherBody) => "征求其他机关意见",
+            PauseKind::Fee => "等待申请人缴费",
+        }
+    }
+}
+
+/// Compute the clock from events in date order, as of `today`.
+pub fn compute(
+    cal: &Calendar,
+    events: &[ClockEvent],
+    today: NaiveDate,
+) -> Result<Clock, ClockError> {
+    let mut received = None;
+    let mut counting_from = None;
+    let mut correction_requested = false;
+    let mut correction_received = false;
+    let mut extension: Option<u32> = None;
+    let mut pauses: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    let mut open: Option<(PauseKind, NaiveDate)> = None;
+    let mut last = NaiveDate::MIN;
+    let mut lines = Vec::new();
+    for e in events {
+        let on = event_date(e);
+        if on < last {
+            return Err(ClockError::OutOfOrder(on));
+        }
+        last = on;
+        match e {
+            ClockEvent::Received { on } => {
+                received = Some(*on);
+                counting_from = Some(*on);
+                lines.push(format!(
+                    "{on} 收到申请（当日不计入期限，自次日起计算，条例第三十一条、第三十三条）"
+                ));
+            }
+            ClockEvent::CorrectionRequested { on } => {
+                let r = received.ok_or(ClockError::NotReceived)?;
+                if correction_requested {
+                    return Err(ClockError::SecondCorrection);
+                }
+                let by = cal.add_working_days(r, CORRECTION_REQUEST_WORKING_DAYS)?;
+                if *on > by {
+                    return Err(ClockError::CorrectionTooLate(by));
+                }
+                correction_requested = true;
+                open = Some((PauseKind::Correction, *on));
+                lines.push(format!(
+                    "{on} 发出补正通知（条例第三十条）；期限自收到补正材料之日起重新计算"
+                ));
+            }
+            ClockEvent::CorrectionReceived { on } => {
+                if !matches!(open, Some((PauseKind::Correction, _))) || correction_received {
+                    return Err(ClockError::NoCorrectionPending);
+                }
+                correction_received = true;
+                open = None;
+                counting_from = Some(*on);
+                pauses.clear();
+                lines.push(format!("{on} 收到补正后的申请，20个工作日自次日起重新计算"));
+            }
+            ClockEvent::ConsultationSent { on, party } => {
+                received.ok_or(ClockError::NotReceived)?;
+                if open.is_some() {
+                    return Err(ClockError::ConsultationPending);
+                }
+                open = Some((PauseKind::Consultation(*party), *on));
+            }
+            ClockEvent::ConsultationAnswered { on } => {
+                let Some((PauseKind::Consultation(party), start)) = open else {
+                    return Err(ClockError::NoConsultationPending);
+                };
+                // 第三十二条、第三十四条: at most 15 working days; silence ends the wait then.
+                let limit = cal.add_working_days(start, CONSULTATION_WORKING_DAYS)?;
+                let end = (*on).min(limit);
+                pauses.push((start, end));
+                open = None;
+                let skipped = cal.working_days_between(start, end)?;
+                let how = if *on > limit {
+                    match party {
+                        Party::ThirdParty => "逾期未提出意见，由本机关依照条例第三十二条决定",
+                        Party::OtherBody => "逾期未提出意见，依照条例第三十四条视为同意",
+                    }
+                } else {
+                    "收到意见"
+                };
+                lines.push(format!(
+                    "{start} 至 {end} {}（{how}），期间{skipped}个工作日不计入期限",
+                    PauseKind::Consultation(party).label()
+                ));
+            }
+            ClockEvent::Extended { on, working_days } => {
+                received.ok_or(ClockError::NotReceived)?;
+                if extension.is_some() {
+                    return Err(ClockError::SecondExtension);
+                }
+                if *working_days == 0 {
+                    return Err(ClockError::ExtensionZero);
+                }
+                if *working_days > MAX_EXTENSION_WORKING_DAYS {
+                    return Err(ClockError::ExtensionTooLong(*working_days));
+                }
+                extension = Some(*working_days);
+                lines.push(format!("{on} 经机关负责人同意延期{working_days}个工作日，并已告知申请人（条例第三十三条）"));
+            }
+            ClockEvent::FeeNoticed { on } => {
+                received.ok_or(ClockError::NotReceived)?;
+                if open.is_some() {
+                    return Err(ClockError::ConsultationPending);
+                }
+                open = Some((PauseKind::Fee, *on));
+                let by = cal.add_working_days(*on, FEE_PAYMENT_WORKING_DAYS)?;
+                lines.push(format!("{on} 发出收费通知，申请人应于{by}前缴费（国办函〔2020〕109号），等待缴费期间不计入期限"));
+            }
+            ClockEvent::FeePaid { on } => {
+                let Some((PauseKind::Fee, start)) = open else {
+                    return Err(ClockError::NoFeePending);
+                };
+                pauses.push((start, *on));
+                open = None;
+                lines.push(format!("{on} 申请人缴费，期限自次日起恢复计算"));
+            }
+        }
+    }
+    let received = received.ok_or(ClockError::NotReceived)?;
+    let from = counting_from.unwrap_or(received);
+    let limit = REPLY_WORKING_DAYS + extension.unwrap_or(0);
+    let paused_day = |d: NaiveDate| pauses.iter().any(|(s, e)| d > *s && d <= *e);
+    // Count working days after `from`, skipping paused days, until `today` (or the pause start).
+    let count_until = match open {
+        Some((_, start)) => start.min(today),
+        None => today,
+    };
+    let mut used = 0u32;
+    let mut d = from;
+    while d < count_until {
+        d = d.succ_opt().ok_or(CalendarError::OutOfRange)?;
+        if cal.is_working_day(d)? && !paused_day(d) {
+            used += 1;
+        }
+    }
+    let due_on = if open.is_some() {
+        None
+    } else {
+        let mut n = 0u32;
+        let mut d = from;
+        loop {
+            d = d.succ_opt().ok_or(CalendarError::OutOfRange)?;
+            if cal.is_working_day(d)? && !paused_day(d) {
+                n += 1;
+                if n == limit {
+                    break Some(d);
+                }
+            }
+        }
+    };
+    let paused = match open {
+        Some((k @ PauseKind::Correction, s)) => Some((k, s, s)),
+        Some((k @ PauseKind::Consultation(_), s)) => {
+            Some((k, s, cal.add_working_days(s, CONSULTATION_WORKING_DAYS)?))
+        }
+        Some((k @ PauseKind::Fee, s)) => {
+            Some((k, s, cal.add_working_days(s, FEE_PAYMENT_WORKING_DAYS)?))
+        }
+        None => None,
+    };
+    let correction_request_by = if correction_requested {
+        None
+    } else {
+        Some(cal.add_working_days(received, CORRECTION_REQUEST_WORKING_DAYS)?)
+    };
+    lines.push(format!(
+        "答复期限为{limit}个工作日{}，截至{}已用{used}个工作日",
+        if extension.is_some() {
+            "（含延期）"
+        } else {
+            ""
+        },
+        count_until
+    ));
+    match (&due_on, &paused) {
+        (Some(d), _) => lines.push(format!("答复截止日期：{d}")),
+        (None, Some((k, s, _))) => lines.push(format!("自{s}起{}，期限暂停计算", k.label())),
+        _ => {}
+    }
+    Ok(Clock {
+        received_on: received,
+        counting_from: from,
+        due_on,
+        used_working_days: used,
+        limit_working_days: limit,
+        paused,
+        correction_request_by,
+        explanation: lines,
+    })
+}
+
+fn event_date(e: &ClockEvent) -> NaiveDate {
+    match e {
+        ClockEvent::Received { on }
+        | ClockEvent::CorrectionRequested { on }
+        | ClockEvent::CorrectionReceived { on }
+        | ClockEvent::ConsultationSent { on, .. }
+        | ClockEvent::ConsultationAnswered { on }
+        | ClockEvent::Extended { on, .. }
+        | ClockEvent::FeeNoticed { on }
+        | ClockEvent::FeePaid { on } => *on,
+    }
+}
+
+/// 国办函〔2020〕109号, per application: the fee for the applicant's `n`-th application in a
+/// calendar month (counted across the body), in yuan. 1–10 free; 11–30 100元 each; 31–40 200元;
+/// 41–50 300元; each further band of 10 costs 100元 more.
+pub fn fee_per_application(n: u32) -> u32 {
+    match n {
+        0..=10 => 0,
+        11..=30 => 100,
+        _ => 100 * ((n - 30).div_ceil(10) + 1),
+    }
+}
+
+/// 国办函〔2020〕109号, per page: 1–30 free; 31–100 10元/页; 101–200 20元/页; 201 and more 40元/页.
+pub fn fee_per_page(pages: u32) -> u32 {
+    let band = |lo: u32, hi: u32, rate: u32| pages.min(hi).saturating_sub(lo - 1) * rate;
+    band(31, 100, 10) + band(101, 200, 20) + pages.saturating_sub(200) * 40
+}
+
+/// How a fee is charged for one application: one method or the other, never both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum FeeBasis {
+    /// The applicant's n-th application this calendar month.
+    PerApplication {
+        nth_in_month: u32,
+    },
+    PerPage {
+        pages: u32,
+    },
+}
+
+pub fn fee(basis: FeeBasis) -> u32 {
+    match basis {
+        FeeBasis::PerApplication { nth_in_month } => fee_per_application(nth_in_month),
+        FeeBasis::PerPage { pages } => fee_per_page(pages),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn cal() -> Calendar {
+        Calendar::builtin()
+    }
+
+    #[test]
+    fn plain_case_across_national_day_2025() {
+        // Received Fri 2025-09-26; 9/28 (Sun) is a 调休 working day = 1, 9/29 = 2, 9/30 = 3,
+        // 10/1–10/8 off, 10/9 = 4, 10/10 = 5, 10/11 (Sat, 调休) = 6, then 10/13… → 20th = 10/30.
+        let c = compute(
+            &cal(),
+            &[ClockEvent::Received {
+                on: d("2025-09-26"),
+            }],
+            d("2025-09-26"),
+        )
+        .unwrap();
+        assert_eq!(c.due_on, Some(d("2025-10-30")));
+        assert_eq!(c.correction_request_by, Some(d("2025-10-13")));
+        assert!(c.explanation.iter().any(|l| l.contains("2025-10-30")));
+    }
+
+    #[test]
+    fn correction_restarts_the_clock() {
+        // 补正 requested 2025-09-29, corrected application arrives 2025-10-10 (Fri):
+        // 20 working days from 10/10: 10/11 (Sat 调休) = 1, 10/13–10/17 = 2–6, … → 2025-11-06.
+        let ev = [
+            ClockEvent::Received {
+                on: d("2025-09-26"),
+            },
+            ClockEvent::CorrectionRequested {
+                on: d("2025-09-29"),
+            },
+            ClockEvent::CorrectionReceived {
+                on: d("2025-10-10"),
+            },
+        ];
+        let c = compute(&cal(), &ev, d("2025-10-10")).unwrap();
+        assert_eq!(c.counting_from, d("2025-10-10"));
+        assert_eq!(c.due_on, Some(d("2025-11-06")));
+        // While waiting for the correction the clock is paused.
+        let c = compute(&cal(), &ev[..2], d("2025-10-09")).unwrap();
+        assert_eq!(c.due_on, None);
+        assert_eq!(c.paused.unwrap().0, PauseKind::Correction);
+    }
+
+    #[test]
+    fn correction_is_requested_once_within_seven_working_days() {
+        let late = [
+            ClockEvent::Received {
+                on: d("2025-09-26"),
+            },
+            ClockEvent::CorrectionRequested {
+                on: d("2025-10-14"),
+            },
+        ];
+        assert_eq!(
+            compute(&cal(), &late, d("2025-10-14")),
+            Err(ClockError::CorrectionTooLate(d("2025-10-13")))
+        );
+        let twice = [
+            ClockEvent::Received {
+                on: d("2025-09-26"),
+            },
+            ClockEvent::CorrectionRequested {
+                on: d("2025-09-29"),
+            },
+            ClockEvent::CorrectionReceived {
+                on: d("2025-10-09"),
+            },
+            ClockEvent::CorrectionRequested {
+                on: d("2025-10-10"),
+            },
+        ];
+        assert_eq!(
+            compute(&cal(), &twice, d("2025-10-10")),
+            Err(ClockError::SecondCorrection)
+        );
+    }
+
+    #[test]
+    fn consultation_days_do_not_count_and_extension_adds_once() {
+        // Received Wed 2026-02-11. Without pauses: 2/12, 2/13, 2/14 (Sat 调休) = 3; 2/15–2/23 off;
+        // 2/24–2/27 = 4–7; 2/28 (Sat 调休) = 8; 3/2–3/13 = 9–18; 3/16 = 19; 3/17 = 20.
+        let base = [ClockEvent::Received {
+            on: d("2026-02-11"),
+        }];
+        assert_eq!(
+            compute(&cal(), &base, d("2026-02-11")).unwrap().due_on,
+            Some(d("2026-03-17"))
+        );
+        // A third party consulted from 2026-03-02 (Mon) to 2026-03-06 (Fri): 3/3–3/6 skipped (4 days).
+        let ev = [
+            ClockEvent::Received {
+                on: d("2026-02-11"),
+            },
+            ClockEvent::ConsultationSent {
+                on: d("2026-03-02"),
+                party: Party::ThirdParty,
+            },
+            ClockEvent::ConsultationAnswered {
+                on: d("2026-03-06"),
+            },
+        ];
+        let c = compute(&cal(), &ev, d("2026-03-06")).unwrap();
+        assert_eq!(
+            c.due_on,
+            Some(d("2026-03-23")),
+            "4 working days later: 3/18, 3/19, 3/20, 3/23"
+        );
+        // Extended by 20 working days after 3/23: 3/24–3/27 = 1–4, 3/30–4/3 = 5–9, 4/4–4/6 清明 off,
+        // 4/7–4/10 = 10–13, 4/13–4/17 = 14–18, 4/20 = 19, 4/21 = 20.
+        let mut ev2 = ev.to_vec();
+        ev2.push(ClockEvent::Extended {
+            on: d("2026-03-10"),
+            working_days: 20,
+        });
+        let c = compute(&cal(), &ev2, d("2026-03-10")).unwrap();
+        assert_eq!(c.due_on, Some(d("2026-04-21")));
+        let mut ev3 = ev2.clone();
+        ev3.push(ClockEvent::Extended {
+            on: d("2026-03-11"),
+            working_days: 5,
+        });
+        assert_eq!(
+            compute(&cal(), &ev3, d("2026-03-11")),
+            Err(ClockError::SecondExtension)
+        );
+        let over = [
+            ClockEvent::Received {
+                on: d("2026-02-11"),
+            },
+            ClockEvent::Extended {
+                on: d("2026-03-02"),
+                working_days: 21,
+            },
+        ];
+        assert_eq!(
+            compute(&cal(), &over, d("2026-03-02")),
+            Err(ClockError::ExtensionTooLong(21))
+        );
+    }
+
+    #[test]
+    fn silent_party_ends_the_wait_after_fifteen_working_days() {
+        // Sent 2025-11-03 (Mon): 15 working days later is 2025-11-24; an answer on 12-01 counts as 11-24.
+        let ev = [
+            ClockEvent::Received {
+                on: d("2025-10-27"),
+            },
+            ClockEvent::ConsultationSent {
+                on: d("2025-11-03"),
+                party: Party::OtherBody,
+            },
+            ClockEvent::ConsultationAnswered {
+                on: d("2025-12-01"),
+            },
+        ];
+        let c = compute(&cal(), &ev, d("2025-12-01")).unwrap();
+        assert!(
+            c.explanation
+                .iter()
+                .any(|l| l.contains("视为同意") && l.contains("2025-11-24")),
+            "{:?}",
+            c.explanation
+        );
+        let answered_on_limit = [
+            ev[0].clone(),
+            ev[1].clone(),
+            ClockEvent::ConsultationAnswered {
+                on: d("2025-11-24"),
+            },
+        ];
+        assert_eq!(
+            c.due_on,
+            compute(&cal(), &answered_on_limit, d("2025-12-01"))
+                .unwrap()
+                .due_on
+        );
+    }
+
+    #[test]
+    fn unknown_years_are_refused() {
+        let ev = [ClockEvent::Received {
+            on: d("2026-12-10"),
+        }];
+        assert_eq!(
+            compute(&cal(), &ev, d("2026-12-10")),
+            Err(ClockError::Calendar(CalendarError::MissingYear(2027)))
+        );
+    }
+
+    #[test]
+    fn fees_follow_the_2020_rules() {
+        assert_eq!(fee_per_page(250), 4_700, "70×10 + 100×20 + 50×40");
+        assert_eq!(fee_per_page(30), 0);
+        assert_eq!(fee_per_page(31), 10);
+        assert_eq!(fee_per_page(100), 700);
+        assert_eq!(fee_per_page(101), 720);
+        assert_eq!(fee_per_page(200), 2_700);
+        assert_eq!(fee_per_page(201), 2_740);
+        for (n, y) in [
+            (1, 0),
+            (10, 0),
+            (11, 100),
+            (30, 100),
+            (31, 200),
+            (40, 200),
+            (41, 300),
+            (50, 300),
+            (51, 400),
+            (60, 400),
+            (61, 500),
+        ] {
+            assert_eq!(fee_per_application(n), y, "application #{n}");
+        }
+        assert_eq!(fee(FeeBasis::PerPage { pages: 250 }), 4_700);
+        assert_eq!(fee(FeeBasis::PerApplication { nth_in_month: 35 }), 200);
+    }
+
+    fn any_date() -> impl Strategy<Value = NaiveDate> {
+        (0i64..2400).prop_map(|o| d("2019-01-01") + chrono::Duration::days(o))
+    }
+
+    proptest! {
+        #[test]
+        fn due_dates_are_working_days_and_pauses_never_shorten(start in any_date(), pause_at in 1i64..20, pause_len in 0i64..25, ext in 0u32..=20) {
+            let cal = cal();
+            let mut ev = vec![ClockEvent::Received { on: start }];
+            let base = compute(&cal, &ev, start).unwrap();
+            let due = base.due_on.unwrap();
+            prop_assert!(cal.is_working_day(due).unwrap());
+            let s = start + chrono::Duration::days(pause_at);
+            ev.push(ClockEvent::ConsultationSent { on: s, party: Party::ThirdParty });
+            ev.push(ClockEvent::ConsultationAnswered { on: s + chrono::Duration::days(pause_len) });
+            let paused = compute(&cal, &ev, start).unwrap();
+            prop_assert!(paused.due_on.unwrap() >= due, "a pause never shortens the deadline");
+            prop_assert!(cal.is_working_day(paused.due_on.unwrap()).unwrap());
+            if ext > 0 {
+                ev.push(ClockEvent::Extended { on: s + chrono::Duration::days(pause_len), working_days: ext });
+                let extended = compute(&cal, &ev, start).unwrap();
+                prop_assert!(extended.due_on.unwrap() > paused.due_on.unwrap());
+                prop_assert_eq!(cal.working_days_between(paused.due_on.unwrap(), extended.due_on.unwrap()).unwrap(), ext);
+                ev.push(ClockEvent::Extended { on: s + chrono::Duration::days(pause_len), working_days: 1 });
+                prop_assert_eq!(compute(&cal, &ev, start), Err(ClockError::SecondExtension));
+            }
+        }
+    }
+}
