@@ -326,13 +326,16 @@ macro_rules! item_in_tx {
 /// Insert a version row inside the open transaction; evaluates to its id.
 macro_rules! insert_version {
     ($tx:ident, $item_id:expr, $number:expr, $f:expr, $author:expr, $now:expr) => {{
+        // Always an i64: PostgreSQL statements are cached by their text, so a literal `1` (i32)
+        // in one call and an i64 in another would bind a mismatched binary format.
+        let number: i64 = $number;
         let vid: i64 = sqlx::query_scalar(
             "INSERT INTO item_versions (item_id, number, state, title, doc_no, written_on, formed_on, subject, \
              keywords, summary, body_md, scope, open_method, normative_kind, related, author_id, created_at, updated_at) \
              VALUES ($1, $2, 'draft', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id",
         )
         .bind($item_id)
-        .bind($number)
+        .bind(number)
         .bind(&$f.title)
         .bind(&$f.doc_no)
         .bind($f.written_on.map(|d| d.to_string()))

@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod disclosure;
 pub mod error;
 pub mod sessions;
+pub mod tokens;
 pub mod users;
 
 pub use db::{Backend, Store, StoreOptions};

@@ -1,49 +1,98 @@
-//! The public JSON API, `/api/v1`. Errors are `{"error": {"code", "message"}}` with stable codes.
+//! The JSON API, `/api/v1`: public data, and under `/api/v1/admin` the staff API for office
+//! systems ([`crate::api_admin`]). Errors are `{"error": {"code", "message"}}` with stable codes
+//! (`fields` is added for validation errors). The OpenAPI 3.1 document is generated from the
+//! handlers and types below and served at `/api/openapi.json`.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
 
 use crate::AppState;
+use crate::api_admin as admin;
 use crate::error::ApiError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/bodies", get(list_bodies))
         .route("/bodies/{id}", get(get_body))
+        .nest("/admin", admin::routes())
         .fallback(api_not_found)
 }
 
-async fn api_not_found() -> ApiError {
+pub(crate) async fn api_not_found() -> ApiError {
     ApiError(crate::error::AppError::NotFound)
 }
 
+/// An error answer. `code` is stable: `bad_request`, `unauthenticated`, `forbidden`,
+/// `not_found`, `conflict`, `validation`, `workflow`, `payload_too_large`,
+/// `unsupported_media_type`, `method_not_allowed`, `internal`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// The stable error code.
+    pub code: String,
+    /// What went wrong, in Chinese, for people.
+    pub message: String,
+    /// Only with `validation`: a message for each field that was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+/// A leader of a body (领导信息).
+#[derive(Serialize, ToSchema)]
+pub struct LeaderJson {
+    pub name: String,
+    pub title: String,
+    /// 分管工作.
+    pub portfolio: String,
+}
+
 /// A public body as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct BodyJson {
     pub id: i64,
     pub parent_id: Option<i64>,
     pub name: String,
     pub short_name: String,
+    /// `government`, `department`, `township`, `community`, `other` …
     pub kind: String,
+    /// The kind in Chinese.
     pub kind_label: String,
+    /// 统一社会信用代码 or 组织机构代码.
     pub org_code: String,
     pub address: String,
     pub office_hours: String,
     pub phone: String,
     pub fax: String,
     pub email: String,
+    /// 机构职能.
     pub duties: String,
-    pub leaders: Vec<gongkai_domain::body::Leader>,
+    pub leaders: Vec<LeaderJson>,
 }
 
 impl From<gongkai_store::bodies::Body> for BodyJson {
     fn from(b: gongkai_store::bodies::Body) -> Self {
         BodyJson {
             kind_label: b.kind_label().to_string(),
-            leaders: b.leaders(),
+            leaders: b
+                .leaders()
+                .into_iter()
+                .map(|l| LeaderJson {
+                    name: l.name,
+                    title: l.title,
+                    portfolio: l.portfolio,
+                })
+                .collect(),
             id: b.id,
             parent_id: b.parent_id,
             name: b.name,
@@ -60,18 +109,43 @@ impl From<gongkai_store::bodies::Body> for BodyJson {
     }
 }
 
-async fn list_bodies(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let bodies: Vec<BodyJson> = state
+/// Every body, in tree order.
+#[derive(Serialize, ToSchema)]
+pub struct BodyList {
+    pub items: Vec<BodyJson>,
+}
+
+/// The bodies of the installation, in tree order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/bodies",
+    tag = "public",
+    responses((status = 200, description = "全部机关", body = BodyList))
+)]
+pub async fn list_bodies(State(state): State<AppState>) -> Result<Json<BodyList>, ApiError> {
+    let items = state
         .store
         .list_bodies()
         .await?
         .into_iter()
         .map(BodyJson::from)
         .collect();
-    Ok(Json(serde_json::json!({ "items": bodies })))
+    Ok(Json(BodyList { items }))
 }
 
-async fn get_body(
+/// One body.
+#[utoipa::path(
+    get,
+    path = "/api/v1/bodies/{id}",
+    tag = "public",
+    params(("id" = i64, Path, description = "机关编号")),
+    responses(
+        (status = 200, description = "机关信息", body = BodyJson),
+        (status = 400, description = "编号不是整数", body = ErrorBody),
+        (status = 404, description = "没有该机关", body = ErrorBody),
+    )
+)]
+pub async fn get_body(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<BodyJson>, ApiError> {
@@ -79,4 +153,103 @@ async fn get_body(
         .parse()
         .map_err(|_| crate::error::AppError::BadRequest("机关编号应为整数".into()))?;
     Ok(Json(state.store.get_body(id).await?.into()))
+}
+
+/// The bearer scheme of the staff API.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("gk_…")
+                    .description(Some(
+                        "管理员在后台“接口令牌”页面签发的令牌（gk_ 开头，只显示一次）。",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        list_bodies,
+        get_body,
+        admin::list_categories,
+        admin::list_items,
+        admin::create_item,
+        admin::get_item,
+        admin::update_item,
+        admin::upload_attachments,
+        admin::item_step,
+        admin::revise_item,
+        admin::withdraw_item,
+    ),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "public", description = "公开数据，无需登录"),
+        (name = "admin", description = "工作人员接口：办公系统以接口令牌撰写、提交、审查、审批和发布信息，\
+            适用与后台页面完全相同的权限和“作者不能审查或审批本人信息”等规则"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document, with the site's title.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.info.title = "Gongkai 政府信息公开平台接口".into();
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    doc.info.description = Some(
+        "公开数据接口（/api/v1）与工作人员接口（/api/v1/admin，须带接口令牌）。\
+         时间均为自 1970-01-01 UTC 起的毫秒数，日期为 YYYY-MM-DD。"
+            .into(),
+    );
+    doc.info.license = None;
+    doc.info.contact = None;
+    doc
+}
+
+/// `GET /api/openapi.json`: the OpenAPI 3.1 document.
+pub async fn openapi_json() -> Json<serde_json::Value> {
+    static DOC: OnceLock<serde_json::Value> = OnceLock::new();
+    Json(
+        DOC.get_or_init(|| serde_json::to_value(openapi()).unwrap_or_default())
+            .clone(),
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_is_openapi_3_1_with_every_endpoint_and_the_bearer_scheme() {
+        let doc = serde_json::to_value(openapi()).unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        for p in [
+            "/api/v1/bodies",
+            "/api/v1/bodies/{id}",
+            "/api/v1/admin/items",
+            "/api/v1/admin/items/{id}",
+            "/api/v1/admin/items/{id}/attachments",
+            "/api/v1/admin/items/{id}/steps",
+            "/api/v1/admin/items/{id}/revise",
+            "/api/v1/admin/items/{id}/withdraw",
+        ] {
+            assert!(doc["paths"][p].is_object(), "{p}");
+        }
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+    }
 }

@@ -22,6 +22,42 @@ pub enum AppError {
     Conflict(String),
     #[error("服务器内部错误，请稍后再试")]
     Internal(String),
+    /// The JSON API's refusal of a request it understood: `code` is `validation` (with a
+    /// message per field) or `workflow` (a rule of the workflow said no).
+    #[error("{message}")]
+    Unprocessable {
+        code: &'static str,
+        message: String,
+        fields: Vec<(String, String)>,
+    },
+    /// The JSON API was called without a valid bearer token.
+    #[error("接口令牌缺失、无效或已撤销（请求头须带 Authorization: Bearer gk_…）")]
+    InvalidToken,
+    #[error("{0}")]
+    PayloadTooLarge(String),
+}
+
+impl AppError {
+    /// Field errors of a JSON request (`422`, code `validation`).
+    pub fn validation<K: ToString>(fields: Vec<(K, String)>) -> AppError {
+        AppError::Unprocessable {
+            code: "validation",
+            message: "提交的内容有误，请按各字段的提示修改".into(),
+            fields: fields
+                .into_iter()
+                .map(|(k, m)| (k.to_string(), m))
+                .collect(),
+        }
+    }
+
+    /// A refusal by the workflow's rules (`422`, code `workflow`), with the rule's message.
+    pub fn workflow(message: impl Into<String>) -> AppError {
+        AppError::Unprocessable {
+            code: "workflow",
+            message: message.into(),
+            fields: vec![],
+        }
+    }
 }
 
 impl From<StoreError> for AppError {
@@ -45,6 +81,9 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::InvalidToken => StatusCode::UNAUTHORIZED,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -58,6 +97,9 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::Conflict(_) => "conflict",
             AppError::Internal(_) => "internal",
+            AppError::Unprocessable { code, .. } => code,
+            AppError::InvalidToken => "unauthenticated",
+            AppError::PayloadTooLarge(_) => "payload_too_large",
         }
     }
 }
@@ -95,8 +137,43 @@ impl<E: Into<AppError>> From<E> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        api_error_response(self.0.status(), self.0.code(), &self.0.to_string())
+        if let AppError::Internal(detail) = &self.0 {
+            tracing::error!(%detail, "internal error");
+        }
+        match &self.0 {
+            AppError::Unprocessable { fields, .. } if !fields.is_empty() => {
+                api_error_response_with_fields(
+                    self.0.status(),
+                    self.0.code(),
+                    &self.0.to_string(),
+                    fields,
+                )
+            }
+            e => api_error_response(e.status(), e.code(), &e.to_string()),
+        }
     }
+}
+
+/// `{"error": {"code", "message", "fields": {field: message}}}`.
+pub fn api_error_response_with_fields(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    fields: &[(String, String)],
+) -> Response {
+    let mut map = serde_json::Map::new();
+    for (k, m) in fields {
+        // The first message of a field is the one shown.
+        map.entry(k.clone())
+            .or_insert_with(|| serde_json::Value::String(m.clone()));
+    }
+    let mut r = (
+        status,
+        axum::Json(serde_json::json!({"error": {"code": code, "message": message, "fields": map}})),
+    )
+        .into_response();
+    r.extensions_mut().insert(ErrorMessage(message.to_string()));
+    r
 }
 
 pub fn api_error_response(status: StatusCode, code: &str, message: &str) -> Response {

@@ -3,6 +3,7 @@
 //! and metrics. Handlers are thin: they extract, call the domain or the store, and render.
 
 pub mod api;
+pub mod api_admin;
 pub mod auth;
 pub mod error;
 pub mod handlers;
@@ -116,7 +117,7 @@ impl AppState {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    use handlers::{account, admin, catalogue, items, portal, public_items};
+    use handlers::{account, admin, catalogue, items, portal, public_items, tokens};
     let app = Router::new()
         // Public portal.
         .route("/", get(portal::view_home))
@@ -180,6 +181,11 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}/grant", post(admin::grant_role))
         .route("/admin/users/{id}/action", post(admin::user_action))
         .route("/admin/grants/{id}/revoke", post(admin::revoke_role))
+        .route(
+            "/admin/tokens",
+            get(tokens::view_tokens).post(tokens::issue_token),
+        )
+        .route("/admin/tokens/{id}/revoke", post(tokens::revoke_token))
         .route("/admin/audit", get(admin::view_audit))
         .route("/admin/calendar", get(admin::view_calendar))
         // 主动公开 in the back office.
@@ -209,7 +215,8 @@ pub fn router(state: AppState) -> Router {
             "/admin/items/{id}/attachments/{att}/remove",
             post(items::remove_attachment),
         )
-        // JSON API.
+        // JSON API (the staff API is nested at /api/v1/admin) and its OpenAPI document.
+        .route("/api/openapi.json", get(api::openapi_json))
         .nest("/api/v1", api::routes())
         .layer(axum::extract::DefaultBodyLimit::max(
             state.config.max_body_bytes,
@@ -223,6 +230,10 @@ pub fn router(state: AppState) -> Router {
                 .route(
                     "/admin/items/{id}/attachments",
                     post(items::upload_attachments),
+                )
+                .route(
+                    "/api/v1/admin/items/{id}/attachments",
+                    post(api_admin::upload_attachments),
                 )
                 .layer(axum::extract::DefaultBodyLimit::max(
                     state.config.max_upload_bytes + 64 * 1024,

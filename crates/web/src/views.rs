@@ -82,6 +82,7 @@ impl Chrome {
             "账号与角色",
             has(Permission::ManageAccounts),
         ));
+        nav.push(("/admin/tokens", "接口令牌", has(Permission::ManageAccounts)));
         nav.push(("/admin/audit", "审计日志", has(Permission::ViewAudit)));
         nav.push(("/admin/calendar", "工作日历", true));
         nav.push(("/account/sessions", "登录设备", true));

@@ -321,8 +321,13 @@ fn errors_of(errs: Vec<(&'static str, String)>) -> FormErrors {
     f
 }
 
-/// The due date under 条例第二十六条, or the limit of the category's 标准目录 row.
-async fn due_for(state: &AppState, category_id: i64, formed_on: NaiveDate) -> Option<NaiveDate> {
+/// The due date under 条例第二十六条, or the limit of the category's 标准目录 row (shared with the
+/// staff API).
+pub async fn due_for(
+    state: &AppState,
+    category_id: i64,
+    formed_on: NaiveDate,
+) -> Option<NaiveDate> {
     let row = state
         .store
         .get_category(category_id)
@@ -742,8 +747,9 @@ pub struct StepForm {
     pub scheduled_at: String,
 }
 
-/// Scan the version's text fields and store the findings (before review).
-async fn screen_version(state: &AppState, v: &Version) -> Result<(), AppError> {
+/// Scan the version's text fields and attachments and store the findings (before review). Shared
+/// by the back office and the staff API, so both submit exactly the same way.
+pub async fn screen_version(state: &AppState, v: &Version) -> Result<(), AppError> {
     let cfg = &state.config.screening;
     let mut found = Vec::new();
     for (field, text) in [

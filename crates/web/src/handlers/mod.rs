@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod items;
 pub mod portal;
 pub mod public_items;
+pub mod tokens;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
