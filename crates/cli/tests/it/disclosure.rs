@@ -969,3 +969,60 @@ async fn catalogue_administration_and_body_settings(db: Db) {
     let ix = app.store.get_item(id).await.unwrap().index_no.unwrap();
     assert!(ix.ends_with("-000001"), "the body's own pattern: {ix}");
 }
+
+both_backends!(oversized_uploads_are_refused_and_nothing_is_stored);
+
+async fn oversized_uploads_are_refused_and_nothing_is_stored(db: Db) {
+    let app = TestApp::spawn_with(db, |c| c.max_upload_bytes = 100 * 1024).await;
+    let a = app.tree.a;
+    app.staff("editor", Some(Role::Editor), a).await;
+    let cat = category(&app, a).await;
+    let ed = app.login("editor").await;
+    ed.refresh_csrf("/admin/items/new").await;
+    let r = ed
+        .post_form(
+            "/admin/items/new",
+            &[
+                ("body_id", &a.to_string()),
+                ("category_id", &cat.to_string()),
+                ("title", "大附件测试"),
+                ("formed_on", "2025-03-03"),
+            ],
+        )
+        .await;
+    let id = item_id_from(&location(&r));
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(300 * 1024, b'0');
+    let r = ed
+        .post_files(
+            &format!("/admin/items/{id}/attachments"),
+            &[("超大文件.pdf", big)],
+        )
+        .await;
+    assert_eq!(r.status(), 413);
+    assert!(r.text().await.unwrap().contains("过大"));
+    let vid = app
+        .store
+        .get_item(id)
+        .await
+        .unwrap()
+        .working_version_id
+        .unwrap();
+    assert!(
+        app.store
+            .attachments_of_version(vid)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A file within the limit is accepted.
+    let mut ok = b"%PDF-1.7\n".to_vec();
+    ok.resize(50 * 1024, b'0');
+    let r = ed
+        .post_files(
+            &format!("/admin/items/{id}/attachments"),
+            &[("正常文件.pdf", ok)],
+        )
+        .await;
+    assert!(location(&r).contains("done=attached"), "{}", location(&r));
+}
