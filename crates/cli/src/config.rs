@@ -17,6 +17,40 @@ pub struct Config {
     pub security: SecurityConfig,
     pub metrics: MetricsConfig,
     pub screening: ScreeningConfig,
+    pub attachments: AttachmentsConfig,
+}
+
+/// Where attachments are stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AttachmentsConfig {
+    /// `local` (a folder, default `<data_dir>/attachments`) or `s3` (an S3-compatible bucket).
+    pub backend: String,
+    /// Local folder; empty means `<data_dir>/attachments`.
+    pub dir: String,
+    pub s3_endpoint: String,
+    pub s3_bucket: String,
+    pub s3_region: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: String,
+    pub s3_prefix: String,
+    pub s3_allow_http: bool,
+}
+
+impl Default for AttachmentsConfig {
+    fn default() -> Self {
+        AttachmentsConfig {
+            backend: "local".into(),
+            dir: String::new(),
+            s3_endpoint: String::new(),
+            s3_bucket: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: String::new(),
+            s3_prefix: "attachments".into(),
+            s3_allow_http: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -90,6 +124,7 @@ impl Default for Config {
             },
             metrics: MetricsConfig::default(),
             screening: ScreeningConfig::default(),
+            attachments: AttachmentsConfig::default(),
         }
     }
 }
@@ -171,6 +206,36 @@ impl Config {
                 .to_string()
         } else {
             self.database.url.clone()
+        }
+    }
+
+    /// The attachment store in force.
+    pub fn blob_store(&self) -> anyhow::Result<gongkai_files::BlobStore> {
+        let a = &self.attachments;
+        match a.backend.trim() {
+            "" | "local" => Ok(gongkai_files::BlobStore::local(
+                if a.dir.trim().is_empty() {
+                    self.server.data_dir.join("attachments")
+                } else {
+                    PathBuf::from(a.dir.trim())
+                },
+            )),
+            "s3" => {
+                if a.s3_bucket.trim().is_empty() {
+                    anyhow::bail!("attachments.backend = \"s3\" 时必须设置 attachments.s3_bucket");
+                }
+                gongkai_files::BlobStore::s3(&gongkai_files::S3Config {
+                    endpoint: a.s3_endpoint.clone(),
+                    bucket: a.s3_bucket.clone(),
+                    region: a.s3_region.clone(),
+                    access_key_id: a.s3_access_key_id.clone(),
+                    secret_access_key: a.s3_secret_access_key.clone(),
+                    prefix: a.s3_prefix.clone(),
+                    allow_http: a.s3_allow_http,
+                })
+                .map_err(|e| anyhow::anyhow!("{e}"))
+            }
+            other => anyhow::bail!("attachments.backend 只能是 local 或 s3，而不是“{other}”"),
         }
     }
 

@@ -245,13 +245,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 web.site_name = "示例县人民政府 政府信息公开".into();
             }
             let key = load_or_create_ledger_key(&cfg.server.data_dir)?;
-            let mut state = gongkai_web::AppState::new(
-                store.clone(),
-                web,
-                calendar,
-                gongkai_files::BlobStore::local(cfg.server.data_dir.join("attachments")),
-            )
-            .with_ledger_key(key);
+            let mut state =
+                gongkai_web::AppState::new(store.clone(), web, calendar, cfg.blob_store()?)
+                    .with_ledger_key(key);
             if let Ok(h) = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()
             {
                 state = state.with_metrics(h);
@@ -297,16 +293,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: LedgerCommand::Verify,
         } => {
             let store = open_store(&cfg).await?;
-            let blobs = gongkai_files::BlobStore::local(cfg.server.data_dir.join("attachments"));
+            let blobs = cfg.blob_store()?;
             match store.verify_ledger().await? {
                 Ok(n) => {
                     // The stored files must still be exactly what was published.
                     for (seq, index_no, name, sha) in store.ledger_attachments().await? {
-                        let ok = blobs
-                            .path_of(&sha)
-                            .ok()
-                            .and_then(|p| gongkai_files::sha256_file(&p).ok())
-                            .is_some_and(|h| h == sha);
+                        let ok = blobs.hash_of_stored(&sha).await.as_deref() == Some(sha.as_str());
                         if !ok {
                             eprintln!(
                                 "公开台账第{seq}条记录异常：{index_no} 的附件“{name}”缺失或已被修改"

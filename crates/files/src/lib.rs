@@ -8,6 +8,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use object_store::ObjectStoreExt;
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, thiserror::Error)]
@@ -20,10 +21,38 @@ pub enum FileError {
 
 pub type FileResult<T> = Result<T, FileError>;
 
+/// Where attachments are kept: a local folder (the default), or an S3-compatible bucket.
+#[derive(Debug, Clone)]
+pub enum BlobStore {
+    Local(LocalStore),
+    S3(S3Store),
+}
+
 /// Content-addressed storage in a local folder: `ROOT/ab/abcdef….` (by SHA-256).
 #[derive(Debug, Clone)]
-pub struct BlobStore {
+pub struct LocalStore {
     root: PathBuf,
+}
+
+/// Content-addressed storage in an S3-compatible bucket, through object_store: `PREFIX/ab/abcd…`.
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    store: std::sync::Arc<dyn object_store::ObjectStore>,
+    prefix: String,
+    bucket: String,
+}
+
+/// Settings of an S3-compatible bucket.
+#[derive(Debug, Clone, Default)]
+pub struct S3Config {
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub prefix: String,
+    /// Allow plain HTTP (a bucket on the local network or in tests).
+    pub allow_http: bool,
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -36,20 +65,18 @@ fn valid_hash(h: &str) -> bool {
             .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
 }
 
-impl BlobStore {
-    pub fn local(root: impl Into<PathBuf>) -> BlobStore {
-        BlobStore { root: root.into() }
+fn check_hash(h: &str) -> FileResult<()> {
+    if valid_hash(h) {
+        Ok(())
+    } else {
+        Err(FileError::Refused("无效的文件哈希".into()))
     }
+}
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
+impl LocalStore {
     /// Where a blob lives (whether or not it exists).
     pub fn path_of(&self, sha256: &str) -> FileResult<PathBuf> {
-        if !valid_hash(sha256) {
-            return Err(FileError::Refused("无效的文件哈希".into()));
-        }
+        check_hash(sha256)?;
         Ok(self.root.join(&sha256[..2]).join(sha256))
     }
 
@@ -80,9 +107,124 @@ impl BlobStore {
     pub fn get(&self, sha256: &str) -> FileResult<Vec<u8>> {
         Ok(std::fs::read(self.path_of(sha256)?)?)
     }
+}
 
-    pub fn exists(&self, sha256: &str) -> bool {
-        self.path_of(sha256).map(|p| p.exists()).unwrap_or(false)
+impl S3Store {
+    fn key(&self, sha256: &str) -> object_store::path::Path {
+        let p = self.prefix.trim_matches('/');
+        if p.is_empty() {
+            object_store::path::Path::from(format!("{}/{sha256}", &sha256[..2]))
+        } else {
+            object_store::path::Path::from(format!("{p}/{}/{sha256}", &sha256[..2]))
+        }
+    }
+}
+
+fn s3_err(e: object_store::Error) -> FileError {
+    FileError::Io(std::io::Error::other(format!("对象存储：{e}")))
+}
+
+fn join_err(e: tokio::task::JoinError) -> FileError {
+    FileError::Io(std::io::Error::other(e.to_string()))
+}
+
+impl BlobStore {
+    pub fn local(root: impl Into<PathBuf>) -> BlobStore {
+        BlobStore::Local(LocalStore { root: root.into() })
+    }
+
+    /// An S3-compatible bucket (AWS S3, MinIO, 对象存储 of the cloud in use).
+    pub fn s3(c: &S3Config) -> FileResult<BlobStore> {
+        let mut b = object_store::aws::AmazonS3Builder::new()
+            .with_bucket_name(&c.bucket)
+            .with_region(if c.region.is_empty() {
+                "us-east-1"
+            } else {
+                &c.region
+            })
+            .with_access_key_id(&c.access_key_id)
+            .with_secret_access_key(&c.secret_access_key)
+            .with_allow_http(c.allow_http);
+        if !c.endpoint.is_empty() {
+            b = b
+                .with_endpoint(&c.endpoint)
+                .with_virtual_hosted_style_request(false);
+        }
+        let store = b
+            .build()
+            .map_err(|e| FileError::Refused(format!("对象存储配置有误：{e}")))?;
+        Ok(BlobStore::S3(S3Store {
+            store: std::sync::Arc::new(store),
+            prefix: c.prefix.clone(),
+            bucket: c.bucket.clone(),
+        }))
+    }
+
+    /// Where the files are, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            BlobStore::Local(l) => l.root.display().to_string(),
+            BlobStore::S3(s) => format!("s3://{}/{}", s.bucket, s.prefix),
+        }
+    }
+
+    /// The local path of a blob (local stores only).
+    pub fn path_of(&self, sha256: &str) -> FileResult<PathBuf> {
+        match self {
+            BlobStore::Local(l) => l.path_of(sha256),
+            BlobStore::S3(_) => Err(FileError::Refused("对象存储中的文件没有本地路径".into())),
+        }
+    }
+
+    /// Store `bytes` durably (on disk and its folder flushed, or acknowledged by the bucket)
+    /// and return their SHA-256. Only then may the database refer to it.
+    pub async fn put(&self, bytes: Vec<u8>) -> FileResult<String> {
+        match self {
+            BlobStore::Local(l) => {
+                let l = l.clone();
+                tokio::task::spawn_blocking(move || l.put(&bytes))
+                    .await
+                    .map_err(join_err)?
+            }
+            BlobStore::S3(s) => {
+                let hash = sha256_hex(&bytes);
+                s.store
+                    .put(&s.key(&hash), bytes.into())
+                    .await
+                    .map_err(s3_err)?;
+                Ok(hash)
+            }
+        }
+    }
+
+    pub async fn get(&self, sha256: &str) -> FileResult<Vec<u8>> {
+        check_hash(sha256)?;
+        match self {
+            BlobStore::Local(l) => {
+                let (l, h) = (l.clone(), sha256.to_string());
+                tokio::task::spawn_blocking(move || l.get(&h))
+                    .await
+                    .map_err(join_err)?
+            }
+            BlobStore::S3(s) => {
+                let r = s.store.get(&s.key(sha256)).await.map_err(s3_err)?;
+                Ok(r.bytes().await.map_err(s3_err)?.to_vec())
+            }
+        }
+    }
+
+    /// The SHA-256 of what is stored under `sha256` now (None if it is missing): equal to the
+    /// name unless the file was altered.
+    pub async fn hash_of_stored(&self, sha256: &str) -> Option<String> {
+        match self {
+            BlobStore::Local(l) => {
+                let p = l.path_of(sha256).ok()?;
+                tokio::task::spawn_blocking(move || sha256_file(&p).ok())
+                    .await
+                    .ok()?
+            }
+            BlobStore::S3(_) => self.get(sha256).await.ok().map(|b| sha256_hex(&b)),
+        }
     }
 }
 
@@ -323,17 +465,18 @@ mod tests {
         buf.into_inner()
     }
 
-    #[test]
-    fn stored_files_are_found_by_hash_and_never_torn() {
+    #[tokio::test]
+    async fn stored_files_are_found_by_hash_and_never_torn() {
         let dir = tempfile::tempdir().unwrap();
         let s = BlobStore::local(dir.path());
-        let h = s.put("示例文件".as_bytes()).unwrap();
-        assert_eq!(s.get(&h).unwrap(), "示例文件".as_bytes());
+        let h = s.put("示例文件".as_bytes().to_vec()).await.unwrap();
+        assert_eq!(s.get(&h).await.unwrap(), "示例文件".as_bytes());
         assert_eq!(
-            s.put("示例文件".as_bytes()).unwrap(),
+            s.put("示例文件".as_bytes().to_vec()).await.unwrap(),
             h,
             "same content, same name"
         );
+        assert_eq!(s.hash_of_stored(&h).await, Some(h.clone()));
         // No temporary files are left behind.
         let leftovers: Vec<_> = std::fs::read_dir(dir.path().join(&h[..2]))
             .unwrap()
@@ -341,6 +484,53 @@ mod tests {
             .collect();
         assert_eq!(leftovers.len(), 1);
         assert!(s.path_of("../../etc/passwd").is_err());
+        assert!(s.get("../../etc/passwd").await.is_err());
+    }
+
+    /// Against a real S3-compatible server when `GONGKAI_TEST_S3` names one (CI starts moto).
+    #[tokio::test]
+    async fn s3_bucket_round_trip() {
+        let Ok(endpoint) = std::env::var("GONGKAI_TEST_S3") else {
+            eprintln!("GONGKAI_TEST_S3 not set: S3 case skipped");
+            return;
+        };
+        let bucket = format!("gk-files-{}", rand::random::<u32>());
+        create_bucket(&endpoint, &bucket).await;
+        let s = BlobStore::s3(&S3Config {
+            endpoint,
+            bucket,
+            region: "us-east-1".into(),
+            access_key_id: "test".into(),
+            secret_access_key: "test".into(),
+            prefix: "attachments".into(),
+            allow_http: true,
+        })
+        .unwrap();
+        let h = s.put("对象存储中的附件".as_bytes().to_vec()).await.unwrap();
+        assert_eq!(s.get(&h).await.unwrap(), "对象存储中的附件".as_bytes());
+        assert_eq!(s.hash_of_stored(&h).await, Some(h.clone()));
+        assert_eq!(s.hash_of_stored(&"0".repeat(64)).await, None);
+    }
+
+    /// Create a bucket on an S3-compatible test server (moto accepts unsigned requests).
+    pub async fn create_bucket(endpoint: &str, bucket: &str) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let hostport = endpoint
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let mut sock = tokio::net::TcpStream::connect(&hostport).await.unwrap();
+        let req = format!(
+            "PUT /{bucket} HTTP/1.1\r\nHost: {hostport}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        sock.write_all(req.as_bytes()).await.unwrap();
+        let mut buf = Vec::new();
+        sock.read_to_end(&mut buf).await.unwrap();
+        assert!(
+            String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"),
+            "{}",
+            String::from_utf8_lossy(&buf)
+        );
     }
 
     #[test]

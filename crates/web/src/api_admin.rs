@@ -945,11 +945,10 @@ pub async fn upload_attachments(
         let kind = gongkai_files::sniff(&bytes, &name)
             .map_err(|m| file_error(format!("“{name}”：{m}")))?;
         let text = gongkai_files::extract_text(&bytes, kind);
-        let blobs = state.blobs.clone();
-        let data = bytes.to_vec();
-        let sha = tokio::task::spawn_blocking(move || blobs.put(&data))
+        let sha = state
+            .blobs
+            .put(bytes.to_vec())
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let att = state
             .store

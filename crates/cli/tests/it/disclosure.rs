@@ -1026,3 +1026,59 @@ async fn oversized_uploads_are_refused_and_nothing_is_stored(db: Db) {
         .await;
     assert!(location(&r).contains("done=attached"), "{}", location(&r));
 }
+
+both_backends!(attachments_can_live_in_an_s3_bucket);
+
+async fn attachments_can_live_in_an_s3_bucket(db: Db) {
+    let Some(app) = TestApp::spawn_s3(db).await else {
+        eprintln!("GONGKAI_TEST_S3 not set: S3 case skipped");
+        return;
+    };
+    let a = app.tree.a;
+    app.staff("editor", Some(Role::Editor), a).await;
+    let cat = category(&app, a).await;
+    let ed = app.login("editor").await;
+    ed.refresh_csrf("/admin/items/new").await;
+    let r = ed
+        .post_form(
+            "/admin/items/new",
+            &[
+                ("body_id", &a.to_string()),
+                ("category_id", &cat.to_string()),
+                ("title", "对象存储附件测试"),
+                ("formed_on", "2025-03-03"),
+            ],
+        )
+        .await;
+    let id = item_id_from(&location(&r));
+    let docx = docx_with("存放在对象存储中的附件正文");
+    let r = ed
+        .post_files(
+            &format!("/admin/items/{id}/attachments"),
+            &[("附件.docx", docx.clone())],
+        )
+        .await;
+    assert!(location(&r).contains("done=attached"), "{}", location(&r));
+    let vid = app
+        .store
+        .get_item(id)
+        .await
+        .unwrap()
+        .working_version_id
+        .unwrap();
+    let att = app
+        .store
+        .attachments_of_version(vid)
+        .await
+        .unwrap()
+        .remove(0);
+    let r = ed
+        .get(&format!("/admin/items/{id}/attachments/{}", att.id))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.bytes().await.unwrap().to_vec(),
+        docx,
+        "the bytes come back from the bucket"
+    );
+}

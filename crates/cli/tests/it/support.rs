@@ -136,6 +136,35 @@ impl TestApp {
     }
 
     pub async fn spawn_with(db: Db, configure: impl FnOnce(&mut WebConfig)) -> TestApp {
+        TestApp::spawn_full(db, configure, None).await
+    }
+
+    /// An app whose attachments live in a fresh bucket of the S3-compatible server named by
+    /// `GONGKAI_TEST_S3` (None when it is not set).
+    pub async fn spawn_s3(db: Db) -> Option<TestApp> {
+        let endpoint = std::env::var("GONGKAI_TEST_S3")
+            .ok()
+            .filter(|s| !s.is_empty())?;
+        let bucket = format!("gk-it-{}", rand::random::<u32>());
+        create_bucket(&endpoint, &bucket).await;
+        let blobs = gongkai_files::BlobStore::s3(&gongkai_files::S3Config {
+            endpoint,
+            bucket,
+            region: "us-east-1".into(),
+            access_key_id: "test".into(),
+            secret_access_key: "test".into(),
+            prefix: "attachments".into(),
+            allow_http: true,
+        })
+        .unwrap();
+        Some(TestApp::spawn_full(db, |_| {}, Some(blobs)).await)
+    }
+
+    async fn spawn_full(
+        db: Db,
+        configure: impl FnOnce(&mut WebConfig),
+        blobs: Option<gongkai_files::BlobStore>,
+    ) -> TestApp {
         let (store, dir) = fresh_store(db).await;
         let tree = tree(&store).await;
         let mut config = WebConfig::default();
@@ -145,12 +174,14 @@ impl TestApp {
             store.clone(),
             config,
             store.load_calendar().await.unwrap(),
-            gongkai_files::BlobStore::local(
-                dir.as_ref()
-                    .map(|d| d.path())
-                    .unwrap_or(blob_dir.path())
-                    .join("attachments"),
-            ),
+            blobs.unwrap_or_else(|| {
+                gongkai_files::BlobStore::local(
+                    dir.as_ref()
+                        .map(|d| d.path())
+                        .unwrap_or(blob_dir.path())
+                        .join("attachments"),
+                )
+            }),
         )
         .with_ledger_key(gongkai_domain::ledger::LedgerKey::generate());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -254,6 +285,27 @@ impl TestApp {
             }
         }
     }
+}
+
+/// Create a bucket on an S3-compatible test server (moto accepts unsigned requests).
+pub async fn create_bucket(endpoint: &str, bucket: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let hostport = endpoint
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let mut sock = tokio::net::TcpStream::connect(&hostport).await.unwrap();
+    let req = format!(
+        "PUT /{bucket} HTTP/1.1\r\nHost: {hostport}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    sock.write_all(req.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    sock.read_to_end(&mut buf).await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&buf)
+    );
 }
 
 pub fn totp_now(secret: &str) -> String {

@@ -1104,11 +1104,10 @@ pub async fn upload_attachments(
             Err(m) => return Ok(redirect_error(id, &format!("“{name}”：{m}"))),
         };
         let text = gongkai_files::extract_text(&bytes, kind);
-        let blobs = state.blobs.clone();
-        let data = bytes.to_vec();
-        let sha = tokio::task::spawn_blocking(move || blobs.put(&data))
+        let sha = state
+            .blobs
+            .put(bytes.to_vec())
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
             .map_err(|e| AppError::Internal(e.to_string()))?;
         state
             .store
@@ -1176,11 +1175,10 @@ pub async fn file_response(
     at: &gongkai_store::disclosure::AttachmentRow,
 ) -> Result<Response, AppError> {
     use axum::http::{HeaderValue, header};
-    let blobs = state.blobs.clone();
-    let sha = at.sha256.clone();
-    let bytes = tokio::task::spawn_blocking(move || blobs.get(&sha))
+    let bytes = state
+        .blobs
+        .get(&at.sha256)
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(|e| AppError::Internal(format!("附件文件缺失：{e}")))?;
     let mut r = bytes.into_response();
     let h = r.headers_mut();
