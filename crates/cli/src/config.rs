@@ -59,6 +59,11 @@ pub struct ScreeningConfig {
     /// Words that must be reviewed before publication (敏感词), in addition to the built-in
     /// checks for 身份证号, phone and bank card numbers and 密级 markings.
     pub sensitive_words: Vec<String>,
+    /// Characters kept visible when masking, at the start and end: [start, end].
+    pub resident_id_keep: Option<[usize; 2]>,
+    pub phone_keep: Option<[usize; 2]>,
+    pub bank_card_keep: Option<[usize; 2]>,
+    pub mask_char: Option<char>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -297,9 +302,23 @@ impl Config {
             max_body_bytes: self.server.max_body_bytes,
             max_upload_bytes: self.server.max_upload_bytes,
             site_name: self.server.site_name.clone(),
-            screening: gongkai_domain::screening::ScreeningConfig {
-                sensitive_words: self.screening.sensitive_words.clone(),
-                ..Default::default()
+            screening: {
+                use gongkai_domain::screening::{MaskRule, ScreeningConfig};
+                let d = ScreeningConfig::default();
+                let rule = |v: Option<[usize; 2]>, dflt: MaskRule| {
+                    v.map(|[s, e]| MaskRule {
+                        keep_start: s,
+                        keep_end: e,
+                    })
+                    .unwrap_or(dflt)
+                };
+                ScreeningConfig {
+                    sensitive_words: self.screening.sensitive_words.clone(),
+                    resident_id_mask: rule(self.screening.resident_id_keep, d.resident_id_mask),
+                    phone_mask: rule(self.screening.phone_keep, d.phone_mask),
+                    bank_card_mask: rule(self.screening.bank_card_keep, d.bank_card_mask),
+                    mask_char: self.screening.mask_char.unwrap_or(d.mask_char),
+                }
             },
         })
     }

@@ -942,6 +942,42 @@ mod tests {
         }
     }
 
+    /// Every role × every step × every state: only the role the step belongs to, on the right
+    /// state, may take it (the author never reviews or approves).
+    #[test]
+    fn every_role_and_step_in_every_state() {
+        let steps = [
+            Step::Submit,
+            Step::ReviewPass(Conclusion::Disclose),
+            Step::ReviewWithhold(WithholdGround::StateSecret),
+            Step::Approve { scheduled: false },
+            Step::Return,
+        ];
+        for role in Role::ALL {
+            let a = actor(9, &[role]);
+            for step in &steps {
+                for state in VersionState::ALL {
+                    let r = transition(&a, "/1/", &facts(*state), step, false);
+                    let allowed = match (step, state, role) {
+                        (Step::Submit, VersionState::Draft, Role::Editor) => true,
+                        (
+                            Step::ReviewPass(_) | Step::ReviewWithhold(_),
+                            VersionState::PendingReview,
+                            Role::Reviewer,
+                        ) => true,
+                        (Step::Approve { .. }, VersionState::PendingApproval, Role::Approver) => {
+                            true
+                        }
+                        (Step::Return, VersionState::PendingReview, Role::Reviewer) => true,
+                        (Step::Return, VersionState::PendingApproval, Role::Approver) => true,
+                        _ => false,
+                    };
+                    assert_eq!(r.is_ok(), allowed, "{role:?} {step:?} in {state:?}: {r:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn doc_numbers() {
         assert_eq!(

@@ -1082,3 +1082,112 @@ async fn attachments_can_live_in_an_s3_bucket(db: Db) {
         "the bytes come back from the bucket"
     );
 }
+
+both_backends!(scheduled_publication_happens_when_due);
+
+async fn scheduled_publication_happens_when_due(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.tree.a;
+    let editor = app.staff("editor", Some(Role::Editor), a).await;
+    let reviewer = app.staff("reviewer", Some(Role::Reviewer), a).await;
+    let approver = app.staff("approver", Some(Role::Approver), a).await;
+    let cat = category(&app, a).await;
+    let path = app.store.get_body(a).await.unwrap().path;
+    let actor = |id: i64, role: Role| Actor {
+        user_id: id,
+        username: "x".into(),
+        display_name: String::new(),
+        body_id: a,
+        grants: vec![Grant {
+            role,
+            body_id: a,
+            body_path: path.clone(),
+        }],
+    };
+    let who = |id: i64| Who {
+        user_id: Some(id),
+        name: format!("u{id}"),
+        ip: "t".into(),
+    };
+    let f = ItemInput {
+        title: "元旦假期值班安排".into(),
+        formed_on: "2025-12-20".into(),
+        ..Default::default()
+    }
+    .validate(chrono::NaiveDate::from_ymd_opt(2025, 12, 25).unwrap())
+    .unwrap();
+    let (id, vid) = app
+        .store
+        .create_item(a, cat, &f, None, &who(editor))
+        .await
+        .unwrap();
+    let input = StepInput::default();
+    app.store
+        .apply_step(
+            vid,
+            &actor(editor, Role::Editor),
+            &Step::Submit,
+            &input,
+            &who(editor),
+        )
+        .await
+        .unwrap();
+    app.store
+        .apply_step(
+            vid,
+            &actor(reviewer, Role::Reviewer),
+            &Step::ReviewPass(gongkai_domain::disclosure::Conclusion::Disclose),
+            &input,
+            &who(reviewer),
+        )
+        .await
+        .unwrap();
+    let at = gongkai_store::now_ms() + 60_000;
+    let scheduled = StepInput {
+        scheduled_at: Some(at),
+        ..Default::default()
+    };
+    let out = app
+        .store
+        .apply_step(
+            vid,
+            &actor(approver, Role::Approver),
+            &Step::Approve { scheduled: true },
+            &scheduled,
+            &who(approver),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        out.new_state,
+        gongkai_domain::disclosure::VersionState::Scheduled
+    );
+    let today = chrono::Utc::now().date_naive();
+    // Not yet: nothing is published and the public does not see it.
+    assert_eq!(app.store.publish_due(at - 1, today).await.unwrap(), 0);
+    assert_eq!(
+        Browser::new(&app)
+            .get(&format!("/items/{id}"))
+            .await
+            .status(),
+        404
+    );
+    // Its time has come.
+    assert_eq!(app.store.publish_due(at, today).await.unwrap(), 1);
+    let item = app.store.get_item(id).await.unwrap();
+    assert_eq!(item.status, "published");
+    assert!(item.index_no.is_some());
+    assert_eq!(
+        Browser::new(&app)
+            .get(&format!("/items/{id}"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.store.publish_due(at + 1, today).await.unwrap(),
+        0,
+        "published once"
+    );
+    assert_eq!(app.store.verify_ledger().await.unwrap().unwrap(), 1);
+}
