@@ -958,20 +958,22 @@ mod tests {
             for step in &steps {
                 for state in VersionState::ALL {
                     let r = transition(&a, "/1/", &facts(*state), step, false);
-                    let allowed = match (step, state, role) {
-                        (Step::Submit, VersionState::Draft, Role::Editor) => true,
-                        (
-                            Step::ReviewPass(_) | Step::ReviewWithhold(_),
-                            VersionState::PendingReview,
-                            Role::Reviewer,
-                        ) => true,
-                        (Step::Approve { .. }, VersionState::PendingApproval, Role::Approver) => {
-                            true
-                        }
-                        (Step::Return, VersionState::PendingReview, Role::Reviewer) => true,
-                        (Step::Return, VersionState::PendingApproval, Role::Approver) => true,
-                        _ => false,
-                    };
+                    let allowed = matches!(
+                        (step, state, role),
+                        (Step::Submit, VersionState::Draft, Role::Editor)
+                            | (
+                                Step::ReviewPass(_) | Step::ReviewWithhold(_),
+                                VersionState::PendingReview,
+                                Role::Reviewer
+                            )
+                            | (
+                                Step::Approve { .. },
+                                VersionState::PendingApproval,
+                                Role::Approver
+                            )
+                            | (Step::Return, VersionState::PendingReview, Role::Reviewer)
+                            | (Step::Return, VersionState::PendingApproval, Role::Approver)
+                    );
                     assert_eq!(r.is_ok(), allowed, "{role:?} {step:?} in {state:?}: {r:?}");
                 }
             }
