@@ -611,3 +611,254 @@ mod tests {
         }
     }
 }
+
+macro_rules! labelled {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $s:literal, $label:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $($variant),* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),* } }
+            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),* } }
+            pub fn parse(s: &str) -> Option<$name> {
+                let s = s.trim();
+                $name::ALL.iter().copied().find(|v| v.as_str() == s || v.label() == s)
+            }
+        }
+    };
+}
+
+labelled!(
+    /// Applicant types: the columns of the annual report's table 三.
+    ApplicantType {
+        Natural => "natural", "自然人",
+        Commercial => "commercial", "商业企业",
+        Research => "research", "科研机构",
+        PublicInterest => "public_interest", "社会公益组织",
+        Legal => "legal", "法律服务机构",
+        OtherOrg => "other_org", "其他",
+    }
+);
+
+labelled!(
+    /// How an application arrived (条例第三十一条 decides its received date).
+    Channel {
+        Online => "online", "网上申请",
+        InPerson => "in_person", "当面提交",
+        RegisteredPost => "registered_post", "挂号信、特快专递",
+        OrdinaryPost => "ordinary_post", "平常信函",
+        Fax => "fax", "传真",
+        Oral => "oral", "口头提出（由工作人员代为填写）",
+    }
+);
+
+labelled!(
+    /// The state of a case.
+    CaseStatus {
+        Pending => "pending", "待登记",
+        Handling => "handling", "办理中",
+        Correcting => "correcting", "补正中",
+        Consulting => "consulting", "征求意见中",
+        AwaitingFee => "awaiting_fee", "待缴费",
+        Replied => "replied", "已答复",
+        Closed => "closed", "已办结",
+        Abandoned => "abandoned", "视为放弃",
+        Withdrawn => "withdrawn", "申请人撤回",
+        Transferred => "transferred", "转办",
+    }
+);
+
+labelled!(
+    /// The reply's type (条例第三十六条至第三十九条). Each counts under exactly one row of the
+    /// annual report's table 三 (see [`ReplyType::report_row`]).
+    ReplyType {
+        AlreadyPublic => "already_public", "已主动公开，告知获取方式",
+        Disclosed => "disclosed", "予以公开",
+        Partial => "partial", "部分公开（区分处理）",
+        WithheldSecret => "withheld_secret", "不予公开：属于国家秘密",
+        WithheldLaw => "withheld_law", "不予公开：其他法律行政法规禁止公开",
+        WithheldSecurity => "withheld_security", "不予公开：危及“三安全一稳定”",
+        WithheldThirdParty => "withheld_third_party", "不予公开：保护第三方合法权益",
+        WithheldInternal => "withheld_internal", "不予公开：属于三类内部事务信息",
+        WithheldProcess => "withheld_process", "不予公开：属于四类过程性信息",
+        WithheldEnforcement => "withheld_enforcement", "不予公开：属于行政执法案卷",
+        WithheldQuery => "withheld_query", "不予公开：属于行政查询事项",
+        NotHeld => "not_held", "无法提供：本机关不掌握相关政府信息",
+        NotThisBody => "not_this_body", "无法提供：不属于本机关负责公开（告知应当受理的机关）",
+        NeedsCreation => "needs_creation", "无法提供：没有现成信息需要另行制作",
+        StillUnclear => "still_unclear", "无法提供：补正后申请内容仍不明确",
+        Complaint => "complaint", "不予处理：信访举报投诉类申请",
+        Repeat => "repeat", "不予处理：重复申请",
+        Publication => "publication", "不予处理：要求提供公开出版物",
+        Excessive => "excessive", "不予处理：无正当理由大量反复申请",
+        Reconfirm => "reconfirm", "不予处理：要求行政机关确认或重新出具已获取信息",
+        NoCorrection => "no_correction", "其他处理：申请人无正当理由逾期不补正",
+        FeeUnpaid => "fee_unpaid", "其他处理：申请人逾期未缴纳费用",
+        OtherHandling => "other_handling", "其他处理：其他",
+    }
+);
+
+impl ReplyType {
+    /// The annual report's table 三 row (国办公开办函〔2021〕30号), e.g. "三（三）4".
+    pub fn report_row(self) -> &'static str {
+        use ReplyType::*;
+        match self {
+            AlreadyPublic | Disclosed => "（一）予以公开",
+            Partial => "（二）部分公开",
+            WithheldSecret => "（三）不予公开 1.属于国家秘密",
+            WithheldLaw => "（三）不予公开 2.其他法律行政法规禁止公开",
+            WithheldSecurity => "（三）不予公开 3.危及“三安全一稳定”",
+            WithheldThirdParty => "（三）不予公开 4.保护第三方合法权益",
+            WithheldInternal => "（三）不予公开 5.属于三类内部事务信息",
+            WithheldProcess => "（三）不予公开 6.属于四类过程性信息",
+            WithheldEnforcement => "（三）不予公开 7.属于行政执法案卷",
+            WithheldQuery => "（三）不予公开 8.属于行政查询事项",
+            NotHeld | NotThisBody => "（四）无法提供 1.本机关不掌握相关政府信息",
+            NeedsCreation => "（四）无法提供 2.没有现成信息需要另行制作",
+            StillUnclear => "（四）无法提供 3.补正后申请内容仍不明确",
+            Complaint => "（五）不予处理 1.信访举报投诉类申请",
+            Repeat => "（五）不予处理 2.重复申请",
+            Publication => "（五）不予处理 3.要求提供公开出版物",
+            Excessive => "（五）不予处理 4.无正当理由大量反复申请",
+            Reconfirm => "（五）不予处理 5.要求行政机关确认或重新出具已获取信息",
+            NoCorrection => {
+                "（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"
+            }
+            FeeUnpaid => {
+                "（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"
+            }
+            OtherHandling => "（六）其他处理 3.其他",
+        }
+    }
+
+    /// The legal basis cited in the reply letter.
+    pub fn legal_basis(self) -> &'static str {
+        use ReplyType::*;
+        match self {
+            AlreadyPublic => "《中华人民共和国政府信息公开条例》第三十六条第（一）项",
+            Disclosed => "《中华人民共和国政府信息公开条例》第三十六条第（二）项",
+            Partial => "《中华人民共和国政府信息公开条例》第三十七条",
+            WithheldSecret | WithheldLaw | WithheldSecurity => {
+                "《中华人民共和国政府信息公开条例》第十四条、第三十六条第（三）项"
+            }
+            WithheldThirdParty => {
+                "《中华人民共和国政府信息公开条例》第十五条、第三十六条第（三）项"
+            }
+            WithheldInternal => {
+                "《中华人民共和国政府信息公开条例》第十六条第一款、第三十六条第（三）项"
+            }
+            WithheldProcess | WithheldEnforcement => {
+                "《中华人民共和国政府信息公开条例》第十六条第二款、第三十六条第（三）项"
+            }
+            WithheldQuery => "《中华人民共和国政府信息公开条例》第三十六条第（七）项",
+            NotHeld => "《中华人民共和国政府信息公开条例》第三十六条第（四）项",
+            NotThisBody => "《中华人民共和国政府信息公开条例》第三十六条第（五）项",
+            NeedsCreation => "《中华人民共和国政府信息公开条例》第三十八条",
+            StillUnclear => "《中华人民共和国政府信息公开条例》第三十条",
+            Complaint => "《中华人民共和国政府信息公开条例》第三十九条第一款",
+            Repeat => "《中华人民共和国政府信息公开条例》第三十六条第（六）项",
+            Publication => "《中华人民共和国政府信息公开条例》第三十九条第二款",
+            Excessive => "《中华人民共和国政府信息公开条例》第三十五条",
+            Reconfirm => "《中华人民共和国政府信息公开条例》第三十九条第二款",
+            NoCorrection => "《中华人民共和国政府信息公开条例》第三十条",
+            FeeUnpaid => "《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）",
+            OtherHandling => "《中华人民共和国政府信息公开条例》",
+        }
+    }
+}
+
+/// Every reply letter names the appeal routes (条例第五十一条; 行政复议法, 行政诉讼法).
+pub const APPEAL_ROUTES: &str = "如对本答复不服，可以自收到本答复之日起60日内依法申请行政复议，或者自收到本答复之日起6个月内依法提起行政诉讼。";
+
+/// 条例第三十一条: the received date for each channel. `submitted_on` is the day handed in or
+/// submitted online; `signed_on` the day registered post was signed for; `confirmed_on` the day
+/// the office confirmed an ordinary letter, a fax or an online application with the applicant.
+/// For online applications not yet confirmed, the configurable default confirms on the day of
+/// submission when it is a working day, otherwise on the next working day.
+pub fn received_on(
+    cal: &Calendar,
+    channel: Channel,
+    submitted_on: NaiveDate,
+    signed_on: Option<NaiveDate>,
+    confirmed_on: Option<NaiveDate>,
+) -> Result<NaiveDate, CalendarError> {
+    Ok(match channel {
+        Channel::InPerson | Channel::Oral => submitted_on,
+        Channel::RegisteredPost => signed_on.unwrap_or(submitted_on),
+        Channel::OrdinaryPost | Channel::Fax => confirmed_on.unwrap_or(submitted_on),
+        Channel::Online => match confirmed_on {
+            Some(d) => d,
+            None => cal.next_working_day_on_or_after(submitted_on)?,
+        },
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod vocabulary_tests {
+    use super::*;
+
+    #[test]
+    fn every_reply_type_counts_under_one_report_row() {
+        for t in ReplyType::ALL {
+            assert!(!t.report_row().is_empty());
+            assert!(t.legal_basis().contains("条例") || t.legal_basis().contains("109号"));
+        }
+        assert!(ReplyType::Partial.report_row().starts_with("（二）"));
+        assert!(
+            ReplyType::WithheldThirdParty
+                .report_row()
+                .contains("4.保护第三方")
+        );
+        assert!(
+            ReplyType::NotThisBody
+                .report_row()
+                .contains("（四）无法提供 1.")
+        );
+    }
+
+    #[test]
+    fn received_dates_follow_article_31() {
+        let cal = Calendar::builtin();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // Online on Saturday 2025-10-04 (National Day holiday): confirmed on the next working day.
+        assert_eq!(
+            received_on(&cal, Channel::Online, d("2025-10-04"), None, None).unwrap(),
+            d("2025-10-09")
+        );
+        // Online on a working day: that day.
+        assert_eq!(
+            received_on(&cal, Channel::Online, d("2025-10-10"), None, None).unwrap(),
+            d("2025-10-10")
+        );
+        // Registered post: the day it was signed for.
+        assert_eq!(
+            received_on(
+                &cal,
+                Channel::RegisteredPost,
+                d("2025-10-10"),
+                Some(d("2025-10-13")),
+                None
+            )
+            .unwrap(),
+            d("2025-10-13")
+        );
+        // Ordinary post: the day the office confirmed it with the applicant.
+        assert_eq!(
+            received_on(
+                &cal,
+                Channel::OrdinaryPost,
+                d("2025-10-10"),
+                None,
+                Some(d("2025-10-14"))
+            )
+            .unwrap(),
+            d("2025-10-14")
+        );
+        assert_eq!(
+            received_on(&cal, Channel::InPerson, d("2025-10-11"), None, None).unwrap(),
+            d("2025-10-11")
+        );
+    }
+}
