@@ -12,3 +12,4 @@ pub mod disclosure;
 pub mod ledger;
 pub mod password;
 pub mod screening;
+pub mod seal;
