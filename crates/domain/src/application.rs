@@ -862,3 +862,186 @@ mod vocabulary_tests {
         );
     }
 }
+
+/// Identity documents accepted on the form.
+pub const ID_TYPES: &[&str] = &[
+    "居民身份证",
+    "统一社会信用代码",
+    "护照",
+    "港澳居民来往内地通行证",
+    "台湾居民来往大陆通行证",
+    "其他",
+];
+
+/// Delivery of the reply.
+pub const DELIVERIES: &[(&str, &str)] = &[
+    ("email", "电子邮件"),
+    ("post", "邮寄"),
+    ("pickup", "自行领取"),
+    ("online", "在线查看"),
+];
+
+/// An application form as typed (public form, API or staff registration).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApplicationInput {
+    /// 0 = "not sure": the government office routes it.
+    pub body_id: i64,
+    pub applicant_type: String,
+    pub name: String,
+    pub id_type: String,
+    pub id_number: String,
+    pub phone: String,
+    pub email: String,
+    pub address: String,
+    pub description: String,
+    pub doc_no: String,
+    pub form_wanted: String,
+    pub delivery: String,
+}
+
+/// The validated form; the identity number and contacts are still plain here (the caller seals them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidApplication {
+    pub body_id: Option<i64>,
+    pub applicant_type: ApplicantType,
+    pub name: String,
+    pub id_type: String,
+    pub id_number: String,
+    pub contact: String,
+    pub description: String,
+    pub doc_no: String,
+    pub form_wanted: String,
+    pub delivery: String,
+}
+
+impl ApplicationInput {
+    pub fn validate(&self) -> Result<ValidApplication, crate::body::FieldErrors> {
+        let mut e: crate::body::FieldErrors = Vec::new();
+        let applicant_type = ApplicantType::parse(&self.applicant_type);
+        if applicant_type.is_none() {
+            e.push(("applicant_type", "请选择申请人类型".into()));
+        }
+        let name = self.name.trim().to_string();
+        if name.is_empty() {
+            e.push(("name", "请填写申请人姓名或名称".into()));
+        } else if name.chars().count() > 100 {
+            e.push(("name", "姓名或名称不能超过100个字".into()));
+        }
+        let id_type = self.id_type.trim().to_string();
+        if !ID_TYPES.contains(&id_type.as_str()) {
+            e.push(("id_type", "请选择身份证件类型".into()));
+        }
+        let id_number = self.id_number.trim().to_uppercase();
+        if id_number.is_empty() {
+            e.push(("id_number", "请填写证件号码".into()));
+        } else if id_type == "居民身份证" {
+            if let Err(err) = crate::codes::validate_resident_id(&id_number) {
+                e.push(("id_number", format!("身份证号码无效：{err}")));
+            }
+        } else if id_type == "统一社会信用代码" && crate::codes::OrgCode::parse(&id_number).is_err()
+        {
+            e.push(("id_number", "统一社会信用代码无效，请核对".into()));
+        } else if id_number.chars().count() > 40 {
+            e.push(("id_number", "证件号码过长".into()));
+        }
+        let phone = self.phone.trim().to_string();
+        let email = self.email.trim().to_string();
+        let address = self.address.trim().to_string();
+        if phone.is_empty() && email.is_empty() && address.is_empty() {
+            e.push((
+                "phone",
+                "请至少填写一种联系方式（电话、电子邮箱或通信地址）".into(),
+            ));
+        }
+        if !phone.is_empty()
+            && !phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '+' | '(' | ')'))
+        {
+            e.push(("phone", "联系电话只能包含数字和“-”".into()));
+        }
+        if !(email.is_empty() || (email.contains('@') && email.contains('.'))) {
+            e.push(("email", "电子邮箱格式不正确".into()));
+        }
+        let description = self.description.trim().to_string();
+        if description.chars().count() < 5 {
+            e.push((
+                "description",
+                "请具体描述所需政府信息（名称、文号或其他特征），至少5个字".into(),
+            ));
+        } else if description.chars().count() > 5000 {
+            e.push(("description", "描述不能超过5000字".into()));
+        }
+        let delivery = self.delivery.trim().to_string();
+        if !DELIVERIES.iter().any(|(k, _)| *k == delivery) {
+            e.push(("delivery", "请选择获取信息的方式".into()));
+        } else if delivery == "email" && email.is_empty() {
+            e.push(("email", "选择电子邮件方式时须填写电子邮箱".into()));
+        } else if delivery == "post" && address.is_empty() {
+            e.push(("address", "选择邮寄方式时须填写通信地址".into()));
+        }
+        if !e.is_empty() {
+            return Err(e);
+        }
+        let contact =
+            serde_json::json!({"phone": phone, "email": email, "address": address}).to_string();
+        Ok(ValidApplication {
+            body_id: (self.body_id > 0).then_some(self.body_id),
+            applicant_type: applicant_type.unwrap_or(ApplicantType::Natural),
+            name,
+            id_type,
+            id_number,
+            contact,
+            description,
+            doc_no: self.doc_no.trim().to_string(),
+            form_wanted: self.form_wanted.trim().to_string(),
+            delivery,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod input_tests {
+    use super::*;
+
+    fn ok() -> ApplicationInput {
+        ApplicationInput {
+            body_id: 3,
+            applicant_type: "natural".into(),
+            name: "李明".into(),
+            id_type: "居民身份证".into(),
+            id_number: "11010519491231002x".into(),
+            phone: "13800000000".into(),
+            description: "2024年城区道路改造工程的招标文件".into(),
+            delivery: "online".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_form_validates() {
+        let v = ok().validate().unwrap();
+        assert_eq!(v.id_number, "11010519491231002X");
+        assert_eq!(v.body_id, Some(3));
+    }
+
+    #[test]
+    fn bad_input_is_reported_per_field() {
+        let mut i = ok();
+        i.id_number = "110105194912310021".into();
+        i.description = "要".into();
+        i.delivery = "email".into();
+        i.phone = String::new();
+        let fields: Vec<_> = i
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        for f in ["id_number", "description", "email"] {
+            assert!(fields.contains(&f), "{f} in {fields:?}");
+        }
+    }
+}

@@ -8,6 +8,7 @@
 pub mod db;
 #[macro_use]
 pub mod audit;
+pub mod applications;
 pub mod bodies;
 pub mod calendar;
 pub mod disclosure;

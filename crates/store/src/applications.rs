@@ -1,0 +1,568 @@
+//! 依申请公开 storage: applications and their events. Every event is one transaction with the
+//! case row (status, due date computed by `domain::application::compute`) and its audit entry.
+
+use chrono::NaiveDate;
+use gongkai_domain::access::Scope;
+use gongkai_domain::application::{self as app, CaseStatus, ClockEvent, ReplyType};
+use gongkai_domain::audit::{AuditEvent, Who};
+use gongkai_domain::calendar::Calendar;
+use serde::{Deserialize, Serialize};
+
+use crate::{Store, StoreError, StoreResult};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Application {
+    pub id: i64,
+    pub number: String,
+    #[serde(skip)]
+    pub secret_hash: String,
+    pub body_id: i64,
+    pub routed: bool,
+    pub channel: String,
+    pub submitted_on: String,
+    pub received_on: Option<String>,
+    pub applicant_type: String,
+    pub applicant_name: String,
+    pub id_type: String,
+    #[serde(skip)]
+    pub id_sealed: String,
+    #[serde(skip)]
+    pub contact_sealed: String,
+    pub description: String,
+    pub doc_no_hint: String,
+    pub form_wanted: String,
+    pub delivery: String,
+    pub status: String,
+    pub handler_id: Option<i64>,
+    pub due_on: Option<String>,
+    pub reply_type: Option<String>,
+    pub reply_row: Option<String>,
+    pub reply_text: String,
+    pub replied_on: Option<String>,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Application {
+    pub fn status(&self) -> CaseStatus {
+        CaseStatus::parse(&self.status).unwrap_or(CaseStatus::Handling)
+    }
+    pub fn status_label(&self) -> &'static str {
+        self.status().label()
+    }
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self.status(),
+            CaseStatus::Pending
+                | CaseStatus::Handling
+                | CaseStatus::Correcting
+                | CaseStatus::Consulting
+                | CaseStatus::AwaitingFee
+        )
+    }
+    pub fn applicant_type_label(&self) -> &'static str {
+        app::ApplicantType::parse(&self.applicant_type)
+            .map(|t| t.label())
+            .unwrap_or("")
+    }
+    pub fn channel_label(&self) -> &'static str {
+        app::Channel::parse(&self.channel)
+            .map(|t| t.label())
+            .unwrap_or("")
+    }
+    pub fn reply_label(&self) -> &'static str {
+        self.reply_type
+            .as_deref()
+            .and_then(ReplyType::parse)
+            .map(|t| t.label())
+            .unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AppEventRow {
+    pub id: i64,
+    pub application_id: i64,
+    pub kind: String,
+    pub on_date: String,
+    pub data: String,
+    pub actor_name: String,
+    pub at_ms: i64,
+}
+
+impl AppEventRow {
+    /// The clock event this row records, if it is one.
+    pub fn clock(&self) -> Option<ClockEvent> {
+        serde_json::from_str::<ClockEvent>(&self.data).ok()
+    }
+}
+
+/// A new application, already validated and with its personal data sealed.
+#[derive(Debug, Clone)]
+pub struct NewApplication {
+    pub body_id: i64,
+    pub routed: bool,
+    pub channel: app::Channel,
+    pub submitted_on: NaiveDate,
+    pub received_on: NaiveDate,
+    pub applicant_type: app::ApplicantType,
+    pub applicant_name: String,
+    pub id_type: String,
+    pub id_sealed: String,
+    pub contact_sealed: String,
+    pub description: String,
+    pub doc_no_hint: String,
+    pub form_wanted: String,
+    pub delivery: String,
+    pub secret_hash: String,
+}
+
+/// What happens to a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CaseEvent {
+    Clock(ClockEvent),
+    Assign {
+        handler_id: i64,
+        handler_name: String,
+    },
+    Reply {
+        on: NaiveDate,
+        reply: ReplyType,
+        text: String,
+    },
+    /// 转办: not this body's; name the right body.
+    Transfer {
+        on: NaiveDate,
+        to_body: String,
+        text: String,
+    },
+    /// 视为放弃 (no correction in time, or fee not paid).
+    Abandon {
+        on: NaiveDate,
+        reply: ReplyType,
+    },
+    /// The applicant withdraws.
+    Withdraw {
+        on: NaiveDate,
+    },
+    /// A notice sent to the applicant (kind, how, when, proof).
+    Notice {
+        on: NaiveDate,
+        notice: String,
+        how: String,
+        proof: String,
+    },
+    Close {
+        on: NaiveDate,
+    },
+}
+
+impl CaseEvent {
+    fn key(&self) -> String {
+        match self {
+            CaseEvent::Clock(c) => serde_json::to_value(c)
+                .ok()
+                .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
+                .unwrap_or_else(|| "clock".into()),
+            CaseEvent::Assign { .. } => "assign".into(),
+            CaseEvent::Reply { .. } => "reply".into(),
+            CaseEvent::Transfer { .. } => "transfer".into(),
+            CaseEvent::Abandon { .. } => "abandon".into(),
+            CaseEvent::Withdraw { .. } => "withdraw".into(),
+            CaseEvent::Notice { .. } => "notice".into(),
+            CaseEvent::Close { .. } => "close".into(),
+        }
+    }
+
+    fn on(&self, today: NaiveDate) -> NaiveDate {
+        match self {
+            CaseEvent::Clock(c) => clock_date(c),
+            CaseEvent::Reply { on, .. }
+            | CaseEvent::Transfer { on, .. }
+            | CaseEvent::Abandon { on, .. }
+            | CaseEvent::Withdraw { on }
+            | CaseEvent::Notice { on, .. }
+            | CaseEvent::Close { on } => *on,
+            CaseEvent::Assign { .. } => today,
+        }
+    }
+}
+
+fn clock_date(c: &ClockEvent) -> NaiveDate {
+    match c {
+        ClockEvent::Received { on }
+        | ClockEvent::CorrectionRequested { on }
+        | ClockEvent::CorrectionReceived { on }
+        | ClockEvent::ConsultationSent { on, .. }
+        | ClockEvent::ConsultationAnswered { on }
+        | ClockEvent::Extended { on, .. }
+        | ClockEvent::FeeNoticed { on }
+        | ClockEvent::FeePaid { on } => *on,
+    }
+}
+
+const APP_COLS: &str = "id, number, secret_hash, body_id, routed, channel, submitted_on, received_on, \
+    applicant_type, applicant_name, id_type, id_sealed, contact_sealed, description, doc_no_hint, \
+    form_wanted, delivery, status, handler_id, due_on, reply_type, reply_row, reply_text, replied_on, \
+    version, created_at, updated_at";
+
+/// A list row for the back office.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AppListRow {
+    pub id: i64,
+    pub number: String,
+    pub body_id: i64,
+    pub body_name: String,
+    pub applicant_name: String,
+    pub description: String,
+    pub status: String,
+    pub received_on: Option<String>,
+    pub due_on: Option<String>,
+}
+
+impl AppListRow {
+    pub fn status_label(&self) -> &'static str {
+        CaseStatus::parse(&self.status)
+            .map(|s| s.label())
+            .unwrap_or("")
+    }
+}
+
+impl Store {
+    /// Store a new application and its receipt event; returns (id, tracking number). Committed
+    /// before the caller answers, so an acknowledged application is never lost.
+    pub async fn create_application(
+        &self,
+        a: &NewApplication,
+        cal: &Calendar,
+        who: &Who,
+    ) -> StoreResult<(i64, String)> {
+        let received = ClockEvent::Received { on: a.received_on };
+        let clock = app::compute(cal, std::slice::from_ref(&received), a.received_on)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let now = crate::now_ms();
+        for _ in 0..5 {
+            let number = format!(
+                "{}-{:06}",
+                a.submitted_on.format("%Y%m%d"),
+                rand::random::<u32>() % 1_000_000
+            );
+            let r = write_tx!(self, |tx| {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO applications (number, secret_hash, body_id, routed, channel, submitted_on, received_on, \
+                     applicant_type, applicant_name, id_type, id_sealed, contact_sealed, description, doc_no_hint, \
+                     form_wanted, delivery, status, due_on, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'handling', $17, $18, $18) RETURNING id",
+                )
+                .bind(&number)
+                .bind(&a.secret_hash)
+                .bind(a.body_id)
+                .bind(a.routed)
+                .bind(a.channel.as_str())
+                .bind(a.submitted_on.to_string())
+                .bind(a.received_on.to_string())
+                .bind(a.applicant_type.as_str())
+                .bind(&a.applicant_name)
+                .bind(&a.id_type)
+                .bind(&a.id_sealed)
+                .bind(&a.contact_sealed)
+                .bind(&a.description)
+                .bind(&a.doc_no_hint)
+                .bind(&a.form_wanted)
+                .bind(&a.delivery)
+                .bind(clock.due_on.map(|d| d.to_string()))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO application_events (application_id, kind, on_date, data, actor_id, actor_name, at_ms) \
+                     VALUES ($1, 'received', $2, $3, $4, $5, $6)",
+                )
+                .bind(id)
+                .bind(a.received_on.to_string())
+                .bind(serde_json::to_string(&received).unwrap_or_default())
+                .bind(who.user_id)
+                .bind(&who.name)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                audit_append!(
+                    tx,
+                    AuditEvent::new("application.create", "application", id)
+                        .who(who)
+                        .body(Some(a.body_id))
+                        .after(serde_json::json!({"number": number, "channel": a.channel.as_str(), "received_on": a.received_on}))
+                );
+                Ok(id)
+            });
+            match r {
+                Ok(id) => return Ok((id, number)),
+                Err(e) if e.is_unique_violation() => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict("生成申请编号失败，请重试".into()))
+    }
+
+    pub async fn get_application(&self, id: i64) -> StoreResult<Application> {
+        read!(self, |c| {
+            sqlx::query_as::<_, Application>(sqlx::AssertSqlSafe(format!(
+                "SELECT {APP_COLS} FROM applications WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(c)
+            .await
+        })?
+        .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn find_application(&self, number: &str) -> StoreResult<Option<Application>> {
+        Ok(read!(self, |c| {
+            sqlx::query_as::<_, Application>(sqlx::AssertSqlSafe(format!(
+                "SELECT {APP_COLS} FROM applications WHERE number = $1"
+            )))
+            .bind(number.trim())
+            .fetch_optional(c)
+            .await
+        })?)
+    }
+
+    pub async fn application_events(&self, id: i64) -> StoreResult<Vec<AppEventRow>> {
+        Ok(read!(self, |c| {
+            sqlx::query_as::<_, AppEventRow>(
+                "SELECT id, application_id, kind, on_date, data, actor_name, at_ms FROM application_events WHERE application_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(c)
+            .await
+        })?)
+    }
+
+    /// Record one event under the rules: the clock events are checked by the domain model (补正
+    /// once within 7 working days, one extension of at most 20 working days, …) and the case's
+    /// status and due date follow. Refused events change nothing.
+    pub async fn add_case_event(
+        &self,
+        id: i64,
+        ev: &CaseEvent,
+        cal: &Calendar,
+        today: NaiveDate,
+        who: &Who,
+    ) -> StoreResult<app::Clock> {
+        let now = crate::now_ms();
+        write_tx!(self, |tx| {
+            let a = sqlx::query_as::<_, Application>(sqlx::AssertSqlSafe(format!(
+                "SELECT {APP_COLS} FROM applications WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            let open = a.is_open();
+            if !open && !matches!(ev, CaseEvent::Notice { .. } | CaseEvent::Close { .. }) {
+                return Err(StoreError::Invalid(format!(
+                    "该申请已{}，不能再办理此事项",
+                    a.status_label()
+                )));
+            }
+            let rows = sqlx::query_as::<_, AppEventRow>(
+                "SELECT id, application_id, kind, on_date, data, actor_name, at_ms FROM application_events WHERE application_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut clock_events: Vec<ClockEvent> =
+                rows.iter().filter_map(AppEventRow::clock).collect();
+            if let CaseEvent::Clock(c) = ev {
+                clock_events.push(c.clone());
+            }
+            let clock = app::compute(cal, &clock_events, today)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let (status, reply): (CaseStatus, Option<(ReplyType, String, NaiveDate)>) = match ev {
+                CaseEvent::Clock(ClockEvent::CorrectionRequested { .. }) => {
+                    (CaseStatus::Correcting, None)
+                }
+                CaseEvent::Clock(ClockEvent::CorrectionReceived { .. })
+                | CaseEvent::Clock(ClockEvent::ConsultationAnswered { .. })
+                | CaseEvent::Clock(ClockEvent::FeePaid { .. }) => (CaseStatus::Handling, None),
+                CaseEvent::Clock(ClockEvent::ConsultationSent { .. }) => {
+                    (CaseStatus::Consulting, None)
+                }
+                CaseEvent::Clock(ClockEvent::FeeNoticed { .. }) => (CaseStatus::AwaitingFee, None),
+                CaseEvent::Clock(_) | CaseEvent::Assign { .. } | CaseEvent::Notice { .. } => {
+                    (a.status(), None)
+                }
+                CaseEvent::Reply { on, reply, text } => {
+                    if text.trim().is_empty() {
+                        return Err(StoreError::Invalid("请填写答复内容".into()));
+                    }
+                    if matches!(reply, ReplyType::NoCorrection | ReplyType::FeeUnpaid) {
+                        return Err(StoreError::Invalid(
+                            "逾期不补正或不缴费的，请使用“视为放弃”办理".into(),
+                        ));
+                    }
+                    if a.status() != CaseStatus::Handling {
+                        return Err(StoreError::Invalid(format!(
+                            "该申请当前{}，暂不能答复",
+                            a.status_label()
+                        )));
+                    }
+                    (CaseStatus::Replied, Some((*reply, text.clone(), *on)))
+                }
+                CaseEvent::Transfer { on, to_body, text } => {
+                    if to_body.trim().is_empty() {
+                        return Err(StoreError::Invalid("转办须写明应当受理的机关".into()));
+                    }
+                    (
+                        CaseStatus::Transferred,
+                        Some((
+                            ReplyType::NotThisBody,
+                            format!("{}（应当受理的机关：{to_body}）", text.trim()),
+                            *on,
+                        )),
+                    )
+                }
+                CaseEvent::Abandon { on, reply } => {
+                    let ok = match reply {
+                        ReplyType::NoCorrection => a.status() == CaseStatus::Correcting,
+                        ReplyType::FeeUnpaid => a.status() == CaseStatus::AwaitingFee,
+                        _ => false,
+                    };
+                    if !ok {
+                        return Err(StoreError::Invalid(
+                            "只有补正中或待缴费的申请，逾期后才能视为放弃".into(),
+                        ));
+                    }
+                    let deadline = clock.paused.map(|p| p.2);
+                    if reply == &ReplyType::FeeUnpaid && deadline.is_some_and(|d| *on <= d) {
+                        return Err(StoreError::Invalid(format!(
+                            "缴费期限（{}）尚未届满",
+                            deadline.map(|d| d.to_string()).unwrap_or_default()
+                        )));
+                    }
+                    (
+                        CaseStatus::Abandoned,
+                        Some((*reply, reply.label().to_string(), *on)),
+                    )
+                }
+                CaseEvent::Withdraw { on } => (
+                    CaseStatus::Withdrawn,
+                    Some((ReplyType::OtherHandling, "申请人撤回申请".into(), *on)),
+                ),
+                CaseEvent::Close { .. } => {
+                    if a.status() != CaseStatus::Replied {
+                        return Err(StoreError::Invalid("答复送达后才能办结".into()));
+                    }
+                    (CaseStatus::Closed, None)
+                }
+            };
+            let on = ev.on(today);
+            sqlx::query(
+                "INSERT INTO application_events (application_id, kind, on_date, data, actor_id, actor_name, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(ev.key())
+            .bind(on.to_string())
+            .bind(match ev {
+                CaseEvent::Clock(c) => serde_json::to_string(c).unwrap_or_default(),
+                other => serde_json::json!({"event": other}).to_string(),
+            })
+            .bind(who.user_id)
+            .bind(&who.name)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if let CaseEvent::Assign { handler_id, .. } = ev {
+                sqlx::query("UPDATE applications SET handler_id = $1 WHERE id = $2")
+                    .bind(handler_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if let Some((t, text, on)) = &reply {
+                sqlx::query("UPDATE applications SET reply_type = $1, reply_row = $2, reply_text = $3, replied_on = $4 WHERE id = $5")
+                    .bind(t.as_str())
+                    .bind(t.report_row())
+                    .bind(text)
+                    .bind(on.to_string())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("UPDATE applications SET status = $1, due_on = $2, updated_at = $3, version = version + 1, closed_at = CASE WHEN $4 THEN $3 ELSE closed_at END WHERE id = $5")
+                .bind(status.as_str())
+                .bind(clock.due_on.map(|d| d.to_string()).or(a.due_on.clone()))
+                .bind(now)
+                .bind(matches!(status, CaseStatus::Closed | CaseStatus::Abandoned | CaseStatus::Withdrawn | CaseStatus::Transferred))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit_append!(
+                tx,
+                AuditEvent::new(&format!("application.{}", ev.key()), "application", id)
+                    .who(who)
+                    .body(Some(a.body_id))
+                    .before(serde_json::json!({"status": a.status}))
+                    .after(serde_json::json!({"status": status.as_str(), "event": ev}))
+            );
+            Ok(clock)
+        })
+    }
+
+    /// Record that a handler viewed the unmasked identity and contacts (every such view is audited).
+    pub async fn audit_reveal(&self, id: i64, body_id: i64, who: &Who) -> StoreResult<()> {
+        self.audit(
+            AuditEvent::new("application.reveal", "application", id)
+                .who(who)
+                .body(Some(body_id)),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Cases in `scope`: open ones due on or before `until` (due soon and overdue), or all.
+    pub async fn list_applications(
+        &self,
+        scope: &Scope,
+        due_until: Option<NaiveDate>,
+        open_only: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<AppListRow>> {
+        Ok(read!(self, |c| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT a.id, a.number, a.body_id, b.name AS body_name, a.applicant_name, a.description, a.status, a.received_on, a.due_on \
+                 FROM applications a JOIN bodies b ON b.id = a.body_id WHERE 1 = 1",
+            );
+            push_scope!(qb, scope, "b.path");
+            if open_only || due_until.is_some() {
+                qb.push(" AND a.status IN ('pending', 'handling', 'correcting', 'consulting', 'awaiting_fee')");
+            }
+            if let Some(d) = due_until {
+                qb.push(" AND a.due_on <= ").push_bind(d.to_string());
+            }
+            qb.push(" ORDER BY a.due_on, a.id LIMIT ")
+                .push_bind(limit.clamp(1, 1000));
+            qb.build_query_as::<AppListRow>().fetch_all(c).await
+        })?)
+    }
+
+    /// Applications of the same applicant (by sealed-independent name and id type) for similar
+    /// information in the last 12 months are found by the caller; this returns the candidates.
+    pub async fn applications_since(
+        &self,
+        body_id: i64,
+        since: NaiveDate,
+    ) -> StoreResult<Vec<Application>> {
+        Ok(read!(self, |c| {
+            sqlx::query_as::<_, Application>(sqlx::AssertSqlSafe(format!(
+                "SELECT {APP_COLS} FROM applications WHERE body_id = $1 AND submitted_on >= $2 ORDER BY id"
+            )))
+            .bind(body_id)
+            .bind(since.to_string())
+            .fetch_all(c)
+            .await
+        })?)
+    }
+}
