@@ -17,6 +17,23 @@ pub struct Config {
     pub security: SecurityConfig,
     pub metrics: MetricsConfig,
     pub screening: ScreeningConfig,
+    pub reports: ReportsConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportsConfig {
+    /// Folder searched (recursively) for fonts for PDF output; it must hold a Chinese font
+    /// such as Debian's `fonts-noto-cjk`, or PDFs are unavailable (the server still starts).
+    pub font_dir: PathBuf,
+}
+
+impl Default for ReportsConfig {
+    fn default() -> Self {
+        ReportsConfig {
+            font_dir: PathBuf::from(gongkai_reports::DEFAULT_FONT_DIR),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -90,6 +107,7 @@ impl Default for Config {
             },
             metrics: MetricsConfig::default(),
             screening: ScreeningConfig::default(),
+            reports: ReportsConfig::default(),
         }
     }
 }

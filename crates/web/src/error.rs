@@ -22,6 +22,9 @@ pub enum AppError {
     Conflict(String),
     #[error("服务器内部错误，请稍后再试")]
     Internal(String),
+    /// A feature that cannot work on this installation right now (the message says why).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl From<StoreError> for AppError {
@@ -45,6 +48,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -58,6 +62,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::Conflict(_) => "conflict",
             AppError::Internal(_) => "internal",
+            AppError::Unavailable(_) => "unavailable",
         }
     }
 }

@@ -7,4 +7,5 @@ mod support;
 mod cli;
 mod disclosure;
 mod http;
+mod reports;
 mod store;
