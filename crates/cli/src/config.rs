@@ -18,6 +18,7 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub screening: ScreeningConfig,
     pub attachments: AttachmentsConfig,
+    pub reports: ReportsConfig,
 }
 
 /// Where attachments are stored.
@@ -49,6 +50,22 @@ impl Default for AttachmentsConfig {
             s3_secret_access_key: String::new(),
             s3_prefix: "attachments".into(),
             s3_allow_http: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportsConfig {
+    /// Folder searched (recursively) for fonts for PDF output; it must hold a Chinese font
+    /// such as Debian's `fonts-noto-cjk`, or PDFs are unavailable (the server still starts).
+    pub font_dir: PathBuf,
+}
+
+impl Default for ReportsConfig {
+    fn default() -> Self {
+        ReportsConfig {
+            font_dir: PathBuf::from(gongkai_reports::DEFAULT_FONT_DIR),
         }
     }
 }
@@ -130,6 +147,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             screening: ScreeningConfig::default(),
             attachments: AttachmentsConfig::default(),
+            reports: ReportsConfig::default(),
         }
     }
 }

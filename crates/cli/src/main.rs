@@ -248,6 +248,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut state =
                 gongkai_web::AppState::new(store.clone(), web, calendar, cfg.blob_store()?)
                     .with_ledger_key(key);
+            let font_dir = cfg.reports.font_dir.clone();
+            match tokio::task::spawn_blocking(move || gongkai_reports::Renderer::new(font_dir))
+                .await?
+            {
+                Ok(r) => {
+                    tracing::info!(fonts = %r.describe(), "PDF 输出已就绪");
+                    state = state.with_reports(std::sync::Arc::new(r));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "PDF 输出不可用（打印公示单将返回 503）");
+                    eprintln!("警告：{e}；打印公示单（PDF）暂不可用。");
+                }
+            }
             if let Ok(h) = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()
             {
                 state = state.with_metrics(h);

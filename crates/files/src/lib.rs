@@ -423,6 +423,16 @@ fn xlsx_text(bytes: &[u8]) -> Option<String> {
 /// `Content-Disposition` for a download that keeps the original Chinese file name (RFC 6266 /
 /// RFC 5987: an ASCII fallback plus `filename*` in UTF-8).
 pub fn content_disposition(file_name: &str) -> String {
+    disposition("attachment", file_name)
+}
+
+/// `Content-Disposition` for a file the browser should show (for example a PDF), with the same
+/// Chinese file name for when it is saved.
+pub fn content_disposition_inline(file_name: &str) -> String {
+    disposition("inline", file_name)
+}
+
+fn disposition(kind: &str, file_name: &str) -> String {
     let fallback: String = file_name
         .chars()
         .map(|c| {
@@ -443,7 +453,7 @@ pub fn content_disposition(file_name: &str) -> String {
             }
         })
         .collect();
-    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+    format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
 #[cfg(test)]
@@ -564,5 +574,15 @@ mod tests {
             "{d}"
         );
         assert!(d.contains("filename=\"2025___.pdf\""));
+    }
+
+    #[test]
+    fn inline_disposition_keeps_the_name() {
+        let d = content_disposition_inline("公示单.pdf");
+        assert!(d.starts_with("inline; filename=\"___.pdf\""), "{d}");
+        assert!(
+            d.ends_with("filename*=UTF-8''%E5%85%AC%E7%A4%BA%E5%8D%95.pdf"),
+            "{d}"
+        );
     }
 }

@@ -35,6 +35,9 @@ pub enum AppError {
     InvalidToken,
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// A feature that cannot work on this installation right now (the message says why).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl AppError {
@@ -84,6 +87,7 @@ impl AppError {
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::InvalidToken => StatusCode::UNAUTHORIZED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -100,6 +104,7 @@ impl AppError {
             AppError::Unprocessable { code, .. } => code,
             AppError::InvalidToken => "unauthenticated",
             AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::Unavailable(_) => "unavailable",
         }
     }
 }

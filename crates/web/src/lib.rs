@@ -77,6 +77,10 @@ pub struct AppState {
     pub ledger_key: Option<Arc<gongkai_domain::ledger::LedgerKey>>,
     /// Attachment files.
     pub blobs: gongkai_files::BlobStore,
+    /// Renders PDFs (公示单 …); `None` when no Chinese font was found: those pages answer 503.
+    pub reports: Option<Arc<gongkai_reports::Renderer>>,
+    /// Limits how many PDFs are rendered at once (rendering is CPU-bound).
+    pub report_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -93,7 +97,16 @@ impl AppState {
             metrics: None,
             ledger_key: None,
             blobs,
+            reports: None,
+            report_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         }
+    }
+
+    pub fn with_reports(mut self, renderer: Arc<gongkai_reports::Renderer>) -> AppState {
+        self.reports = Some(renderer);
+        self
     }
 
     pub fn with_ledger_key(mut self, key: gongkai_domain::ledger::LedgerKey) -> AppState {
@@ -128,6 +141,7 @@ pub fn router(state: AppState) -> Router {
         .route("/items/{id}", get(public_items::view_item))
         .route("/items/{id}/v/{number}", get(public_items::view_version))
         .route("/items/{id}/diff", get(public_items::view_diff))
+        .route("/items/{id}/notice.pdf", get(public_items::item_notice_pdf))
         .route(
             "/items/{id}/attachments/{att}",
             get(public_items::download_attachment),

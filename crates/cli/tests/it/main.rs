@@ -8,4 +8,5 @@ mod api;
 mod cli;
 mod disclosure;
 mod http;
+mod reports;
 mod store;

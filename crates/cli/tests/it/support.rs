@@ -3,6 +3,7 @@
 //! a browser-like client that signs in through the real forms.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 
 use gongkai_domain::access::Role;
 use gongkai_domain::audit::Who;
@@ -45,6 +46,23 @@ macro_rules! both_backends {
             }
         )*
     };
+}
+
+/// The PDF renderer, shared by every server of the test process (indexing the fonts takes a
+/// moment). The tests need a Chinese font (`apt-get install fonts-noto-cjk`; `scripts/test`
+/// installs it).
+pub fn renderer() -> Option<Arc<gongkai_reports::Renderer>> {
+    static R: OnceLock<Option<Arc<gongkai_reports::Renderer>>> = OnceLock::new();
+    R.get_or_init(
+        || match gongkai_reports::Renderer::new(gongkai_reports::DEFAULT_FONT_DIR) {
+            Ok(r) => Some(Arc::new(r)),
+            Err(e) => {
+                eprintln!("{e}");
+                None
+            }
+        },
+    )
+    .clone()
 }
 
 pub const PASSWORD: &str = "Tq7!mzP2#wLx";
@@ -136,7 +154,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(db: Db, configure: impl FnOnce(&mut WebConfig)) -> TestApp {
-        TestApp::spawn_full(db, configure, None).await
+        TestApp::spawn_full(db, configure, None, renderer()).await
     }
 
     /// An app whose attachments live in a fresh bucket of the S3-compatible server named by
@@ -157,13 +175,19 @@ impl TestApp {
             allow_http: true,
         })
         .unwrap();
-        Some(TestApp::spawn_full(db, |_| {}, Some(blobs)).await)
+        Some(TestApp::spawn_full(db, |_| {}, Some(blobs), renderer()).await)
+    }
+
+    /// A server without PDF output (as when no Chinese font is installed).
+    pub async fn spawn_without_reports(db: Db) -> TestApp {
+        TestApp::spawn_full(db, |_| {}, None, None).await
     }
 
     async fn spawn_full(
         db: Db,
         configure: impl FnOnce(&mut WebConfig),
         blobs: Option<gongkai_files::BlobStore>,
+        reports: Option<Arc<gongkai_reports::Renderer>>,
     ) -> TestApp {
         let (store, dir) = fresh_store(db).await;
         let tree = tree(&store).await;
@@ -184,6 +208,10 @@ impl TestApp {
             }),
         )
         .with_ledger_key(gongkai_domain::ledger::LedgerKey::generate());
+        let state = match reports {
+            Some(r) => state.with_reports(r),
+            None => state,
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

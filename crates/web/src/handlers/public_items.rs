@@ -1,11 +1,14 @@
 //! Public pages of 主动公开: a body's catalogue with its items, the item page (metadata table,
 //! body, attachments, related items, versions, the ledger receipt), past versions with a diff,
-//! and the public verification page. Internal (对内公开) and unpublished items answer exactly as
-//! if they did not exist; withdrawn items show only the notice.
+//! the public verification page and the printable notice (公示单, PDF with a QR code). Internal
+//! (对内公开) and unpublished items answer exactly as if they did not exist; withdrawn items show
+//! only the notice.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use gongkai_domain::access::Permission;
 use gongkai_domain::disclosure::{ItemStatus, Scope};
 use gongkai_store::bodies::Body;
@@ -374,4 +377,181 @@ pub async fn download_attachment(
         return Err(AppError::NotFound);
     }
     crate::handlers::items::file_response(&state, &at).await
+}
+
+/// The printable notice (公示单) of an item: A4 PDF with the metadata, the text and a QR code of
+/// its verification link, for notice boards. Visible exactly when the item page is; a
+/// withdrawn item's notice says so, with the reason and no content.
+pub async fn item_notice_pdf(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let item = state.store.get_item(id).await?;
+    let body = state.store.get_body(item.body_id).await?;
+    if !visible(&item, &body, a.as_ref(), &state) {
+        return Err(AppError::NotFound);
+    }
+    let Some(renderer) = state.reports.clone() else {
+        return Err(AppError::Unavailable(
+            "打印公示单暂不可用：服务器未安装中文字体（fonts-noto-cjk），请联系网站管理员。".into(),
+        ));
+    };
+    let withdrawn = item.status() == ItemStatus::Withdrawn;
+    let version = match (withdrawn, item.published_version_id) {
+        (false, Some(v)) => Some(state.store.get_version(v).await?),
+        _ => None,
+    };
+    let ledger = state.store.ledger_of(id).await?;
+    let publication = ledger
+        .iter()
+        .rev()
+        .find(|l| Some(l.version_id) == item.published_version_id && l.payload.is_empty());
+    let withdrawal = ledger.iter().rev().find(|l| l.action == "withdraw");
+    // The entry the QR code verifies: the withdrawal of a withdrawn item, else the publication.
+    let entry = if withdrawn {
+        withdrawal.or(publication)
+    } else {
+        publication
+    };
+    let base = site_base(&state, &headers);
+    let verify_url = match entry {
+        Some(e) => format!("{base}/verify?q={}", e.seq),
+        None => format!("{base}/items/{id}"),
+    };
+    let replaced_by = match item.replaced_by {
+        Some(r) => state.store.get_item(r).await.ok(),
+        None => None,
+    };
+    let validity_note = if item.validity == "valid" || withdrawn {
+        String::new()
+    } else {
+        let mut s = format!("该文件已{}", item.validity_label());
+        if let Some(d) = &item.validity_date {
+            s.push_str(&format!("（{d}起）"));
+        }
+        if let Some(r) = &replaced_by {
+            s.push_str(&format!("，现行文件见：{}", r.title));
+        }
+        s.push('。');
+        s
+    };
+    let notice = gongkai_reports::ItemNotice {
+        site_name: state.config.site_name.clone(),
+        body_name: body.name.clone(),
+        title: item.title.clone(),
+        index_no: item.index_no.clone().unwrap_or_default(),
+        doc_no: item.doc_no.clone(),
+        written_on: version
+            .as_ref()
+            .and_then(|v| v.written_on.clone())
+            .unwrap_or_default(),
+        published_on: item.published_on.clone().unwrap_or_default(),
+        validity: item.validity_label().to_string(),
+        validity_note,
+        summary: version
+            .as_ref()
+            .map(|v| v.summary.clone())
+            .unwrap_or_default(),
+        text: version
+            .as_ref()
+            .map(|v| gongkai_reports::markdown_blocks(&v.body_md))
+            .unwrap_or_default(),
+        withdrawn: withdrawn.then(|| gongkai_reports::Withdrawal {
+            at: item.withdrawn_at.map(fmt_ms).unwrap_or_default(),
+            reason: item.withdrawn_reason.clone(),
+        }),
+        receipt: entry.map(|e| gongkai_reports::Receipt {
+            seq: e.seq,
+            at: fmt_ms(e.at_ms),
+            content_hash: e.content_hash.clone(),
+        }),
+        verify_url,
+        printed_at: fmt_ms(chrono::Utc::now().timestamp_millis()),
+    };
+    let _slot = state
+        .report_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let pdf = tokio::task::spawn_blocking(move || renderer.item_notice_pdf(&notice))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut r = pdf.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&gongkai_files::content_disposition_inline(
+        &notice_file_name(&item.title),
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    // Browsers show PDFs in a viewer page of their own, which the site's CSP would block.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    Ok(r)
+}
+
+/// `公示单-{title}.pdf`, without characters file systems refuse, at most 60 characters of title.
+fn notice_file_name(title: &str) -> String {
+    let t: String = title
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| {
+            if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(60)
+        .collect();
+    format!("公示单-{}.pdf", t.trim())
+}
+
+/// The site's address for links printed on paper: `public_url` when configured, else
+/// `http://{Host}` (a malformed Host gives `http://localhost`).
+fn site_base(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(u) = &state.config.public_url {
+        return u.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notice_file_names_are_safe() {
+        assert_eq!(
+            notice_file_name("关于a/b:c的通知\n"),
+            "公示单-关于a_b_c的通知.pdf"
+        );
+        assert_eq!(
+            notice_file_name(&"长".repeat(100)).chars().count(),
+            "公示单-".chars().count() + 60 + 4
+        );
+    }
 }

@@ -1,0 +1,185 @@
+use std::sync::OnceLock;
+
+use super::*;
+
+/// One renderer for all tests (indexing the system fonts takes a moment).
+fn renderer() -> &'static Renderer {
+    static R: OnceLock<Renderer> = OnceLock::new();
+    R.get_or_init(|| {
+        Renderer::new(DEFAULT_FONT_DIR).expect("CJK fonts (apt-get install fonts-noto-cjk)")
+    })
+}
+
+fn sample() -> ItemNotice {
+    ItemNotice {
+        site_name: "测试县政府信息公开平台".into(),
+        body_name: "测试县交通运输局".into(),
+        title: "关于调整城区公交线路的通知".into(),
+        index_no: "TST000020/2025-00001".into(),
+        doc_no: "测交发〔2025〕3号".into(),
+        written_on: "2025-03-03".into(),
+        published_on: "2025-03-10".into(),
+        validity: "有效".into(),
+        summary: "城区3路、5路公交线路自4月1日起调整。".into(),
+        text: markdown_blocks(
+            "各乡镇人民政府，县直各单位：\n\n为方便群众出行，经研究，决定调整城区部分公交线路。现将有关事项通知如下。\n\n## 一、调整线路\n\n| 线路 | 调整内容 | 起始日期 |\n|---|---|---|\n| 3路 | 延伸至南苑小区 | 2025-04-01 |\n| 5路 | 取消火车站站点 | 2025-04-01 |\n\n## 二、其他事项\n\n1. 调整期间票价不变（2元/人次）。\n2. 咨询电话：0000-1234567。\n\n特此通知。",
+        ),
+        receipt: Some(Receipt {
+            seq: 42,
+            at: "2025-03-10 09:30".into(),
+            content_hash: "9f2c".repeat(16),
+        }),
+        verify_url: "https://gk.example.gov.cn/verify?q=42".into(),
+        printed_at: "2025-03-11 10:00".into(),
+        ..Default::default()
+    }
+}
+
+fn pdf_text(pdf: &[u8]) -> String {
+    let text = pdf_extract::extract_text_from_mem(pdf).unwrap();
+    // Extracted text may carry spaces or line breaks between characters.
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Write a sample for a person to look at when `GONGKAI_REPORT_SAMPLES` names a folder.
+fn keep(name: &str, pdf: &[u8]) {
+    if let Ok(dir) = std::env::var("GONGKAI_REPORT_SAMPLES") {
+        std::fs::write(Path::new(&dir).join(name), pdf).unwrap();
+    }
+}
+
+#[test]
+fn item_notice_is_an_a4_pdf_with_the_chinese_text() {
+    let r = renderer();
+    let notice = sample();
+    let pdf = r.item_notice_pdf(&notice).unwrap();
+    keep("item-notice.pdf", &pdf);
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    assert!(
+        (5_000..3_000_000).contains(&pdf.len()),
+        "plausible size: {} bytes",
+        pdf.len()
+    );
+    let text = pdf_text(&pdf);
+    for needle in [
+        "关于调整城区公交线路的通知",
+        "TST000020/2025-00001",
+        "测交发〔2025〕3号",
+        "延伸至南苑小区",
+        "扫码核验：https://gk.example.gov.cn/verify?q=42",
+        "台账序号#42",
+        &"9f2c".repeat(16),
+    ] {
+        assert!(text.contains(needle), "{needle} missing from {text}");
+    }
+    // One A4 page, and every font the templates name was found.
+    let (doc, warnings) = r
+        .compile(
+            &templates::ITEM_NOTICE,
+            &notice,
+            &[Asset {
+                name: "qr.svg",
+                bytes: qr_svg(&notice.verify_url).unwrap().into_bytes(),
+            }],
+        )
+        .unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(doc.pages().len(), 1);
+    let size = doc.pages()[0].frame.size();
+    assert!((size.x.to_mm() - 210.0).abs() < 0.5 && (size.y.to_mm() - 297.0).abs() < 0.5);
+}
+
+#[test]
+fn withdrawn_item_says_so_without_content() {
+    let mut notice = sample();
+    notice.withdrawn = Some(Withdrawal {
+        at: "2025-03-12 15:00".into(),
+        reason: "公告内容有误，更正后重新发布".into(),
+    });
+    notice.receipt = Some(Receipt {
+        seq: 43,
+        at: "2025-03-12 15:00".into(),
+        content_hash: "ab".repeat(32),
+    });
+    let pdf = renderer().item_notice_pdf(&notice).unwrap();
+    keep("item-notice-withdrawn.pdf", &pdf);
+    let text = pdf_text(&pdf);
+    assert!(text.contains("已撤回"), "{text}");
+    assert!(
+        text.contains("撤回理由：公告内容有误，更正后重新发布"),
+        "{text}"
+    );
+    assert!(text.contains("撤回记录"));
+    assert!(!text.contains("延伸至南苑小区") && !text.contains("城区3路"));
+}
+
+#[test]
+fn user_text_is_never_typst_markup() {
+    let mut notice = sample();
+    notice.title = "#set page(width: 2cm) *不加粗* $x^2$ <lbl> @ref // 注释 \\ ]".into();
+    notice.text = vec![Block::Paragraph {
+        text: "#panic(\"boom\") #read(\"/etc/passwd\") = 标题 ```raw```".into(),
+    }];
+    notice.doc_no = "\"); #panic(\"x\") //".into();
+    let (doc, _) = renderer()
+        .compile(
+            &templates::ITEM_NOTICE,
+            &notice,
+            &[Asset {
+                name: "qr.svg",
+                bytes: qr_svg("x").unwrap().into_bytes(),
+            }],
+        )
+        .unwrap();
+    assert_eq!(doc.pages().len(), 1, "the page width was not changed");
+    let pdf = renderer().item_notice_pdf(&notice).unwrap();
+    keep("item-notice-markup.pdf", &pdf);
+    let text = pdf_text(&pdf);
+    for needle in [
+        "#setpage(width:2cm)*不加粗*$x^2$<lbl>@ref//注释\\]",
+        "#panic(\"boom\")#read(\"/etc/passwd\")=标题```raw```",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from {text}");
+    }
+}
+
+#[test]
+fn long_text_flows_onto_more_pages() {
+    let mut notice = sample();
+    notice.text = (1..=60)
+        .map(|i| Block::Paragraph {
+            text: format!("第{i}段：为进一步推进政务公开工作，提高政府工作透明度，保障人民群众依法获取政府信息。"),
+        })
+        .collect();
+    let pdf = renderer().item_notice_pdf(&notice).unwrap();
+    keep("item-notice-long.pdf", &pdf);
+    let text = pdf_text(&pdf);
+    assert!(text.contains("第60段") && text.contains("扫码核验"));
+    assert!(text.contains("第2页/共"), "page numbers in the footer");
+}
+
+#[test]
+fn missing_chinese_fonts_are_named() {
+    let e = Renderer::new("/nonexistent-font-folder").unwrap_err();
+    assert!(matches!(e, ReportError::NoCjkFont(_)));
+    assert!(
+        e.to_string()
+            .starts_with("未找到中文字体，请安装 fonts-noto-cjk"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_asset_names_are_refused() {
+    let e = renderer()
+        .render(
+            &templates::ITEM_NOTICE,
+            &sample(),
+            &[Asset {
+                name: "../x",
+                bytes: vec![],
+            }],
+        )
+        .unwrap_err();
+    assert!(matches!(e, ReportError::Data(_)), "{e}");
+}
