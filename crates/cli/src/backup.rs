@@ -98,9 +98,11 @@ pub async fn backup(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut entries: Vec<(String, PathBuf)> = vec![("gongkai.db".into(), db)];
     let mut files = Vec::new();
-    let key = data_dir.join("ledger.key");
-    if key.exists() {
-        files.push(key);
+    for name in ["ledger.key", "secrets.key"] {
+        let key = data_dir.join(name);
+        if key.exists() {
+            files.push(key);
+        }
     }
     walk(&data_dir.join("attachments"), &mut files)?;
     files.sort();

@@ -247,7 +247,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let key = load_or_create_ledger_key(&cfg.server.data_dir)?;
             let mut state =
                 gongkai_web::AppState::new(store.clone(), web, calendar, cfg.blob_store()?)
-                    .with_ledger_key(key);
+                    .with_ledger_key(key)
+                    .with_seal_key(load_or_create_seal_key(&cfg.server.data_dir)?);
             let font_dir = cfg.reports.font_dir.clone();
             match tokio::task::spawn_blocking(move || gongkai_reports::Renderer::new(font_dir))
                 .await?
@@ -435,6 +436,35 @@ fn load_or_create_ledger_key(
     }
     std::fs::create_dir_all(data_dir)?;
     let key = LedgerKey::generate();
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    use std::io::Write;
+    let mut f = o.open(&path)?;
+    f.write_all(key.to_base64().as_bytes())?;
+    f.sync_all()?;
+    Ok(key)
+}
+
+/// The key that seals applicants' personal data, `secrets.key` in the data folder (created on
+/// first start, readable by its owner only, part of the backup). Without it the sealed values in
+/// the database cannot be read.
+fn load_or_create_seal_key(
+    data_dir: &std::path::Path,
+) -> anyhow::Result<gongkai_domain::seal::SealKey> {
+    use gongkai_domain::seal::SealKey;
+    let path = data_dir.join("secrets.key");
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)?;
+        return SealKey::from_base64(&text)
+            .ok_or_else(|| anyhow::anyhow!("数据加密密钥文件 {} 已损坏", path.display()));
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let key = SealKey::generate();
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create_new(true);
     #[cfg(unix)]

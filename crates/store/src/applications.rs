@@ -92,6 +92,36 @@ pub struct AppEventRow {
 }
 
 impl AppEventRow {
+    /// The note kept with the event, if any.
+    pub fn note(&self) -> String {
+        serde_json::from_str::<serde_json::Value>(&self.data)
+            .ok()
+            .and_then(|v| v.get("note").and_then(|n| n.as_str()).map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// What happened, in Chinese.
+    pub fn label(&self) -> &'static str {
+        match self.kind.as_str() {
+            "received" => "收到申请",
+            "correction_requested" => "发出补正通知",
+            "correction_received" => "收到补正材料",
+            "consultation_sent" => "征求意见",
+            "consultation_answered" => "收到意见",
+            "extended" => "延期答复",
+            "fee_noticed" => "发出收费通知",
+            "fee_paid" => "申请人已缴费",
+            "assign" => "分配办理人",
+            "reply" => "作出答复",
+            "transfer" => "转办",
+            "abandon" => "视为放弃",
+            "withdraw" => "申请人撤回申请",
+            "notice" => "送达文书",
+            "close" => "办结",
+            _ => "其他",
+        }
+    }
+
     /// The clock event this row records, if it is one.
     pub fn clock(&self) -> Option<ClockEvent> {
         serde_json::from_str::<ClockEvent>(&self.data).ok()
@@ -343,10 +373,12 @@ impl Store {
     /// Record one event under the rules: the clock events are checked by the domain model (补正
     /// once within 7 working days, one extension of at most 20 working days, …) and the case's
     /// status and due date follow. Refused events change nothing.
+    /// `note` (a comment, the applicant's correction, what was withheld …) is kept with the event.
     pub async fn add_case_event(
         &self,
         id: i64,
         ev: &CaseEvent,
+        note: Option<&str>,
         cal: &Calendar,
         today: NaiveDate,
         who: &Who,
@@ -465,9 +497,15 @@ impl Store {
             .bind(id)
             .bind(ev.key())
             .bind(on.to_string())
-            .bind(match ev {
-                CaseEvent::Clock(c) => serde_json::to_string(c).unwrap_or_default(),
-                other => serde_json::json!({"event": other}).to_string(),
+            .bind({
+                let mut v = match ev {
+                    CaseEvent::Clock(c) => serde_json::to_value(c).unwrap_or_default(),
+                    other => serde_json::json!({"event": other}),
+                };
+                if let (Some(n), Some(obj)) = (note.filter(|n| !n.trim().is_empty()), v.as_object_mut()) {
+                    obj.insert("note".into(), serde_json::Value::String(n.trim().to_string()));
+                }
+                v.to_string()
             })
             .bind(who.user_id)
             .bind(&who.name)

@@ -64,6 +64,39 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: Optio
     c
 }
 
+/// The token a form must carry: the session's for a signed-in user, otherwise the visitor's
+/// `gk_csrf` cookie (created when missing: the second value is then the `Set-Cookie` to send).
+pub fn form_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    authed: Option<&Authed>,
+) -> (String, Option<String>) {
+    if let Some(a) = authed {
+        return (a.session.csrf_token.clone(), None);
+    }
+    match cookie(headers, CSRF_COOKIE) {
+        Some(t) if t.len() >= 32 => (t, None),
+        _ => {
+            let t = random_token();
+            let c = set_cookie(state, CSRF_COOKIE, &t, None);
+            (t, Some(c))
+        }
+    }
+}
+
+/// Add a `Set-Cookie` header to a response when there is one to send.
+pub fn with_cookie(
+    mut r: axum::response::Response,
+    set: Option<String>,
+) -> axum::response::Response {
+    if let Some(c) = set
+        && let Ok(v) = c.parse()
+    {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
 /// A signed-in account with a live session.
 #[derive(Debug, Clone)]
 pub struct Authed {

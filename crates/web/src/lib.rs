@@ -77,6 +77,8 @@ pub struct AppState {
     pub ledger_key: Option<Arc<gongkai_domain::ledger::LedgerKey>>,
     /// Attachment files.
     pub blobs: gongkai_files::BlobStore,
+    /// Seals applicants' identity numbers and contacts at rest.
+    pub seal: Arc<gongkai_domain::seal::SealKey>,
     /// Renders PDFs (公示单 …); `None` when no Chinese font was found: those pages answer 503.
     pub reports: Option<Arc<gongkai_reports::Renderer>>,
     /// Limits how many PDFs are rendered at once (rendering is CPU-bound).
@@ -97,6 +99,8 @@ impl AppState {
             metrics: None,
             ledger_key: None,
             blobs,
+            // A fresh key unless the installation's is set with `with_seal_key`.
+            seal: Arc::new(gongkai_domain::seal::SealKey::generate()),
             reports: None,
             report_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -106,6 +110,11 @@ impl AppState {
 
     pub fn with_reports(mut self, renderer: Arc<gongkai_reports::Renderer>) -> AppState {
         self.reports = Some(renderer);
+        self
+    }
+
+    pub fn with_seal_key(mut self, key: gongkai_domain::seal::SealKey) -> AppState {
+        self.seal = Arc::new(key);
         self
     }
 
@@ -130,7 +139,7 @@ impl AppState {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    use handlers::{account, admin, catalogue, items, portal, public_items, tokens};
+    use handlers::{account, admin, applications, catalogue, items, portal, public_items, tokens};
     let app = Router::new()
         // Public portal.
         .route("/", get(portal::view_home))
@@ -147,6 +156,30 @@ pub fn router(state: AppState) -> Router {
             get(public_items::download_attachment),
         )
         .route("/verify", get(public_items::view_verify))
+        // 依申请公开: the public form, the receipt, the applicant's view.
+        .route(
+            "/apply",
+            get(applications::view_apply_get).post(applications::view_apply_post),
+        )
+        .route(
+            "/track",
+            get(applications::view_track_get).post(applications::view_track_post),
+        )
+        .route("/track/{action}", post(applications::track_action))
+        .route("/admin/applications", get(applications::view_cases))
+        .route(
+            "/admin/applications/new",
+            get(applications::view_register_get).post(applications::view_register_post),
+        )
+        .route("/admin/applications/{id}", get(applications::view_case))
+        .route(
+            "/admin/applications/{id}/reveal",
+            post(applications::reveal_case),
+        )
+        .route(
+            "/admin/applications/{id}/event",
+            post(applications::case_event),
+        )
         .route("/static/app.css", get(portal::static_css))
         .route("/healthz", get(portal::healthz))
         .route("/metrics", get(portal::metrics))

@@ -69,6 +69,13 @@ impl Chrome {
         let has = |p| a.actor.has_anywhere(p);
         let mut nav = vec![("/admin", "工作台", true)];
         nav.push((
+            "/admin/applications",
+            "依申请公开",
+            has(Permission::HandleApplications)
+                || has(Permission::ApproveCases)
+                || has(Permission::Supervise),
+        ));
+        nav.push((
             "/admin/items",
             "主动公开",
             has(Permission::EditItems)

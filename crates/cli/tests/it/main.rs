@@ -5,6 +5,7 @@
 mod support;
 
 mod api;
+mod applications;
 mod cli;
 mod disclosure;
 mod http;

@@ -14,8 +14,8 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::AppState;
 use crate::auth::{
-    AnySession, CSRF_COOKIE, Ip, MaybeAuthed, Pending, SESSION_COOKIE, cookie, encode_next,
-    random_token, safe_next, set_cookie, sha256_hex,
+    AnySession, Ip, MaybeAuthed, Pending, SESSION_COOKIE, cookie, encode_next, random_token,
+    safe_next, set_cookie, sha256_hex,
 };
 use crate::error::AppError;
 use crate::views::{Chrome, FormErrors, fmt_ms};
@@ -81,14 +81,7 @@ fn login_page(
     next: String,
     errors: FormErrors,
 ) -> Response {
-    let (token, set) = match cookie(headers, CSRF_COOKIE) {
-        Some(t) if t.len() >= 32 => (t, None),
-        _ => {
-            let t = random_token();
-            let c = set_cookie(state, CSRF_COOKIE, &t, None);
-            (t, Some(c))
-        }
-    };
+    let (token, set) = crate::auth::form_token(state, headers, None);
     let status = if errors.is_empty() {
         axum::http::StatusCode::OK
     } else {
@@ -100,13 +93,7 @@ fn login_page(
         next,
         errors,
     };
-    let mut r = (status, page).into_response();
-    if let Some(c) = set
-        && let Ok(v) = c.parse()
-    {
-        r.headers_mut().append(header::SET_COOKIE, v);
-    }
-    r
+    crate::auth::with_cookie((status, page).into_response(), set)
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,305 @@
+//! 依申请公开 end to end: the public form and receipt, the applicant's view, the staff handling
+//! with the statutory clock, privacy of identity data, and who may see what.
+
+use gongkai_domain::access::Role;
+
+use crate::both_backends;
+use crate::support::{Browser, Db, TestApp, location};
+
+both_backends!(
+    apply_correct_reply_and_the_applicant_sees_it,
+    bad_applications_are_refused_and_nothing_is_stored,
+    cases_are_visible_only_to_their_handlers
+);
+
+fn regex_capture(page: &str, re: &str) -> String {
+    regex::Regex::new(re)
+        .unwrap()
+        .captures(page)
+        .unwrap_or_else(|| panic!("{re} not found"))
+        .get(1)
+        .unwrap()
+        .as_str()
+        .to_string()
+}
+
+/// Submit the public form; returns (number, secret, receipt page).
+async fn apply(app: &TestApp, body: i64, description: &str) -> (String, String, String) {
+    let b = Browser::new(app);
+    let (_, form) = b.get_text("/apply").await;
+    assert!(form.contains("政府信息公开申请"));
+    let r = b
+        .post_form(
+            "/apply",
+            &[
+                ("body_id", &body.to_string()),
+                ("applicant_type", "natural"),
+                ("name", "李明"),
+                ("id_type", "居民身份证"),
+                ("id_number", "11010519491231002X"),
+                ("phone", "13800001111"),
+                ("email", "liming@example.cn"),
+                ("address", ""),
+                ("description", description),
+                ("doc_no", ""),
+                ("form_wanted", "电子数据"),
+                ("delivery", "online"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("申请已收到"), "{page}");
+    let number = regex_capture(
+        &page,
+        r#"<th scope="row">申请编号</th><td><strong class="code">([0-9-]+)</strong>"#,
+    );
+    let secret = regex_capture(
+        &page,
+        r#"<th scope="row">查询密码</th><td><strong class="code">([A-Z0-9-]+)</strong>"#,
+    );
+    (number, secret, page)
+}
+
+async fn track(app: &TestApp, number: &str, secret: &str) -> String {
+    let b = Browser::new(app);
+    b.get_text("/track").await;
+    let r = b
+        .post_form("/track", &[("number", number), ("secret", secret)])
+        .await;
+    r.text().await.unwrap()
+}
+
+async fn apply_correct_reply_and_the_applicant_sees_it(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.tree.a;
+    app.staff("handler", Some(Role::ApplicationHandler), a)
+        .await;
+    let (number, secret, receipt) = apply(&app, a, "2024年城区道路改造工程的招标文件").await;
+    assert!(receipt.contains("答复期限"));
+    // Durably stored before the receipt: it is in the database now.
+    let stored = app.store.find_application(&number).await.unwrap().unwrap();
+    assert_eq!(stored.status, "handling");
+    // The identity number and contacts are sealed at rest.
+    assert!(
+        !stored.id_sealed.contains("11010519491231002X") && stored.id_sealed.starts_with("v1:")
+    );
+    let raw: i64 = app.scalar("SELECT COUNT(*) FROM applications WHERE contact_sealed LIKE '%13800001111%' OR id_sealed LIKE '%1101051949%'").await;
+    assert_eq!(raw, 0);
+    // The applicant sees the case with the right secret, and nobody sees it with a wrong one.
+    let page = track(&app, &number, &secret).await;
+    assert!(
+        page.contains("办理中") && page.contains("答复截止日期"),
+        "{page}"
+    );
+    let page = track(&app, &number, "AAAA-BBBB-CCCC-DDDD").await;
+    assert!(page.contains("申请编号或查询密码不正确") && !page.contains("招标文件"));
+    // The handler asks for a correction (补正).
+    let h = app.login("handler").await;
+    let (_, list) = h.get_text("/admin/applications?tab=open").await;
+    assert!(list.contains(&number));
+    let id = stored.id;
+    let (_, case) = h.get_text(&format!("/admin/applications/{id}")).await;
+    assert!(case.contains("110105********002X"), "masked by default");
+    assert!(!case.contains("11010519491231002X"));
+    let r = h
+        .post_form(
+            &format!("/admin/applications/{id}/event"),
+            &[
+                ("kind", "correction_requested"),
+                ("note", "请说明所需招标文件的项目名称或标段"),
+            ],
+        )
+        .await;
+    assert!(location(&r).contains("done="), "{}", location(&r));
+    // A second correction request is refused (条例第三十条: once).
+    let r = h
+        .post_form(
+            &format!("/admin/applications/{id}/event"),
+            &[("kind", "correction_requested")],
+        )
+        .await;
+    assert!(location(&r).contains("error="));
+    // The applicant submits the correction online.
+    let b = Browser::new(&app);
+    b.get_text("/track").await;
+    let page = b
+        .post_form("/track", &[("number", &number), ("secret", &secret)])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("补正中") && page.contains("请说明所需招标文件的项目名称或标段"));
+    let page = b
+        .post_form(
+            "/track/correct",
+            &[
+                ("number", &number),
+                ("secret", &secret),
+                ("text", "城区人民路改造工程第二标段"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("补正材料已提交"), "{page}");
+    assert!(page.contains("重新计算"));
+    // An extension needs the approver; the handler cannot record one.
+    let r = h
+        .post_form(
+            &format!("/admin/applications/{id}/event"),
+            &[("kind", "extended"), ("days", "20")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    // A reply without a type is refused; with one it is recorded under its annual-report row.
+    let r = h
+        .post_form(
+            &format!("/admin/applications/{id}/event"),
+            &[("kind", "reply"), ("reply", ""), ("text", "见附件")],
+        )
+        .await;
+    assert!(location(&r).contains("error="));
+    let r = h
+        .post_form(
+            &format!("/admin/applications/{id}/event"),
+            &[
+                ("kind", "reply"),
+                ("reply", "partial"),
+                (
+                    "text",
+                    "提供招标公告和中标结果；投标人报价明细涉及商业秘密，不予公开。",
+                ),
+            ],
+        )
+        .await;
+    assert!(location(&r).contains("done="), "{}", location(&r));
+    let x = app.store.get_application(id).await.unwrap();
+    assert_eq!(x.status, "replied");
+    assert_eq!(x.reply_row.as_deref(), Some("（二）部分公开"));
+    // The applicant sees the reply and the appeal routes.
+    let page = track(&app, &number, &secret).await;
+    assert!(
+        page.contains("部分公开") && page.contains("60日内") && page.contains("6个月内"),
+        "{page}"
+    );
+    // Viewing the unmasked identity is audited.
+    let before = app
+        .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'application.reveal'")
+        .await;
+    let r = h
+        .post_form(&format!("/admin/applications/{id}/reveal"), &[])
+        .await;
+    assert!(r.text().await.unwrap().contains("11010519491231002X"));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'application.reveal'")
+            .await,
+        before + 1
+    );
+    // A correction after the case closed is refused.
+    let page = b
+        .post_form(
+            "/track/correct",
+            &[("number", &number), ("secret", &secret), ("text", "补充")],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("已答复"), "{page}");
+    assert!(app.store.verify_audit().await.unwrap().is_ok());
+}
+
+async fn bad_applications_are_refused_and_nothing_is_stored(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let b = Browser::new(&app);
+    b.get_text("/apply").await;
+    let r = b
+        .post_form(
+            "/apply",
+            &[
+                ("body_id", &app.tree.a.to_string()),
+                ("applicant_type", "natural"),
+                ("name", "王五"),
+                ("id_type", "居民身份证"),
+                ("id_number", "110105194912310021"),
+                ("description", "要"),
+                ("delivery", "email"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("身份证号码无效")
+            && page.contains("至少5个字")
+            && page.contains("须填写电子邮箱"),
+        "{page}"
+    );
+    assert!(page.contains("王五"), "the input is kept");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM applications").await, 0);
+}
+
+async fn cases_are_visible_only_to_their_handlers(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (number, _, _) = apply(&app, app.tree.a, "甲局2025年部门预算的项目支出明细").await;
+    let id = app
+        .store
+        .find_application(&number)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    app.staff("handler.b", Some(Role::ApplicationHandler), app.tree.b)
+        .await;
+    app.staff("editor.a", Some(Role::Editor), app.tree.a).await;
+    app.staff("supervisor", Some(Role::Supervisor), app.tree.root)
+        .await;
+    let hb = app.login("handler.b").await;
+    let (_, list) = hb.get_text("/admin/applications?tab=all").await;
+    assert!(
+        !list.contains(&number),
+        "another body's handler does not see it"
+    );
+    assert_eq!(
+        hb.get(&format!("/admin/applications/{id}")).await.status(),
+        404
+    );
+    hb.refresh_csrf("/admin").await;
+    let r = hb
+        .post_form(
+            &format!("/admin/applications/{id}/event"),
+            &[("kind", "correction_requested")],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let ed = app.login("editor.a").await;
+    assert_eq!(ed.get("/admin/applications").await.status(), 403);
+    // The supervisor reads, masked, and cannot act or unmask.
+    let sv = app.login("supervisor").await;
+    let (s, page) = sv.get_text(&format!("/admin/applications/{id}")).await;
+    assert_eq!(s, 200);
+    assert!(!page.contains("11010519491231002X"));
+    let r = sv
+        .post_form(
+            &format!("/admin/applications/{id}/event"),
+            &[("kind", "correction_requested")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        sv.post_form(&format!("/admin/applications/{id}/reveal"), &[])
+            .await
+            .status(),
+        403
+    );
+    // Applications are never public.
+    let anon = Browser::new(&app);
+    assert_eq!(
+        anon.get(&format!("/admin/applications/{id}"))
+            .await
+            .status(),
+        303
+    );
+}

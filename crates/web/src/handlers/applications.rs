@@ -1,0 +1,999 @@
+//! 依申请公开 on the web: the public application form and receipt, the applicant's view (with
+//! the tracking number and secret: timeline, due date, 补正 online, withdrawal), and the case
+//! handling pages of the back office. The clock is the domain's; every event is the store's one
+//! transaction.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use gongkai_domain::access::Permission;
+use gongkai_domain::application::{
+    self as app, ApplicantType, ApplicationInput, Channel, ClockEvent, Party, ReplyType,
+};
+use gongkai_domain::audit::Who;
+use gongkai_domain::seal::mask;
+use gongkai_store::StoreError;
+use gongkai_store::applications::{
+    AppEventRow, AppListRow, Application, CaseEvent, NewApplication,
+};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{Authed, Ip, MaybeAuthed, Staff, form_token, sha256_hex, with_cookie};
+use crate::error::AppError;
+use crate::handlers::admin::today;
+use crate::views::{BodyOption, Chrome, FormErrors};
+
+/// A secret the applicant can type: 16 characters from an unambiguous alphabet, in groups of 4.
+pub fn tracking_secret() -> String {
+    use rand::Rng;
+    const A: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    let s: String = (0..16)
+        .map(|_| A[rng.gen_range(0..A.len())] as char)
+        .collect();
+    format!("{}-{}-{}-{}", &s[0..4], &s[4..8], &s[8..12], &s[12..16])
+}
+
+/// The stored form of a secret: spaces and dashes ignored, case ignored.
+pub fn secret_hash(secret: &str) -> String {
+    let norm: String = secret
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    sha256_hex(&norm)
+}
+
+/// Validate, seal and store an online application. Shared by the form and the JSON API.
+pub async fn submit_online(
+    state: &AppState,
+    input: &ApplicationInput,
+    ip: &str,
+) -> Result<Result<(Application, String), FormErrors>, AppError> {
+    let v = match input.validate() {
+        Ok(v) => v,
+        Err(errs) => {
+            let mut f = FormErrors::default();
+            for (k, m) in errs {
+                f.field(k, m);
+            }
+            return Ok(Err(f));
+        }
+    };
+    let bodies = state.store.list_bodies().await?;
+    let (body_id, routed) = match v.body_id {
+        Some(id) if bodies.iter().any(|b| b.id == id) => (id, true),
+        Some(_) => {
+            return Ok(Err({
+                let mut f = FormErrors::default();
+                f.field("body_id", "所选机关不存在");
+                f
+            }));
+        }
+        // "Not sure": the government office routes it.
+        None => match bodies.iter().find(|b| b.parent_id.is_none()) {
+            Some(root) => (root.id, false),
+            None => {
+                return Err(AppError::Unavailable(
+                    "本站尚未建立机关信息，暂不能受理申请".into(),
+                ));
+            }
+        },
+    };
+    let cal = state.calendar();
+    let submitted = today();
+    let received = app::received_on(&cal, Channel::Online, submitted, None, None)
+        .map_err(|e| AppError::Unavailable(e.to_string()))?;
+    let secret = tracking_secret();
+    let new = NewApplication {
+        body_id,
+        routed,
+        channel: Channel::Online,
+        submitted_on: submitted,
+        received_on: received,
+        applicant_type: v.applicant_type,
+        applicant_name: v.name,
+        id_type: v.id_type,
+        id_sealed: state.seal.seal(&v.id_number),
+        contact_sealed: state.seal.seal(&v.contact),
+        description: v.description,
+        doc_no_hint: v.doc_no,
+        form_wanted: v.form_wanted,
+        delivery: v.delivery,
+        secret_hash: secret_hash(&secret),
+    };
+    let who = Who {
+        user_id: None,
+        name: "public".into(),
+        ip: ip.to_string(),
+    };
+    let (id, _) = match state.store.create_application(&new, &cal, &who).await {
+        Ok(x) => x,
+        Err(StoreError::Invalid(m)) => return Err(AppError::Unavailable(m)),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Ok((state.store.get_application(id).await?, secret)))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/apply.html")]
+pub struct ApplyPage {
+    pub chrome: Chrome,
+    pub bodies: Vec<BodyOption>,
+    pub input: ApplicationInput,
+    pub errors: FormErrors,
+    pub types: Vec<(&'static str, &'static str)>,
+    pub id_types: Vec<&'static str>,
+    pub deliveries: Vec<(&'static str, &'static str)>,
+}
+
+async fn apply_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    a: Option<&Authed>,
+    input: ApplicationInput,
+    errors: FormErrors,
+) -> Result<Response, AppError> {
+    let (token, set) = form_token(state, headers, a);
+    let mut chrome = Chrome::public(state, "政府信息公开申请", a);
+    chrome.csrf = token;
+    let bodies = state
+        .store
+        .list_bodies()
+        .await?
+        .into_iter()
+        .map(|b| BodyOption {
+            selected: b.id == input.body_id,
+            label: format!("{}{}", "　".repeat(b.depth()), b.name),
+            id: b.id,
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ApplyPage {
+        chrome,
+        bodies,
+        input,
+        errors,
+        types: ApplicantType::ALL
+            .iter()
+            .map(|t| (t.as_str(), t.label()))
+            .collect(),
+        id_types: app::ID_TYPES.to_vec(),
+        deliveries: app::DELIVERIES.to_vec(),
+    };
+    Ok(with_cookie((status, page).into_response(), set))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ApplyQuery {
+    #[serde(default)]
+    pub body: Option<i64>,
+}
+
+pub async fn view_apply_get(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    headers: HeaderMap,
+    Query(q): Query<ApplyQuery>,
+) -> Result<Response, AppError> {
+    let input = ApplicationInput {
+        body_id: q.body.unwrap_or(0),
+        applicant_type: "natural".into(),
+        id_type: "居民身份证".into(),
+        delivery: "online".into(),
+        ..Default::default()
+    };
+    apply_page(&state, &headers, a.as_ref(), input, FormErrors::default()).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/receipt.html")]
+pub struct ReceiptPage {
+    pub chrome: Chrome,
+    pub app: Application,
+    pub body_name: String,
+    pub secret: String,
+}
+
+pub async fn view_apply_post(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    Ip(ip): Ip,
+    headers: HeaderMap,
+    Form(input): Form<ApplicationInput>,
+) -> Result<Response, AppError> {
+    match submit_online(&state, &input, &ip).await? {
+        Err(errors) => apply_page(&state, &headers, a.as_ref(), input, errors).await,
+        Ok((application, secret)) => {
+            // The application is committed; only now is the receipt shown.
+            let body_name = state.store.get_body(application.body_id).await?.name;
+            let mut r = ReceiptPage {
+                chrome: Chrome::public(&state, "申请已提交", a.as_ref()),
+                app: application,
+                body_name,
+                secret,
+            }
+            .into_response();
+            r.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            Ok(r)
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/track.html")]
+pub struct TrackPage {
+    pub chrome: Chrome,
+    pub number: String,
+    pub secret: String,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub app: Option<Application>,
+    pub body_name: String,
+    pub events: Vec<AppEventRow>,
+    pub explanation: Vec<String>,
+    pub appeal: &'static str,
+    pub can_correct: bool,
+    pub can_withdraw: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct TrackForm {
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub secret: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub confirm: String,
+}
+
+/// The application named by number and secret, or None (the same answer whether the number
+/// exists or not, so numbers cannot be probed).
+pub async fn find_own(
+    state: &AppState,
+    number: &str,
+    secret: &str,
+) -> Result<Option<Application>, AppError> {
+    let found = state.store.find_application(number).await?;
+    Ok(found.filter(|a| crate::auth::constant_eq(&a.secret_hash, &secret_hash(secret))))
+}
+
+/// The clock's explanation of a case, as of today.
+pub async fn explain(
+    state: &AppState,
+    a: &Application,
+) -> Result<(Vec<AppEventRow>, Vec<String>), AppError> {
+    let events = state.store.application_events(a.id).await?;
+    let clock: Vec<ClockEvent> = events.iter().filter_map(AppEventRow::clock).collect();
+    let lines = match app::compute(&state.calendar(), &clock, today()) {
+        Ok(c) => c.explanation,
+        Err(e) => vec![e.to_string()],
+    };
+    Ok((events, lines))
+}
+
+async fn track_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    a: Option<&Authed>,
+    f: &TrackForm,
+    found: Option<Application>,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let (token, set) = form_token(state, headers, a);
+    let mut chrome = Chrome::public(state, "申请办理进度查询", a);
+    chrome.csrf = token;
+    let (events, explanation, body_name) = match &found {
+        Some(x) => {
+            let (e, l) = explain(state, x).await?;
+            (e, l, state.store.get_body(x.body_id).await?.name)
+        }
+        None => (vec![], vec![], String::new()),
+    };
+    let page = TrackPage {
+        chrome,
+        number: f.number.trim().to_string(),
+        secret: if found.is_some() {
+            f.secret.trim().to_string()
+        } else {
+            String::new()
+        },
+        error,
+        notice,
+        can_correct: found.as_ref().is_some_and(|x| x.status == "correcting"),
+        can_withdraw: found.as_ref().is_some_and(Application::is_open),
+        app: found,
+        body_name,
+        events,
+        explanation,
+        appeal: app::APPEAL_ROUTES,
+    };
+    let mut r = page.into_response();
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(with_cookie(r, set))
+}
+
+pub async fn view_track_get(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    track_page(
+        &state,
+        &headers,
+        a.as_ref(),
+        &TrackForm::default(),
+        None,
+        None,
+        None,
+    )
+    .await
+}
+
+const NOT_FOUND: &str = "申请编号或查询密码不正确，请核对回执后重新输入";
+
+pub async fn view_track_post(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    headers: HeaderMap,
+    Form(f): Form<TrackForm>,
+) -> Result<Response, AppError> {
+    let found = find_own(&state, &f.number, &f.secret).await?;
+    let err = found.is_none().then(|| NOT_FOUND.to_string());
+    track_page(&state, &headers, a.as_ref(), &f, found, err, None).await
+}
+
+/// The applicant's own actions: submit the 补正 online, or withdraw the application.
+pub async fn track_action(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    Ip(ip): Ip,
+    headers: HeaderMap,
+    Path(action): Path<String>,
+    Form(f): Form<TrackForm>,
+) -> Result<Response, AppError> {
+    let Some(found) = find_own(&state, &f.number, &f.secret).await? else {
+        return track_page(
+            &state,
+            &headers,
+            a.as_ref(),
+            &f,
+            None,
+            Some(NOT_FOUND.into()),
+            None,
+        )
+        .await;
+    };
+    let who = Who {
+        user_id: None,
+        name: "applicant".into(),
+        ip,
+    };
+    let t = today();
+    let (ev, note, done) = match action.as_str() {
+        "correct" => {
+            if f.text.trim().chars().count() < 2 {
+                let found = Some(found);
+                return track_page(
+                    &state,
+                    &headers,
+                    a.as_ref(),
+                    &f,
+                    found,
+                    Some("请填写补正的内容".into()),
+                    None,
+                )
+                .await;
+            }
+            (
+                CaseEvent::Clock(ClockEvent::CorrectionReceived { on: t }),
+                Some(f.text.as_str()),
+                "补正材料已提交，答复期限自次日起重新计算",
+            )
+        }
+        "withdraw" => {
+            if f.confirm != "1" {
+                let found = Some(found);
+                return track_page(
+                    &state,
+                    &headers,
+                    a.as_ref(),
+                    &f,
+                    found,
+                    Some("撤回申请须勾选确认".into()),
+                    None,
+                )
+                .await;
+            }
+            (CaseEvent::Withdraw { on: t }, None, "申请已撤回")
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    let r = state
+        .store
+        .add_case_event(found.id, &ev, note, &state.calendar(), t, &who)
+        .await;
+    let refreshed = state.store.get_application(found.id).await?;
+    match r {
+        Ok(_) => {
+            track_page(
+                &state,
+                &headers,
+                a.as_ref(),
+                &f,
+                Some(refreshed),
+                None,
+                Some(done.into()),
+            )
+            .await
+        }
+        Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => {
+            track_page(
+                &state,
+                &headers,
+                a.as_ref(),
+                &f,
+                Some(refreshed),
+                Some(m),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Back office.
+
+fn case_scope(a: &Authed) -> gongkai_domain::access::Scope {
+    let mut roots = Vec::new();
+    for p in [
+        Permission::HandleApplications,
+        Permission::ApproveCases,
+        Permission::Supervise,
+    ] {
+        roots.extend(a.actor.scope(p).roots);
+    }
+    roots.sort();
+    roots.dedup();
+    let all = roots.clone();
+    roots.retain(|r| !all.iter().any(|o| o != r && r.starts_with(o.as_str())));
+    gongkai_domain::access::Scope { roots }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/cases.html")]
+pub struct CasesPage {
+    pub chrome: Chrome,
+    pub tab: String,
+    pub cases: Vec<AppListRow>,
+    pub today: String,
+    pub can_register: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CasesQuery {
+    #[serde(default)]
+    pub tab: String,
+}
+
+pub async fn view_cases(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Query(q): Query<CasesQuery>,
+) -> Result<CasesPage, AppError> {
+    let scope = case_scope(&a);
+    if scope.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let tab = if q.tab.is_empty() {
+        "due".to_string()
+    } else {
+        q.tab.clone()
+    };
+    let cal = state.calendar();
+    let cases = match tab.as_str() {
+        "due" => {
+            let until = cal.add_working_days(today(), 5).unwrap_or(today());
+            state
+                .store
+                .list_applications(&scope, Some(until), true, 500)
+                .await?
+        }
+        "open" => {
+            state
+                .store
+                .list_applications(&scope, None, true, 500)
+                .await?
+        }
+        _ => {
+            state
+                .store
+                .list_applications(&scope, None, false, 500)
+                .await?
+        }
+    };
+    Ok(CasesPage {
+        chrome: Chrome::admin(&state, &a, "依申请公开", "/admin/applications").await,
+        tab,
+        cases,
+        today: today().to_string(),
+        can_register: a.actor.has_anywhere(Permission::HandleApplications),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/case.html")]
+pub struct CasePage {
+    pub chrome: Chrome,
+    pub app: Application,
+    pub body_name: String,
+    pub id_number: String,
+    pub contact: String,
+    pub revealed: bool,
+    pub events: Vec<AppEventRow>,
+    pub explanation: Vec<String>,
+    pub can_handle: bool,
+    pub can_extend: bool,
+    pub replies: Vec<(&'static str, &'static str)>,
+    pub today: String,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+}
+
+impl CasePage {
+    pub fn when(&self, ms: &i64) -> String {
+        crate::views::fmt_ms(*ms)
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CaseQuery {
+    #[serde(default)]
+    pub done: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+async fn case_page(
+    state: &AppState,
+    a: &Authed,
+    id: i64,
+    reveal: bool,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let x = state.store.get_application(id).await?;
+    let body = state.store.get_body(x.body_id).await?;
+    if !case_scope(a).contains(&body.path) {
+        return Err(AppError::NotFound);
+    }
+    let can_handle = a.actor.can(Permission::HandleApplications, &body.path);
+    let id_plain = state.seal.open(&x.id_sealed).unwrap_or_default();
+    let contact_plain = state.seal.open(&x.contact_sealed).unwrap_or_default();
+    let contact_v: serde_json::Value = serde_json::from_str(&contact_plain).unwrap_or_default();
+    let field = |k: &str| {
+        contact_v
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let (phone, email, address) = (field("phone"), field("email"), field("address"));
+    let revealed = reveal && can_handle;
+    let (id_number, contact) = if revealed {
+        state.store.audit_reveal(id, x.body_id, &a.who()).await?;
+        (
+            id_plain,
+            format!("电话：{phone}　邮箱：{email}　地址：{address}"),
+        )
+    } else {
+        (
+            mask(&id_plain, 6, 4),
+            format!(
+                "电话：{}　邮箱：{}　地址：{}",
+                mask(&phone, 3, 4),
+                mask(&email, 2, 4),
+                mask(&address, 6, 0)
+            ),
+        )
+    };
+    let (events, explanation) = explain(state, &x).await?;
+    let page = CasePage {
+        chrome: Chrome::admin(
+            state,
+            a,
+            &format!("申请 {}", x.number),
+            "/admin/applications",
+        )
+        .await,
+        body_name: body.name,
+        id_number,
+        contact,
+        revealed,
+        events,
+        explanation,
+        can_handle,
+        can_extend: a.actor.can(Permission::ApproveCases, &body.path),
+        replies: ReplyType::ALL
+            .iter()
+            .filter(|t| {
+                !matches!(
+                    t,
+                    ReplyType::NoCorrection | ReplyType::FeeUnpaid | ReplyType::NotThisBody
+                )
+            })
+            .map(|t| (t.as_str(), t.label()))
+            .collect(),
+        today: today().to_string(),
+        error,
+        notice,
+        app: x,
+    };
+    let mut r = page.into_response();
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(r)
+}
+
+pub async fn view_case(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path(id): Path<i64>,
+    Query(q): Query<CaseQuery>,
+) -> Result<Response, AppError> {
+    case_page(
+        &state,
+        &a,
+        id,
+        false,
+        q.error,
+        q.done.map(|d| format!("已办理：{d}")),
+    )
+    .await
+}
+
+/// Show the identity number and contacts unmasked (handlers only; every view is audited).
+pub async fn reveal_case(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let x = state.store.get_application(id).await?;
+    let body = state.store.get_body(x.body_id).await?;
+    if !a.actor.can(Permission::HandleApplications, &body.path) {
+        return Err(AppError::Forbidden);
+    }
+    case_page(&state, &a, id, true, None, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct EventForm {
+    pub kind: String,
+    #[serde(default)]
+    pub on: String,
+    #[serde(default)]
+    pub party: String,
+    #[serde(default)]
+    pub days: String,
+    #[serde(default)]
+    pub reply: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub to_body: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+fn back(id: i64, key: &str, value: &str) -> Response {
+    let v: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    Redirect::to(&format!("/admin/applications/{id}?{key}={v}")).into_response()
+}
+
+pub async fn case_event(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<EventForm>,
+) -> Result<Response, AppError> {
+    let x = state.store.get_application(id).await?;
+    let body = state.store.get_body(x.body_id).await?;
+    if !case_scope(&a).contains(&body.path) {
+        return Err(AppError::NotFound);
+    }
+    let on = if f.on.trim().is_empty() {
+        today()
+    } else {
+        match NaiveDate::parse_from_str(f.on.trim(), "%Y-%m-%d") {
+            Ok(d) if d <= today() => d,
+            Ok(_) => return Ok(back(id, "error", "日期不能晚于今天")),
+            Err(_) => return Ok(back(id, "error", "日期格式应为 YYYY-MM-DD")),
+        }
+    };
+    // 条例第三十三条: an extension needs the approver; every other step, the case's handler.
+    let need = if f.kind == "extended" {
+        Permission::ApproveCases
+    } else {
+        Permission::HandleApplications
+    };
+    if !a.actor.can(need, &body.path) {
+        return Err(AppError::Forbidden);
+    }
+    let ev = match f.kind.as_str() {
+        "correction_requested" => CaseEvent::Clock(ClockEvent::CorrectionRequested { on }),
+        "correction_received" => CaseEvent::Clock(ClockEvent::CorrectionReceived { on }),
+        "consultation_sent" => CaseEvent::Clock(ClockEvent::ConsultationSent {
+            on,
+            party: if f.party == "other_body" {
+                Party::OtherBody
+            } else {
+                Party::ThirdParty
+            },
+        }),
+        "consultation_answered" => CaseEvent::Clock(ClockEvent::ConsultationAnswered { on }),
+        "extended" => match f.days.trim().parse::<u32>() {
+            Ok(days) => CaseEvent::Clock(ClockEvent::Extended {
+                on,
+                working_days: days,
+            }),
+            Err(_) => return Ok(back(id, "error", "请填写延长的工作日数（1至20）")),
+        },
+        "fee_noticed" => CaseEvent::Clock(ClockEvent::FeeNoticed { on }),
+        "fee_paid" => CaseEvent::Clock(ClockEvent::FeePaid { on }),
+        "reply" => match ReplyType::parse(&f.reply) {
+            Some(r) => CaseEvent::Reply {
+                on,
+                reply: r,
+                text: f.text.clone(),
+            },
+            None => return Ok(back(id, "error", "答复必须选择一种答复类型")),
+        },
+        "transfer" => CaseEvent::Transfer {
+            on,
+            to_body: f.to_body.clone(),
+            text: f.text.clone(),
+        },
+        "abandon_correction" => CaseEvent::Abandon {
+            on,
+            reply: ReplyType::NoCorrection,
+        },
+        "abandon_fee" => CaseEvent::Abandon {
+            on,
+            reply: ReplyType::FeeUnpaid,
+        },
+        "assign_me" => CaseEvent::Assign {
+            handler_id: a.user.id,
+            handler_name: a.user.username.clone(),
+        },
+        "close" => CaseEvent::Close { on },
+        _ => return Err(AppError::BadRequest("未知事项".into())),
+    };
+    match state
+        .store
+        .add_case_event(id, &ev, Some(&f.note), &state.calendar(), today(), &a.who())
+        .await
+    {
+        Ok(_) => Ok(back(id, "done", &f.kind)),
+        Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => Ok(back(id, "error", &m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "applications/register.html")]
+pub struct RegisterPage {
+    pub chrome: Chrome,
+    pub bodies: Vec<BodyOption>,
+    pub input: ApplicationInput,
+    pub channel: String,
+    pub submitted_on: String,
+    pub confirmed_on: String,
+    pub errors: FormErrors,
+    pub channels: Vec<(&'static str, &'static str)>,
+    pub types: Vec<(&'static str, &'static str)>,
+    pub id_types: Vec<&'static str>,
+    pub deliveries: Vec<(&'static str, &'static str)>,
+}
+
+async fn register_page(
+    state: &AppState,
+    a: &Authed,
+    input: ApplicationInput,
+    channel: String,
+    submitted_on: String,
+    confirmed_on: String,
+    errors: FormErrors,
+) -> Result<Response, AppError> {
+    let scope = a.actor.scope(Permission::HandleApplications);
+    let bodies = state
+        .store
+        .list_bodies()
+        .await?
+        .into_iter()
+        .filter(|b| scope.contains(&b.path))
+        .map(|b| BodyOption {
+            selected: b.id == input.body_id,
+            label: format!("{}{}", "　".repeat(b.depth()), b.name),
+            id: b.id,
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = RegisterPage {
+        chrome: Chrome::admin(state, a, "登记申请", "/admin/applications").await,
+        bodies,
+        input,
+        channel,
+        submitted_on,
+        confirmed_on,
+        errors,
+        channels: Channel::ALL
+            .iter()
+            .filter(|c| **c != Channel::Online)
+            .map(|c| (c.as_str(), c.label()))
+            .collect(),
+        types: ApplicantType::ALL
+            .iter()
+            .map(|t| (t.as_str(), t.label()))
+            .collect(),
+        id_types: app::ID_TYPES.to_vec(),
+        deliveries: app::DELIVERIES.to_vec(),
+    };
+    Ok((status, page).into_response())
+}
+
+pub async fn view_register_get(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+) -> Result<Response, AppError> {
+    if !a.actor.has_anywhere(Permission::HandleApplications) {
+        return Err(AppError::Forbidden);
+    }
+    let input = ApplicationInput {
+        body_id: a.user.body_id,
+        applicant_type: "natural".into(),
+        id_type: "居民身份证".into(),
+        delivery: "post".into(),
+        ..Default::default()
+    };
+    register_page(
+        &state,
+        &a,
+        input,
+        "in_person".into(),
+        today().to_string(),
+        String::new(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct RegisterForm {
+    #[serde(flatten)]
+    pub input: ApplicationInput,
+    #[serde(default)]
+    pub channel: String,
+    #[serde(default)]
+    pub submitted_on: String,
+    #[serde(default)]
+    pub confirmed_on: String,
+}
+
+/// Staff enter an application received in person, by post or orally; the received date follows
+/// 条例第三十一条 for the channel.
+pub async fn view_register_post(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Form(f): Form<RegisterForm>,
+) -> Result<Response, AppError> {
+    let body = state
+        .store
+        .get_body(f.input.body_id)
+        .await
+        .map_err(|_| AppError::Forbidden)?;
+    if !a.actor.can(Permission::HandleApplications, &body.path) {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = FormErrors::default();
+    let channel = Channel::parse(&f.channel).filter(|c| *c != Channel::Online);
+    if channel.is_none() {
+        errors.field("channel", "请选择收到申请的方式");
+    }
+    let date = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+    let submitted = date(&f.submitted_on).filter(|d| *d <= today());
+    if submitted.is_none() {
+        errors.field("submitted_on", "请填写收到（签收）日期，不能晚于今天");
+    }
+    let confirmed = date(&f.confirmed_on);
+    if matches!(channel, Some(Channel::OrdinaryPost | Channel::Fax)) && confirmed.is_none() {
+        errors.field(
+            "confirmed_on",
+            "平常信函、传真以与申请人确认之日为收到日期，请填写确认日期",
+        );
+    }
+    let v = match f.input.validate() {
+        Ok(v) => Some(v),
+        Err(errs) => {
+            for (k, m) in errs {
+                errors.field(k, m);
+            }
+            None
+        }
+    };
+    let (Some(v), Some(channel), Some(submitted), true) =
+        (v, channel, submitted, errors.is_empty())
+    else {
+        return register_page(
+            &state,
+            &a,
+            f.input,
+            f.channel,
+            f.submitted_on,
+            f.confirmed_on,
+            errors,
+        )
+        .await;
+    };
+    let cal = state.calendar();
+    let received = app::received_on(
+        &cal,
+        channel,
+        submitted,
+        (channel == Channel::RegisteredPost).then_some(submitted),
+        confirmed,
+    )
+    .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let secret = tracking_secret();
+    let new = NewApplication {
+        body_id: body.id,
+        routed: true,
+        channel,
+        submitted_on: submitted,
+        received_on: received,
+        applicant_type: v.applicant_type,
+        applicant_name: v.name,
+        id_type: v.id_type,
+        id_sealed: state.seal.seal(&v.id_number),
+        contact_sealed: state.seal.seal(&v.contact),
+        description: v.description,
+        doc_no_hint: v.doc_no,
+        form_wanted: v.form_wanted,
+        delivery: v.delivery,
+        secret_hash: secret_hash(&secret),
+    };
+    let (id, _) = state.store.create_application(&new, &cal, &a.who()).await?;
+    let x = state.store.get_application(id).await?;
+    Ok(ReceiptPage {
+        chrome: Chrome::admin(&state, &a, "申请已登记", "/admin/applications").await,
+        body_name: body.name,
+        app: x,
+        secret,
+    }
+    .into_response())
+}
