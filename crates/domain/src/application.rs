@@ -939,7 +939,9 @@ impl ApplicationInput {
             if let Err(err) = crate::codes::validate_resident_id(&id_number) {
                 e.push(("id_number", format!("身份证号码无效：{err}")));
             }
-        } else if id_type == "统一社会信用代码" && crate::codes::OrgCode::parse(&id_number).is_err()
+        } else if id_type == "统一社会信用代码"
+            && !crate::codes::OrgCode::parse(&id_number)
+                .is_ok_and(|c| c.kind == crate::codes::OrgCodeKind::UnifiedSocialCreditCode)
         {
             e.push(("id_number", "统一社会信用代码无效，请核对".into()));
         } else if id_number.chars().count() > 40 {

@@ -21,6 +21,14 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/bodies", get(list_bodies))
         .route("/bodies/{id}", get(get_body))
+        .route(
+            "/applications",
+            axum::routing::post(crate::api_applications::create_application),
+        )
+        .route(
+            "/applications/{number}",
+            get(crate::api_applications::get_application),
+        )
         .nest("/admin", admin::routes())
         .fallback(api_not_found)
 }
@@ -182,6 +190,8 @@ impl utoipa::Modify for BearerScheme {
     paths(
         list_bodies,
         get_body,
+        crate::api_applications::create_application,
+        crate::api_applications::get_application,
         admin::list_categories,
         admin::list_items,
         admin::create_item,

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod api_admin;
+pub mod api_applications;
 pub mod auth;
 pub mod error;
 pub mod handlers;

@@ -16,6 +16,7 @@ both_backends!(
     tokens_see_and_act_only_in_their_scope,
     bad_input_is_refused_with_field_messages,
     the_openapi_document_describes_the_real_responses,
+    applications_through_the_api_match_the_document,
 );
 
 /// A category of `body` (the first leaf of the default catalogue).
@@ -974,4 +975,64 @@ async fn the_openapi_document_describes_the_real_responses(db: Db) {
         .await;
     assert_eq!(s, 403);
     conforms(&doc, "/api/v1/admin/items/{id}/withdraw", "post", s, &j);
+}
+
+async fn applications_through_the_api_match_the_document(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let anon = Api::new(&app, None);
+    let (_, doc) = anon.get("/api/openapi.json").await;
+    let good = serde_json::json!({
+        "body_id": app.tree.a,
+        "applicant_type": "commercial",
+        "name": "示例建材有限公司",
+        "id_type": "统一社会信用代码",
+        "id_number": crate::support::code("DEMO0001").to_string() + "",
+        "email": "office@example.cn",
+        "description": "甲局2025年行政许可决定书（建筑垃圾处置核准）",
+        "delivery": "email",
+    });
+    // A 9-character code is not a 统一社会信用代码: refused with a field message.
+    let (s, err) = anon.post("/api/v1/applications", good.clone()).await;
+    assert_eq!(s, 422, "{err}");
+    assert_eq!(err["error"]["code"], "validation");
+    assert!(err["error"]["fields"]["id_number"].is_string());
+    conforms(&doc, "/api/v1/applications", "post", 422, &err);
+    let mut ok = good.clone();
+    ok["id_type"] = "其他".into();
+    ok["id_number"] = "营业执照第A1234号".into();
+    let (s, receipt) = anon.post("/api/v1/applications", ok).await;
+    assert_eq!(s, 201, "{receipt}");
+    conforms(&doc, "/api/v1/applications", "post", 201, &receipt);
+    let number = receipt["number"].as_str().unwrap().to_string();
+    let secret = receipt["secret"].as_str().unwrap().to_string();
+    // Stored before the answer.
+    assert!(app.store.find_application(&number).await.unwrap().is_some());
+    // Read back with the secret; without it (or with a wrong one) the answer is 404.
+    let r = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/applications/{number}")))
+        .header("X-Application-Secret", &secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let status: Value = r.json().await.unwrap();
+    assert_eq!(status["status"], "handling");
+    assert!(
+        status["explanation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().contains("答复截止日期"))
+    );
+    conforms(&doc, "/api/v1/applications/{number}", "get", 200, &status);
+    let (s, e) = anon.get(&format!("/api/v1/applications/{number}")).await;
+    assert_eq!(s, 404);
+    conforms(&doc, "/api/v1/applications/{number}", "get", 404, &e);
+    let r = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/applications/{number}")))
+        .header("X-Application-Secret", "AAAA-BBBB-CCCC-DDDD")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
 }

@@ -1,0 +1,177 @@
+//! The public JSON API of 依申请公开: submit an application (`POST /api/v1/applications`, JSON in;
+//! tracking number and secret out) and read its status (`GET /api/v1/applications/{number}` with
+//! the secret in the `X-Application-Secret` header). Nobody else can read an application.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use gongkai_domain::application::ApplicationInput;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::api_admin::ApiJson;
+use crate::auth::Ip;
+use crate::error::{ApiError, AppError};
+use crate::handlers::applications::{explain, find_own, submit_online};
+
+/// An application as submitted through the API.
+#[derive(Deserialize, ToSchema)]
+pub struct ApplicationRequest {
+    /// The body applied to; 0 or absent means "not sure" (the government office routes it).
+    #[serde(default)]
+    pub body_id: i64,
+    /// `natural`, `commercial`, `research`, `public_interest`, `legal` or `other_org`.
+    pub applicant_type: String,
+    pub name: String,
+    /// 居民身份证, 统一社会信用代码, 护照, 港澳居民来往内地通行证, 台湾居民来往大陆通行证 or 其他.
+    pub id_type: String,
+    pub id_number: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub address: String,
+    /// The information wanted: name, 文号 or other features.
+    pub description: String,
+    #[serde(default)]
+    pub doc_no: String,
+    /// 电子数据 or 纸质文本.
+    #[serde(default)]
+    pub form_wanted: String,
+    /// `email`, `post`, `pickup` or `online`.
+    pub delivery: String,
+}
+
+/// The receipt: keep both values; the secret is shown only this once.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationReceipt {
+    pub number: String,
+    pub secret: String,
+    pub body_id: i64,
+    pub received_on: Option<String>,
+    pub due_on: Option<String>,
+}
+
+/// One event of a case as the applicant sees it.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationEvent {
+    pub on_date: String,
+    pub kind: String,
+    pub label: String,
+}
+
+/// The applicant's view of a case.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationStatus {
+    pub number: String,
+    pub status: String,
+    pub status_label: String,
+    pub received_on: Option<String>,
+    pub due_on: Option<String>,
+    /// How the due date was computed, line by line.
+    pub explanation: Vec<String>,
+    pub events: Vec<ApplicationEvent>,
+    pub reply_type: Option<String>,
+    pub reply_label: Option<String>,
+    pub reply_text: Option<String>,
+    pub replied_on: Option<String>,
+}
+
+/// Submit an application (依申请公开). It is stored durably before the answer is sent.
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications",
+    tag = "public",
+    request_body = ApplicationRequest,
+    responses(
+        (status = 201, description = "申请已收到", body = ApplicationReceipt),
+        (status = 400, description = "请求不是有效的 JSON", body = crate::api::ErrorBody),
+        (status = 422, description = "字段有误（code: validation，fields 逐项说明）", body = crate::api::ErrorBody),
+    )
+)]
+pub async fn create_application(
+    State(state): State<AppState>,
+    Ip(ip): Ip,
+    ApiJson(r): ApiJson<ApplicationRequest>,
+) -> Result<(StatusCode, Json<ApplicationReceipt>), ApiError> {
+    let input = ApplicationInput {
+        body_id: r.body_id,
+        applicant_type: r.applicant_type,
+        name: r.name,
+        id_type: r.id_type,
+        id_number: r.id_number,
+        phone: r.phone,
+        email: r.email,
+        address: r.address,
+        description: r.description,
+        doc_no: r.doc_no,
+        form_wanted: r.form_wanted,
+        delivery: r.delivery,
+    };
+    match submit_online(&state, &input, &ip).await? {
+        Err(errors) => Err(ApiError(AppError::validation(errors.fields))),
+        Ok((a, secret)) => Ok((
+            StatusCode::CREATED,
+            Json(ApplicationReceipt {
+                number: a.number,
+                secret,
+                body_id: a.body_id,
+                received_on: a.received_on,
+                due_on: a.due_on,
+            }),
+        )),
+    }
+}
+
+/// The applicant's view of an application; the secret goes in `X-Application-Secret`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/applications/{number}",
+    tag = "public",
+    params(
+        ("number" = String, Path, description = "申请编号"),
+        ("X-Application-Secret" = String, Header, description = "查询密码"),
+    ),
+    responses(
+        (status = 200, description = "办理进度", body = ApplicationStatus),
+        (status = 404, description = "编号或查询密码不正确", body = crate::api::ErrorBody),
+    )
+)]
+pub async fn get_application(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> Result<Json<ApplicationStatus>, ApiError> {
+    let secret = headers
+        .get("x-application-secret")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // A wrong secret and an unknown number get the same answer.
+    let a = find_own(&state, &number, secret)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (events, explanation) = explain(&state, &a).await?;
+    let answered = a.reply_type.is_some();
+    Ok(Json(ApplicationStatus {
+        status_label: a.status_label().to_string(),
+        reply_label: answered.then(|| a.reply_label().to_string()),
+        reply_text: answered.then(|| a.reply_text.clone()),
+        events: events
+            .iter()
+            .map(|e| ApplicationEvent {
+                on_date: e.on_date.clone(),
+                kind: e.kind.clone(),
+                label: e.label().to_string(),
+            })
+            .collect(),
+        explanation,
+        number: a.number,
+        status: a.status,
+        received_on: a.received_on,
+        due_on: a.due_on,
+        reply_type: a.reply_type,
+        replied_on: a.replied_on,
+    }))
+}
