@@ -1170,3 +1170,80 @@ fn import_items_reports_problems_and_is_idempotent() {
     gk(data, &["ledger", "verify"]).expect_ok("the ledger holds the imported items");
     gk(data, &["audit", "verify"]).expect_ok("imports are audited");
 }
+
+/// 依申请公开: an application whose receipt was given is never lost, even when the server process
+/// is killed (SIGKILL) at any moment while submissions keep arriving.
+#[test]
+fn killing_the_server_never_loses_an_acknowledged_application() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().to_path_buf();
+    let mut server = Server::start(&data, true);
+    let addr = Arc::new(Mutex::new(server.addr.clone()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let attempts = Arc::new(Mutex::new(0usize));
+    let writer = {
+        let (addr, stop, acked, attempts) =
+            (addr.clone(), stop.clone(), acked.clone(), attempts.clone());
+        std::thread::spawn(move || {
+            block_on(async move {
+                let client = reqwest::Client::builder()
+                    .timeout(Duration::from_secs(3))
+                    .build()
+                    .unwrap();
+                let body = serde_json::json!({
+                    "applicant_type": "natural", "name": "压力测试申请人", "id_type": "居民身份证",
+                    "id_number": "11010519491231002X", "phone": "13800002222",
+                    "description": "示例县2025年城乡低保资金发放情况", "delivery": "online",
+                });
+                while !stop.load(Ordering::SeqCst) {
+                    let a = addr.lock().unwrap().clone();
+                    *attempts.lock().unwrap() += 1;
+                    let r = client
+                        .post(format!("http://{a}/api/v1/applications"))
+                        .json(&body)
+                        .send()
+                        .await;
+                    // Only a complete 201 answer with a number is an acknowledgement.
+                    let number = match r {
+                        Ok(r) if r.status().as_u16() == 201 => r
+                            .json::<serde_json::Value>()
+                            .await
+                            .ok()
+                            .and_then(|v| v["number"].as_str().map(str::to_string)),
+                        _ => None,
+                    };
+                    match number {
+                        Some(n) => acked.lock().unwrap().push(n),
+                        None => tokio::time::sleep(Duration::from_millis(20)).await,
+                    }
+                }
+            })
+        })
+    };
+    for round in 0..5u64 {
+        std::thread::sleep(Duration::from_millis(250 + 97 * round));
+        // SIGKILL: no chance to flush anything that was not already durable.
+        server.child.kill().unwrap();
+        server.child.wait().unwrap();
+        server = Server::start(&data, false);
+        *addr.lock().unwrap() = server.addr.clone();
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, Ordering::SeqCst);
+    writer.join().unwrap();
+    server.stop();
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 10,
+        "the loop made progress: {} acknowledged of {} attempts",
+        acked.len(),
+        attempts.lock().unwrap()
+    );
+    let stored: BTreeSet<String> = db_strings(&data, "SELECT number FROM applications")
+        .into_iter()
+        .collect();
+    let lost: Vec<&String> = acked.iter().filter(|n| !stored.contains(*n)).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    gk(&data, &["audit", "verify"]).expect_ok("the audit chain survived the kills");
+}
