@@ -409,6 +409,16 @@ impl Browser {
     /// Post a form with the CSRF token of the last page seen (fetching `/admin` for one if none).
     /// Post files as `multipart/form-data` (field `file`), token in the query string.
     pub async fn post_files(&self, path: &str, files: &[(&str, Vec<u8>)]) -> reqwest::Response {
+        self.try_post_files(path, files).await.unwrap()
+    }
+
+    /// Like `post_files`, but a connection the server closed before reading the whole body
+    /// (as it may when refusing an oversized upload) is an `Err`, not a panic.
+    pub async fn try_post_files(
+        &self,
+        path: &str,
+        files: &[(&str, Vec<u8>)],
+    ) -> reqwest::Result<reqwest::Response> {
         let known = self.csrf.lock().unwrap().clone();
         let token = match known {
             Some(t) => t,
@@ -427,7 +437,6 @@ impl Browser {
             .multipart(form)
             .send()
             .await
-            .unwrap()
     }
 
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
