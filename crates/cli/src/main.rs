@@ -4,6 +4,7 @@ mod backup;
 mod bench;
 mod config;
 mod demo;
+mod demo_cases;
 mod demo_items;
 mod import;
 
@@ -237,6 +238,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let n = demo_items::seed(&store).await?;
                 if n > 0 {
                     println!("已创建示例公开信息：{n}条（含草稿、待审查和待审批的信息）。");
+                }
+                let seal = load_or_create_seal_key(&cfg.server.data_dir)?;
+                let n = demo_cases::seed(&store, &seal).await?;
+                if n > 0 {
+                    println!(
+                        "已创建示例政府信息公开申请：{n}件（含补正、征求意见、延期、收费和多种答复）。"
+                    );
                 }
             }
             let calendar = store.load_calendar().await?;

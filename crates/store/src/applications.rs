@@ -336,6 +336,14 @@ impl Store {
         Err(StoreError::Conflict("生成申请编号失败，请重试".into()))
     }
 
+    pub async fn count_applications(&self) -> StoreResult<i64> {
+        Ok(read!(self, |c| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM applications")
+                .fetch_one(c)
+                .await
+        })?)
+    }
+
     pub async fn get_application(&self, id: i64) -> StoreResult<Application> {
         read!(self, |c| {
             sqlx::query_as::<_, Application>(sqlx::AssertSqlSafe(format!(
