@@ -27,7 +27,7 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt};
 use typst_layout::PagedDocument;
 
-pub use notice::{ItemNotice, Receipt, Withdrawal, qr_svg};
+pub use notice::{CaseNotice, ItemNotice, Receipt, Withdrawal, qr_svg};
 pub use text::{Block, markdown_blocks};
 
 use crate::fonts::Fonts;
@@ -64,6 +64,12 @@ pub mod templates {
 
     /// Shared by every template, imported as `/gongkai.typ`.
     pub(crate) const SHARED: &str = include_str!("../templates/gongkai.typ");
+
+    /// A formal notice of an application case (see [`crate::CaseNotice`]).
+    pub const CASE_NOTICE: Template = Template {
+        name: "case_notice",
+        source: include_str!("../templates/case_notice.typ"),
+    };
 
     /// 政府信息公示单 (see [`crate::ItemNotice`]).
     pub const ITEM_NOTICE: Template = Template {

@@ -66,7 +66,32 @@ pub fn qr_svg(data: &str) -> Result<String, ReportError> {
         .build())
 }
 
+/// A formal letter of an application case, from the body to the applicant (or a consulted
+/// third party).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CaseNotice {
+    pub site_name: String,
+    pub body_name: String,
+    /// 政府信息公开申请答复告知书, 补正告知书 …
+    pub title: String,
+    /// The case number line.
+    pub number: String,
+    pub addressee: String,
+    pub paragraphs: Vec<String>,
+    /// Legal articles cited.
+    pub basis: String,
+    /// The appeal routes (every reply states them).
+    pub appeal: String,
+    pub date: String,
+    pub contact: String,
+}
+
 impl Renderer {
+    /// A formal notice of an application case as PDF.
+    pub fn case_notice_pdf(&self, notice: &CaseNotice) -> Result<Vec<u8>, ReportError> {
+        self.render(&templates::CASE_NOTICE, notice, &[])
+    }
+
     /// The notice of one item as PDF.
     pub fn item_notice_pdf(&self, notice: &ItemNotice) -> Result<Vec<u8>, ReportError> {
         let mut notice = notice.clone();

@@ -183,3 +183,34 @@ fn bad_asset_names_are_refused() {
         .unwrap_err();
     assert!(matches!(e, ReportError::Data(_)), "{e}");
 }
+
+#[test]
+fn case_notice_states_the_reply_and_the_appeal_routes() {
+    let r = renderer();
+    let n = CaseNotice {
+        site_name: "测试县政府信息公开平台".into(),
+        body_name: "测试县人民政府办公室".into(),
+        title: "政府信息公开申请答复告知书".into(),
+        number: "申请编号：20261127-123456".into(),
+        addressee: "李明".into(),
+        paragraphs: vec!["本机关于2026年11月27日收到您提出的政府信息公开申请。".into(), "经审查，部分公开（区分处理）。".into()],
+        basis: "《中华人民共和国政府信息公开条例》第三十七条".into(),
+        appeal: "如对本答复不服，可以自收到本答复之日起60日内依法申请行政复议，或者自收到本答复之日起6个月内依法提起行政诉讼。".into(),
+        date: "2026年12月8日".into(),
+        contact: "0000-1234567".into(),
+    };
+    let pdf = r.case_notice_pdf(&n).unwrap();
+    keep("case-notice.pdf", &pdf);
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = pdf_text(&pdf);
+    for needle in [
+        "政府信息公开申请答复告知书",
+        "李明：",
+        "第三十七条",
+        "60日内",
+        "6个月内",
+        "2026年12月8日",
+    ] {
+        assert!(text.contains(needle), "{needle} missing in {text}");
+    }
+}

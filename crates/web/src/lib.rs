@@ -181,6 +181,11 @@ pub fn router(state: AppState) -> Router {
             "/admin/applications/{id}/event",
             post(applications::case_event),
         )
+        .route(
+            "/admin/applications/{id}/notice/{kind}",
+            get(applications::case_notice),
+        )
+        .route("/track/notice", post(applications::own_notice))
         .route("/static/app.css", get(portal::static_css))
         .route("/healthz", get(portal::healthz))
         .route("/metrics", get(portal::metrics))

@@ -303,3 +303,94 @@ async fn cases_are_visible_only_to_their_handlers(db: Db) {
         303
     );
 }
+
+both_backends!(formal_notices_are_generated_for_staff_and_the_applicant);
+
+fn pdf_text(pdf: &[u8]) -> String {
+    pdf_extract::extract_text_from_mem(pdf)
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+async fn formal_notices_are_generated_for_staff_and_the_applicant(db: Db) {
+    let app = TestApp::spawn(db).await;
+    if crate::support::renderer().is_none() {
+        eprintln!("no CJK fonts: notices skipped");
+        return;
+    }
+    let a = app.tree.a;
+    app.staff("handler", Some(Role::ApplicationHandler), a)
+        .await;
+    let (number, secret, _) = apply(&app, a, "甲局2025年行政许可决定书").await;
+    let id = app
+        .store
+        .find_application(&number)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let h = app.login("handler").await;
+    h.refresh_csrf(&format!("/admin/applications/{id}")).await;
+    h.post_form(
+        &format!("/admin/applications/{id}/event"),
+        &[
+            ("kind", "reply"),
+            ("reply", "disclosed"),
+            ("text", "现将行政许可决定书电子版提供给您。"),
+        ],
+    )
+    .await;
+    // The handler prints the reply notice: it states the reply, its legal basis and the appeal routes.
+    let r = h
+        .get(&format!("/admin/applications/{id}/notice/reply.pdf"))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let text = pdf_text(&r.bytes().await.unwrap());
+    for needle in [
+        "政府信息公开申请答复告知书",
+        "李明：",
+        "予以公开",
+        "第三十六条",
+        "60日内",
+        "6个月内",
+        &number,
+    ] {
+        assert!(text.contains(needle), "{needle} missing: {text}");
+    }
+    // A notice the case does not have is not found.
+    assert_eq!(
+        h.get(&format!("/admin/applications/{id}/notice/extension.pdf"))
+            .await
+            .status(),
+        404
+    );
+    // The applicant downloads the receipt with number and secret; a wrong secret gets nothing.
+    let b = Browser::new(&app);
+    b.get_text("/track").await;
+    let r = b
+        .post_form(
+            "/track/notice",
+            &[
+                ("number", &number),
+                ("secret", &secret),
+                ("kind", "receipt"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(pdf_text(&r.bytes().await.unwrap()).contains("登记回执"));
+    let r = b
+        .post_form(
+            "/track/notice",
+            &[
+                ("number", &number),
+                ("secret", "AAAA-BBBB-CCCC-DDDD"),
+                ("kind", "reply"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+}

@@ -997,3 +997,274 @@ pub async fn view_register_post(
     }
     .into_response())
 }
+
+/// The formal notices of a case: kind → title.
+pub const NOTICE_KINDS: &[(&str, &str)] = &[
+    ("receipt", "政府信息公开申请登记回执"),
+    ("correction", "政府信息公开申请补正告知书"),
+    ("consultation", "政府信息公开征求意见书"),
+    ("extension", "政府信息公开申请延期答复告知书"),
+    ("fee", "政府信息公开信息处理费收费通知书"),
+    ("reply", "政府信息公开申请答复告知书"),
+];
+
+fn cn_date(d: &str) -> String {
+    match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+        Ok(d) => d.format("%Y年%-m月%-d日").to_string(),
+        Err(_) => d.to_string(),
+    }
+}
+
+/// Compose a formal notice of `kind` for a case from its data and events. None when the case
+/// has no such notice (for example a reply notice before the reply).
+pub fn compose_notice(
+    state: &AppState,
+    x: &Application,
+    body: &gongkai_store::bodies::Body,
+    events: &[AppEventRow],
+    explanation: &[String],
+    kind: &str,
+) -> Option<gongkai_reports::CaseNotice> {
+    let title = NOTICE_KINDS.iter().find(|(k, _)| *k == kind)?.1.to_string();
+    let last = |k: &str| events.iter().rev().find(|e| e.kind == k);
+    let received = x.received_on.as_deref().map(cn_date).unwrap_or_default();
+    let due = x.due_on.as_deref().map(cn_date).unwrap_or_default();
+    let mut addressee = x.applicant_name.clone();
+    let (paragraphs, basis, appeal, date) = match kind {
+        "receipt" => (
+            vec![
+                format!(
+                    "本机关于{received}收到您提出的政府信息公开申请（所需信息：{}），已予登记。",
+                    x.description
+                ),
+                format!(
+                    "本机关将在收到申请之日起20个工作日内（{due}前）予以答复；如需延长答复期限，将另行告知。期限计算如下：{}",
+                    explanation.join("；")
+                ),
+                "您可凭申请编号和查询密码在本网站“申请办理进度查询”中查看办理情况。".to_string(),
+            ],
+            "《中华人民共和国政府信息公开条例》第二十九条、第三十一条、第三十三条".to_string(),
+            String::new(),
+            x.received_on.clone().unwrap_or_default(),
+        ),
+        "correction" => {
+            let e = last("correction_requested")?;
+            (
+                vec![
+                    format!("本机关于{received}收到您提出的政府信息公开申请。经审查，您的申请内容不够明确，请按以下要求补正：{}", e.note()),
+                    "请您在收到本告知书之日起15个工作日内提交补正材料。答复期限自本机关收到补正后的申请之日起重新计算；无正当理由逾期不补正的，视为放弃申请，本机关不再处理该申请。".to_string(),
+                ],
+                "《中华人民共和国政府信息公开条例》第三十条".to_string(),
+                String::new(),
+                e.on_date.clone(),
+            )
+        }
+        "consultation" => {
+            let e = last("consultation_sent")?;
+            addressee = "有关第三方".to_string();
+            (
+                vec![
+                    "本机关收到申请人提出的政府信息公开申请，所申请的信息可能涉及您的合法权益。".to_string(),
+                    format!("现书面征求您的意见：{}", e.note()),
+                    "请您自收到本意见书之日起15个工作日内提出意见。逾期未提出意见的，由本机关依照《中华人民共和国政府信息公开条例》的规定决定是否公开。".to_string(),
+                ],
+                "《中华人民共和国政府信息公开条例》第三十二条".to_string(),
+                String::new(),
+                e.on_date.clone(),
+            )
+        }
+        "extension" => {
+            let e = last("extended")?;
+            let days = e.clock().and_then(|c| match c {
+                ClockEvent::Extended { working_days, .. } => Some(working_days),
+                _ => None,
+            })?;
+            (
+                vec![format!(
+                    "本机关于{received}收到您提出的政府信息公开申请。因{}，经本机关负责人同意，答复期限延长{days}个工作日，延长后的答复期限为{due}。",
+                    if e.note().is_empty() {
+                        "需要进一步核实相关信息".to_string()
+                    } else {
+                        e.note()
+                    }
+                )],
+                "《中华人民共和国政府信息公开条例》第三十三条第二款".to_string(),
+                String::new(),
+                e.on_date.clone(),
+            )
+        }
+        "fee" => {
+            let e = last("fee_noticed")?;
+            (
+                vec![
+                    format!("您于{received}提出的政府信息公开申请，申请数量明显超过合理范围，本机关依法收取信息处理费。{}", e.note()),
+                    "请您自收到本通知之次日起20个工作日内缴纳费用。逾期未缴纳的，视为放弃申请，本机关不再处理该申请。等待缴费期间不计入答复期限。".to_string(),
+                ],
+                "《中华人民共和国政府信息公开条例》第四十二条；《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）".to_string(),
+                String::new(),
+                e.on_date.clone(),
+            )
+        }
+        "reply" => {
+            let t = x.reply_type.as_deref().and_then(ReplyType::parse)?;
+            (
+                vec![
+                    format!(
+                        "本机关于{received}收到您提出的政府信息公开申请（所需信息：{}）。",
+                        x.description
+                    ),
+                    format!("经审查，答复如下：{}。{}", t.label(), x.reply_text),
+                ],
+                t.legal_basis().to_string(),
+                app::APPEAL_ROUTES.to_string(),
+                x.replied_on.clone().unwrap_or_default(),
+            )
+        }
+        _ => return None,
+    };
+    Some(gongkai_reports::CaseNotice {
+        site_name: state.config.site_name.clone(),
+        body_name: body.name.clone(),
+        title,
+        number: format!("申请编号：{}", x.number),
+        addressee,
+        paragraphs,
+        basis,
+        appeal,
+        date: cn_date(&date),
+        contact: [body.phone.as_str(), body.address.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("　"),
+    })
+}
+
+/// Render a notice as a PDF response.
+async fn notice_pdf(
+    state: &AppState,
+    n: gongkai_reports::CaseNotice,
+) -> Result<Response, AppError> {
+    let Some(r) = state.reports.clone() else {
+        return Err(AppError::Unavailable(
+            "服务器未安装中文字体，暂不能生成文书（请安装 fonts-noto-cjk）".into(),
+        ));
+    };
+    let file = format!(
+        "{}-{}.pdf",
+        n.title,
+        n.number.trim_start_matches("申请编号：")
+    );
+    let pdf = tokio::task::spawn_blocking(move || r.case_notice_pdf(&n))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut resp = pdf.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(v) =
+        axum::http::HeaderValue::from_str(&gongkai_files::content_disposition_inline(&file))
+    {
+        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(resp)
+}
+
+/// A formal notice of a case, for its handlers and supervisors.
+pub async fn case_notice(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path((id, kind)): Path<(i64, String)>,
+) -> Result<Response, AppError> {
+    let x = state.store.get_application(id).await?;
+    let body = state.store.get_body(x.body_id).await?;
+    if !case_scope(&a).contains(&body.path) {
+        return Err(AppError::NotFound);
+    }
+    let (events, explanation) = explain(&state, &x).await?;
+    let n = compose_notice(
+        &state,
+        &x,
+        &body,
+        &events,
+        &explanation,
+        kind.trim_end_matches(".pdf"),
+    )
+    .ok_or(AppError::NotFound)?;
+    notice_pdf(&state, n).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct OwnNoticeForm {
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub secret: String,
+    #[serde(default)]
+    pub kind: String,
+}
+
+/// The applicant downloads a notice of their own case (number and secret required).
+pub async fn own_notice(
+    State(state): State<AppState>,
+    Form(f): Form<OwnNoticeForm>,
+) -> Result<Response, AppError> {
+    let x = find_own(&state, &f.number, &f.secret)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if f.kind == "consultation" {
+        return Err(AppError::NotFound);
+    }
+    let body = state.store.get_body(x.body_id).await?;
+    let (events, explanation) = explain(&state, &x).await?;
+    let n = compose_notice(&state, &x, &body, &events, &explanation, &f.kind)
+        .ok_or(AppError::NotFound)?;
+    notice_pdf(&state, n).await
+}
+
+impl CasePage {
+    /// The notices this case has, for the download links.
+    pub fn notices(&self) -> Vec<(&'static str, &'static str)> {
+        let has = |k: &str| self.events.iter().any(|e| e.kind == k);
+        NOTICE_KINDS
+            .iter()
+            .copied()
+            .filter(|(k, _)| match *k {
+                "receipt" => true,
+                "correction" => has("correction_requested"),
+                "consultation" => has("consultation_sent"),
+                "extension" => has("extended"),
+                "fee" => has("fee_noticed"),
+                "reply" => self.app.reply_type.is_some(),
+                _ => false,
+            })
+            .collect()
+    }
+}
+
+impl TrackPage {
+    /// The notices the applicant can download.
+    pub fn notices(&self) -> Vec<(&'static str, &'static str)> {
+        let has = |k: &str| self.events.iter().any(|e| e.kind == k);
+        NOTICE_KINDS
+            .iter()
+            .copied()
+            .filter(|(k, _)| match *k {
+                "receipt" => self.app.is_some(),
+                "correction" => has("correction_requested"),
+                "extension" => has("extended"),
+                "fee" => has("fee_noticed"),
+                "reply" => self.app.as_ref().is_some_and(|a| a.reply_type.is_some()),
+                _ => false,
+            })
+            .collect()
+    }
+}
