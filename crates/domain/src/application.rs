@@ -1047,3 +1047,39 @@ mod input_tests {
         }
     }
 }
+
+/// How alike two descriptions of requested information are: the Jaccard index of their sets of
+/// character bigrams (punctuation and spaces ignored), from 0 to 1. Chinese descriptions of the
+/// same information share most bigrams however they are worded.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    fn grams(s: &str) -> std::collections::BTreeSet<(char, char)> {
+        let chars: Vec<char> = s.chars().filter(|c| c.is_alphanumeric()).collect();
+        chars.windows(2).map(|w| (w[0], w[1])).collect()
+    }
+    let (x, y) = (grams(a), grams(b));
+    if x.is_empty() || y.is_empty() {
+        return 0.0;
+    }
+    let inter = x.intersection(&y).count() as f64;
+    inter / (x.len() as f64 + y.len() as f64 - inter)
+}
+
+/// Descriptions at least this similar are "similar information" (重复申请, 第四十四条).
+pub const SIMILAR: f64 = 0.5;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod similarity_tests {
+    use super::*;
+
+    #[test]
+    fn same_information_in_other_words_is_similar() {
+        let a = "2024年城区道路改造工程的招标文件";
+        let b = "城区道路改造工程2024年招标文件";
+        let c = "青山镇低保对象名单";
+        assert!(similarity(a, a) > 0.99);
+        assert!(similarity(a, b) >= SIMILAR, "{}", similarity(a, b));
+        assert!(similarity(a, c) < 0.2, "{}", similarity(a, c));
+        assert_eq!(similarity("", a), 0.0);
+    }
+}

@@ -394,3 +394,70 @@ async fn formal_notices_are_generated_for_staff_and_the_applicant(db: Db) {
         .await;
     assert_eq!(r.status(), 404);
 }
+
+both_backends!(repeats_and_patterns_are_flagged_for_the_handler);
+
+async fn repeats_and_patterns_are_flagged_for_the_handler(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.tree.a;
+    app.staff("handler", Some(Role::ApplicationHandler), a)
+        .await;
+    // The same applicant (same identity number) asks twice for the same information.
+    let (first, _, _) = apply(&app, a, "2024年城区道路改造工程的招标文件").await;
+    let (second, _, _) = apply(&app, a, "城区道路改造工程2024年招标文件").await;
+    let id2 = app
+        .store
+        .find_application(&second)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let h = app.login("handler").await;
+    let (_, page) = h.get_text(&format!("/admin/applications/{id2}")).await;
+    assert!(
+        page.contains("可能为重复申请") && page.contains(&first),
+        "{page}"
+    );
+    assert!(
+        !page.contains("第四十四条"),
+        "one applicant is not a pattern"
+    );
+    // Two more applicants ask for it: the handler is prompted to publish it proactively.
+    for (name, idn) in [
+        ("赵六", "110105194912310011"),
+        ("孙七", "11010519491231003X"),
+    ] {
+        let b = Browser::new(&app);
+        b.get_text("/apply").await;
+        let idn = if gongkai_domain::codes::resident_id_is_valid(idn) {
+            idn.to_string()
+        } else {
+            let body17 = &idn[..17];
+            format!(
+                "{body17}{}",
+                gongkai_domain::codes::resident_id_check_char(body17).unwrap()
+            )
+        };
+        let r = b
+            .post_form(
+                "/apply",
+                &[
+                    ("body_id", &a.to_string()),
+                    ("applicant_type", "natural"),
+                    ("name", name),
+                    ("id_type", "居民身份证"),
+                    ("id_number", &idn),
+                    ("phone", "13800003333"),
+                    ("description", "城区道路改造工程（2024年）招标文件"),
+                    ("delivery", "online"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    let (_, page) = h.get_text(&format!("/admin/applications/{id2}")).await;
+    assert!(
+        page.contains("3位申请人") && page.contains("第四十四条"),
+        "{page}"
+    );
+}

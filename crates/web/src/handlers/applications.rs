@@ -558,6 +558,12 @@ pub struct CasePage {
     pub today: String,
     pub error: Option<String>,
     pub notice: Option<String>,
+    /// Earlier applications of the same applicant for similar information within 12 months
+    /// (a possible 重复申请: a flag for the handler, not a decision).
+    pub repeats: Vec<(i64, String, String)>,
+    /// How many different applicants asked for similar information in 12 months (≥ 3: consider
+    /// moving it into proactive disclosure, 条例第四十四条).
+    pub similar_applicants: usize,
 }
 
 impl CasePage {
@@ -603,7 +609,7 @@ async fn case_page(
     let (id_number, contact) = if revealed {
         state.store.audit_reveal(id, x.body_id, &a.who()).await?;
         (
-            id_plain,
+            id_plain.clone(),
             format!("电话：{phone}　邮箱：{email}　地址：{address}"),
         )
     } else {
@@ -618,7 +624,23 @@ async fn case_page(
         )
     };
     let (events, explanation) = explain(state, &x).await?;
+    // Repeats and patterns over the last 12 months of this body's applications.
+    let since = today() - chrono::Duration::days(365);
+    let mut repeats = Vec::new();
+    let mut applicants = std::collections::BTreeSet::new();
+    for other in state.store.applications_since(x.body_id, since).await? {
+        if app::similarity(&other.description, &x.description) < app::SIMILAR {
+            continue;
+        }
+        let other_id = state.seal.open(&other.id_sealed).unwrap_or_default();
+        applicants.insert(other_id.clone());
+        if other.id != x.id && other_id == id_plain && other.id < x.id {
+            repeats.push((other.id, other.number.clone(), other.submitted_on.clone()));
+        }
+    }
     let page = CasePage {
+        repeats,
+        similar_applicants: applicants.len(),
         chrome: Chrome::admin(
             state,
             a,
