@@ -118,6 +118,7 @@ impl AppEventRow {
             "withdraw" => "申请人撤回申请",
             "notice" => "送达文书",
             "close" => "办结",
+            "review" => "行政复议或行政诉讼",
             _ => "其他",
         }
     }
@@ -187,6 +188,16 @@ pub enum CaseEvent {
     Close {
         on: NaiveDate,
     },
+    /// 行政复议 or 行政诉讼 about the case, for the annual report's table 四. A later record of
+    /// the same proceeding carries its outcome.
+    Review {
+        on: NaiveDate,
+        /// `reconsideration` (行政复议), `lawsuit` (未经复议直接起诉) or `lawsuit_after_review` (复议后起诉).
+        proceeding: String,
+        authority: String,
+        /// `upheld` (维持), `corrected` (纠正), `other` (其他), `pending` (尚未审结).
+        outcome: String,
+    },
 }
 
 impl CaseEvent {
@@ -203,6 +214,7 @@ impl CaseEvent {
             CaseEvent::Withdraw { .. } => "withdraw".into(),
             CaseEvent::Notice { .. } => "notice".into(),
             CaseEvent::Close { .. } => "close".into(),
+            CaseEvent::Review { .. } => "review".into(),
         }
     }
 
@@ -214,6 +226,7 @@ impl CaseEvent {
             | CaseEvent::Abandon { on, .. }
             | CaseEvent::Withdraw { on }
             | CaseEvent::Notice { on, .. }
+            | CaseEvent::Review { on, .. }
             | CaseEvent::Close { on } => *on,
             CaseEvent::Assign { .. } => today,
         }
@@ -401,7 +414,12 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
             let open = a.is_open();
-            if !open && !matches!(ev, CaseEvent::Notice { .. } | CaseEvent::Close { .. }) {
+            if !open
+                && !matches!(
+                    ev,
+                    CaseEvent::Notice { .. } | CaseEvent::Close { .. } | CaseEvent::Review { .. }
+                )
+            {
                 return Err(StoreError::Invalid(format!(
                     "该申请已{}，不能再办理此事项",
                     a.status_label()
@@ -432,6 +450,26 @@ impl Store {
                 }
                 CaseEvent::Clock(ClockEvent::FeeNoticed { .. }) => (CaseStatus::AwaitingFee, None),
                 CaseEvent::Clock(_) | CaseEvent::Assign { .. } | CaseEvent::Notice { .. } => {
+                    (a.status(), None)
+                }
+                CaseEvent::Review {
+                    proceeding,
+                    outcome,
+                    authority,
+                    ..
+                } => {
+                    if !matches!(
+                        proceeding.as_str(),
+                        "reconsideration" | "lawsuit" | "lawsuit_after_review"
+                    ) || !matches!(
+                        outcome.as_str(),
+                        "upheld" | "corrected" | "other" | "pending"
+                    ) {
+                        return Err(StoreError::Invalid("请选择复议或诉讼的类型和结果".into()));
+                    }
+                    if authority.trim().is_empty() {
+                        return Err(StoreError::Invalid("请填写复议机关或受理法院".into()));
+                    }
                     (a.status(), None)
                 }
                 CaseEvent::Reply { on, reply, text } => {

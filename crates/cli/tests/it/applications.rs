@@ -461,3 +461,86 @@ async fn repeats_and_patterns_are_flagged_for_the_handler(db: Db) {
         "{page}"
     );
 }
+
+both_backends!(reviews_and_lawsuits_are_recorded_even_after_closing);
+
+async fn reviews_and_lawsuits_are_recorded_even_after_closing(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.tree.a;
+    app.staff("handler", Some(Role::ApplicationHandler), a)
+        .await;
+    let (number, _, _) = apply(&app, a, "甲局2025年某项目环评批复").await;
+    let id = app
+        .store
+        .find_application(&number)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let h = app.login("handler").await;
+    h.refresh_csrf(&format!("/admin/applications/{id}")).await;
+    h.post_form(
+        &format!("/admin/applications/{id}/event"),
+        &[
+            ("kind", "reply"),
+            ("reply", "withheld_third_party"),
+            ("text", "涉及第三方商业秘密，不予公开。"),
+        ],
+    )
+    .await;
+    h.post_form(
+        &format!("/admin/applications/{id}/event"),
+        &[("kind", "close")],
+    )
+    .await;
+    assert_eq!(
+        app.store.get_application(id).await.unwrap().status,
+        "closed"
+    );
+    let r = h
+        .post_form(
+            &format!("/admin/applications/{id}/event"),
+            &[
+                ("kind", "review"),
+                ("party", "reconsideration"),
+                ("to_body", "示例市人民政府"),
+                ("reply", "pending"),
+            ],
+        )
+        .await;
+    assert!(location(&r).contains("done="), "{}", location(&r));
+    let r = h
+        .post_form(
+            &format!("/admin/applications/{id}/event"),
+            &[
+                ("kind", "review"),
+                ("party", "reconsideration"),
+                ("to_body", ""),
+                ("reply", "upheld"),
+            ],
+        )
+        .await;
+    assert!(location(&r).contains("error="), "the authority is required");
+    let r = h
+        .post_form(
+            &format!("/admin/applications/{id}/event"),
+            &[
+                ("kind", "review"),
+                ("party", "appeal_to_heaven"),
+                ("to_body", "某机关"),
+                ("reply", "upheld"),
+            ],
+        )
+        .await;
+    assert!(location(&r).contains("error="));
+    let events = app.store.application_events(id).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.kind == "review").count(), 1);
+    // Other steps stay refused on a closed case.
+    let r = h
+        .post_form(
+            &format!("/admin/applications/{id}/event"),
+            &[("kind", "correction_requested")],
+        )
+        .await;
+    assert!(location(&r).contains("error="));
+}

@@ -810,6 +810,12 @@ pub async fn case_event(
             handler_name: a.user.username.clone(),
         },
         "close" => CaseEvent::Close { on },
+        "review" => CaseEvent::Review {
+            on,
+            proceeding: f.party.clone(),
+            authority: f.to_body.clone(),
+            outcome: f.reply.clone(),
+        },
         _ => return Err(AppError::BadRequest("未知事项".into())),
     };
     match state
