@@ -544,3 +544,29 @@ async fn reviews_and_lawsuits_are_recorded_even_after_closing(db: Db) {
         .await;
     assert!(location(&r).contains("error="));
 }
+
+both_backends!(the_fee_calculator_on_the_case_page);
+
+async fn the_fee_calculator_on_the_case_page(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.tree.a;
+    app.staff("handler", Some(Role::ApplicationHandler), a)
+        .await;
+    let (number, _, _) = apply(&app, a, "甲局历年全部会议纪要").await;
+    let id = app
+        .store
+        .find_application(&number)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let h = app.login("handler").await;
+    let (_, page) = h
+        .get_text(&format!("/admin/applications/{id}?pages=250"))
+        .await;
+    assert!(
+        page.contains("第1件") && page.contains("不收费"),
+        "the first application of the month is free"
+    );
+    assert!(page.contains("250页应收4700元"), "70×10 + 100×20 + 50×40");
+}

@@ -564,6 +564,12 @@ pub struct CasePage {
     /// How many different applicants asked for similar information in 12 months (≥ 3: consider
     /// moving it into proactive disclosure, 条例第四十四条).
     pub similar_applicants: usize,
+    /// 国办函〔2020〕109号: this application's rank among the applicant's applications to this
+    /// body in its calendar month, and the per-application fee it would bear.
+    pub nth_in_month: u32,
+    pub fee_per_application: u32,
+    /// The per-page calculator: pages asked and the fee.
+    pub pages: Option<(u32, u32)>,
 }
 
 impl CasePage {
@@ -578,6 +584,9 @@ pub struct CaseQuery {
     pub done: Option<String>,
     #[serde(default)]
     pub error: Option<String>,
+    /// Pages for the per-page fee calculator.
+    #[serde(default)]
+    pub pages: Option<u32>,
 }
 
 async fn case_page(
@@ -588,6 +597,20 @@ async fn case_page(
     error: Option<String>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
+    case_page_with(state, a, id, reveal, error, notice, None).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn case_page_with(
+    state: &AppState,
+    a: &Authed,
+    id: i64,
+    reveal: bool,
+    error: Option<String>,
+    notice: Option<String>,
+    pages: Option<u32>,
+) -> Result<Response, AppError> {
+    let pages = pages.map(|p| (p, app::fee_per_page(p)));
     let x = state.store.get_application(id).await?;
     let body = state.store.get_body(x.body_id).await?;
     if !case_scope(a).contains(&body.path) {
@@ -628,7 +651,22 @@ async fn case_page(
     let since = today() - chrono::Duration::days(365);
     let mut repeats = Vec::new();
     let mut applicants = std::collections::BTreeSet::new();
-    for other in state.store.applications_since(x.body_id, since).await? {
+    let month = x.submitted_on.get(..7).unwrap_or("").to_string();
+    let mut nth_in_month = 0u32;
+    let recent = state.store.applications_since(x.body_id, since).await?;
+    for other in &recent {
+        // Counted per applicant per calendar month across the body, up to this application.
+        if other.id <= x.id
+            && other.submitted_on.starts_with(&month)
+            && state
+                .seal
+                .open(&other.id_sealed)
+                .is_ok_and(|v| v == id_plain)
+        {
+            nth_in_month += 1;
+        }
+    }
+    for other in recent {
         if app::similarity(&other.description, &x.description) < app::SIMILAR {
             continue;
         }
@@ -639,6 +677,9 @@ async fn case_page(
         }
     }
     let page = CasePage {
+        fee_per_application: app::fee_per_application(nth_in_month),
+        nth_in_month,
+        pages,
         repeats,
         similar_applicants: applicants.len(),
         chrome: Chrome::admin(
@@ -685,13 +726,14 @@ pub async fn view_case(
     Path(id): Path<i64>,
     Query(q): Query<CaseQuery>,
 ) -> Result<Response, AppError> {
-    case_page(
+    case_page_with(
         &state,
         &a,
         id,
         false,
         q.error,
         q.done.map(|d| format!("已办理：{d}")),
+        q.pages.filter(|p| *p <= 1_000_000),
     )
     .await
 }
