@@ -305,3 +305,186 @@ pub async fn bench_import(count: usize, database_url: Option<String>) -> anyhow:
     }
     Ok(())
 }
+
+/// Generate `count` applications across 200 bodies, then time the back office's due-soon list
+/// for one body and the year's annual-report counts for one body.
+pub async fn bench_cases(count: usize, database_url: Option<String>) -> anyhow::Result<()> {
+    use gongkai_domain::access::Scope;
+    let tmp = tempfile::tempdir()?;
+    let (url, opts) = match &database_url {
+        Some(u) => (
+            u.clone(),
+            StoreOptions {
+                pg_schema: Some(format!("benchcases_{}", std::process::id())),
+                ..Default::default()
+            },
+        ),
+        None => (
+            tmp.path().join("gongkai.db").to_string_lossy().to_string(),
+            StoreOptions::default(),
+        ),
+    };
+    let store = Store::connect(&url, &opts).await?;
+    store.migrate().await?;
+    let who = Who::system();
+    let code = |n: u32| {
+        let body8 = format!("BC{n:06}");
+        let c = gongkai_domain::codes::organization_code_check_char(&body8).unwrap_or('0');
+        format!("{body8}{c}")
+    };
+    let root = store
+        .create_body(
+            &BodyInput {
+                name: "基准县人民政府".into(),
+                kind: "government".into(),
+                org_code: code(0),
+                ..Default::default()
+            }
+            .validate()
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?,
+            &who,
+        )
+        .await?;
+    let mut bodies = vec![root];
+    for i in 1..200u32 {
+        let id = store
+            .create_body(
+                &BodyInput {
+                    name: format!("基准县第{i}单位"),
+                    kind: "department".into(),
+                    org_code: code(i),
+                    parent_id: Some(root),
+                    ..Default::default()
+                }
+                .validate()
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?,
+                &who,
+            )
+            .await?;
+        bodies.push(id);
+    }
+    let t0 = Instant::now();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let types = [
+        "natural",
+        "natural",
+        "natural",
+        "commercial",
+        "research",
+        "public_interest",
+        "legal",
+        "other_org",
+    ];
+    let replies = [
+        "disclosed",
+        "partial",
+        "already_public",
+        "not_held",
+        "withheld_third_party",
+        "repeat",
+        "needs_creation",
+    ];
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default();
+    let mut batch = Vec::with_capacity(1000);
+    for i in 0..count {
+        let body = bodies[i % bodies.len()];
+        let received = start + chrono::Duration::days(rng.gen_range(0..1060));
+        let open = rng.gen_range(0..100) < 8;
+        let due = received + chrono::Duration::days(28);
+        let (status, reply) = if open {
+            ("handling", None)
+        } else {
+            (
+                "replied",
+                Some(replies[rng.gen_range(0..replies.len())].to_string()),
+            )
+        };
+        batch.push(gongkai_store::applications::BenchApplication {
+            body_id: body,
+            number: format!("B{i:09}"),
+            received_on: received.to_string(),
+            status: status.to_string(),
+            due_on: Some(due.to_string()),
+            applicant_type: types[rng.gen_range(0..types.len())].to_string(),
+            reply_type: reply,
+        });
+        if batch.len() == 1000 {
+            store.bench_insert_applications_rows(&batch).await?;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        store.bench_insert_applications_rows(&batch).await?;
+    }
+    let load_s = t0.elapsed().as_secs_f64();
+    if let gongkai_store::Backend::Sqlite { write, .. } = &store.backend {
+        sqlx::query("ANALYZE").execute(write).await?;
+    }
+    if let gongkai_store::Backend::Postgres(p) = &store.backend {
+        sqlx::query("ANALYZE").execute(p).await?;
+    }
+    let body = bodies[17];
+    let path = store.get_body(body).await?.path;
+    let scope = Scope { roots: vec![path] };
+    let until = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default();
+    let mut due_ms = Vec::new();
+    let mut n_due = 0;
+    for _ in 0..50 {
+        let t = Instant::now();
+        n_due = store
+            .list_applications(&scope, Some(until), true, 500)
+            .await?
+            .len();
+        due_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let mut report_ms = Vec::new();
+    let mut rows = 0;
+    for _ in 0..20 {
+        let t = Instant::now();
+        rows = store.report_counts(body, 2025).await?.len();
+        report_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let pct = |v: &mut Vec<f64>, p: f64| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[((v.len() as f64 - 1.0) * p).round() as usize]
+    };
+    let mut o = std::io::stdout().lock();
+    writeln!(
+        o,
+        "gongkai bench cases --count {count}{}",
+        database_url
+            .as_ref()
+            .map(|_| " --database-url …")
+            .unwrap_or("")
+    )?;
+    writeln!(o, "  backend:                   {}", store.backend_name())?;
+    writeln!(
+        o,
+        "  generated:                 {count} applications across 200 bodies in {load_s:.1} s"
+    )?;
+    writeln!(
+        o,
+        "  due-soon list (one body):  {n_due} rows, p50 {:.1} ms, p99 {:.1} ms (50 runs)",
+        pct(&mut due_ms.clone(), 0.5),
+        pct(&mut due_ms, 0.99)
+    )?;
+    writeln!(
+        o,
+        "  annual-report counts 2025: {rows} groups, p50 {:.1} ms, max {:.1} ms (20 runs)",
+        pct(&mut report_ms.clone(), 0.5),
+        pct(&mut report_ms, 1.0)
+    )?;
+    writeln!(
+        o,
+        "  peak memory (VmHWM):       {:.0} MiB",
+        peak_memory_mib()
+    )?;
+    if let Some(s) = &opts.pg_schema
+        && let gongkai_store::Backend::Postgres(p) = &store.backend
+    {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA \"{s}\" CASCADE")))
+            .execute(p)
+            .await;
+    }
+    Ok(())
+}

@@ -145,6 +145,12 @@ enum BenchCommand {
         #[arg(long, default_value_t = 100_000)]
         count: usize,
     },
+    /// Generate applications across 200 bodies and time the due-soon list and the year's
+    /// annual-report counts for one body.
+    Cases {
+        #[arg(long, default_value_t = 1_000_000)]
+        count: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -398,6 +404,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .clone()
                 .or(Some(cfg.database.url.clone()).filter(|u| u.starts_with("postgres")));
             bench::bench_import(count, url).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command: BenchCommand::Cases { count },
+        } => {
+            let url = cli
+                .global
+                .database_url
+                .clone()
+                .or(Some(cfg.database.url.clone()).filter(|u| u.starts_with("postgres")));
+            bench::bench_cases(count, url).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Backup { out } => {

@@ -251,6 +251,28 @@ const APP_COLS: &str = "id, number, secret_hash, body_id, routed, channel, submi
     form_wanted, delivery, status, handler_id, due_on, reply_type, reply_row, reply_text, replied_on, \
     version, created_at, updated_at";
 
+/// A generated application (benchmarks only).
+#[derive(Debug, Clone)]
+pub struct BenchApplication {
+    pub body_id: i64,
+    pub number: String,
+    pub received_on: String,
+    pub status: String,
+    pub due_on: Option<String>,
+    pub applicant_type: String,
+    pub reply_type: Option<String>,
+}
+
+type BenchTuple = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
 /// A list row for the back office.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct AppListRow {
@@ -630,6 +652,101 @@ impl Store {
                 .push_bind(limit.clamp(1, 1000));
             qb.build_query_as::<AppListRow>().fetch_all(c).await
         })?)
+    }
+
+    /// Counts of one body's applications received in `year` (plus those carried over from earlier
+    /// years and still open), by annual-report row and applicant type — the input of table 三.
+    /// Rows: `new` (一、本年新收), `carried` (二、上年结转), each reply row, and `open` (四、结转下年度).
+    pub async fn report_counts(
+        &self,
+        body_id: i64,
+        year: i32,
+    ) -> StoreResult<Vec<(String, String, i64)>> {
+        let start = format!("{year:04}-01-01");
+        let end = format!("{:04}-01-01", year + 1);
+        Ok(read!(self, |c| {
+            sqlx::query_as::<_, (String, String, i64)>(
+                "SELECT 'new', applicant_type, COUNT(*) FROM applications \
+                 WHERE body_id = $1 AND received_on >= $2 AND received_on < $3 GROUP BY applicant_type \
+                 UNION ALL \
+                 SELECT 'carried', applicant_type, COUNT(*) FROM applications \
+                 WHERE body_id = $1 AND received_on < $2 AND (replied_on IS NULL OR replied_on >= $2) \
+                 AND (closed_at IS NULL OR status IN ('replied', 'closed', 'transferred')) GROUP BY applicant_type \
+                 UNION ALL \
+                 SELECT reply_row, applicant_type, COUNT(*) FROM applications \
+                 WHERE body_id = $1 AND replied_on >= $2 AND replied_on < $3 AND reply_row IS NOT NULL GROUP BY reply_row, applicant_type \
+                 UNION ALL \
+                 SELECT 'open', applicant_type, COUNT(*) FROM applications \
+                 WHERE body_id = $1 AND received_on < $3 AND (replied_on IS NULL OR replied_on >= $3) \
+                 AND status NOT IN ('withdrawn') GROUP BY applicant_type",
+            )
+            .bind(body_id)
+            .bind(&start)
+            .bind(&end)
+            .fetch_all(c)
+            .await
+        })?)
+    }
+
+    /// Bulk-load generated applications (benchmarks only): one multi-row insert per call.
+    pub async fn bench_insert_applications_rows(
+        &self,
+        rows: &[BenchApplication],
+    ) -> StoreResult<()> {
+        let tuples: Vec<BenchTuple> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.body_id,
+                    r.number.clone(),
+                    r.received_on.clone(),
+                    r.status.clone(),
+                    r.due_on.clone(),
+                    r.applicant_type.clone(),
+                    r.reply_type.clone(),
+                )
+            })
+            .collect();
+        self.bench_insert_applications(&tuples).await
+    }
+
+    async fn bench_insert_applications(&self, rows: &[BenchTuple]) -> StoreResult<()> {
+        let now = crate::now_ms();
+        write_tx!(self, |tx| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO applications (number, secret_hash, body_id, routed, channel, submitted_on, received_on, applicant_type, \
+                 applicant_name, id_type, id_sealed, contact_sealed, description, delivery, status, due_on, reply_type, reply_row, replied_on, created_at, updated_at) ",
+            );
+            qb.push_values(
+                rows,
+                |mut b, (body_id, number, received, status, due, applicant_type, reply)| {
+                    let row = reply.as_deref().and_then(app::ReplyType::parse);
+                    b.push_bind(number.clone())
+                        .push_bind("x")
+                        .push_bind(*body_id)
+                        .push_bind(true)
+                        .push_bind("online")
+                        .push_bind(received.clone())
+                        .push_bind(received.clone())
+                        .push_bind(applicant_type.clone())
+                        .push_bind("基准申请人")
+                        .push_bind("居民身份证")
+                        .push_bind("v1:")
+                        .push_bind("v1:")
+                        .push_bind("基准测试生成的申请")
+                        .push_bind("online")
+                        .push_bind(status.clone())
+                        .push_bind(due.clone())
+                        .push_bind(reply.clone())
+                        .push_bind(row.map(|r| r.report_row()))
+                        .push_bind(row.map(|_| received.clone()))
+                        .push_bind(now)
+                        .push_bind(now);
+                },
+            );
+            qb.build().execute(&mut *tx).await?;
+            Ok(())
+        })
     }
 
     /// Applications of the same applicant (by sealed-independent name and id type) for similar
