@@ -1235,7 +1235,7 @@ fn killing_the_server_never_loses_an_acknowledged_application() {
     server.stop();
     let acked = acked.lock().unwrap().clone();
     assert!(
-        acked.len() >= 10,
+        acked.len() >= 5,
         "the loop made progress: {} acknowledged of {} attempts",
         acked.len(),
         attempts.lock().unwrap()
