@@ -121,6 +121,21 @@ pub enum Permission {
     Supervise,
 }
 
+/// Who sees items in the back office: those who write, review, approve or supervise them.
+pub const ITEM_READERS: &[Permission] = &[
+    Permission::EditItems,
+    Permission::ReviewItems,
+    Permission::ApproveItems,
+    Permission::Supervise,
+];
+
+/// Who sees application cases: their handlers, the approvers of extensions, supervisors.
+pub const CASE_READERS: &[Permission] = &[
+    Permission::HandleApplications,
+    Permission::ApproveCases,
+    Permission::Supervise,
+];
+
 /// One role granted on one body; `body_path` is the body's materialised path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {
@@ -178,12 +193,22 @@ impl Actor {
             .any(|g| g.role == role && in_subtree(body_path, &g.body_path))
     }
 
+    /// Does any of `perms` hold on the body at `body_path`?
+    pub fn can_any(&self, perms: &[Permission], body_path: &str) -> bool {
+        perms.iter().any(|p| self.can(*p, body_path))
+    }
+
     /// The subtree roots where `perm` holds, with nested roots removed.
     pub fn scope(&self, perm: Permission) -> Scope {
+        self.scope_any(&[perm])
+    }
+
+    /// The subtree roots where any of `perms` holds, with nested roots removed.
+    pub fn scope_any(&self, perms: &[Permission]) -> Scope {
         let mut roots: Vec<String> = self
             .grants
             .iter()
-            .filter(|g| g.role.permissions().contains(&perm))
+            .filter(|g| perms.iter().any(|p| g.role.permissions().contains(p)))
             .map(|g| g.body_path.clone())
             .collect();
         roots.sort();

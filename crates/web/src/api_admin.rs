@@ -160,29 +160,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 // ---------------------------------------------------------------------------------------------
 // Scope and permissions: the back office's rules, for the token's actor.
 
-const ITEM_PERMISSIONS: [Permission; 4] = [
-    Permission::EditItems,
-    Permission::ReviewItems,
-    Permission::ApproveItems,
-    Permission::Supervise,
-];
-
 /// May the actor see items of the body at `path` (as in the back office's item pages)?
 fn sees_items(actor: &Actor, path: &str) -> bool {
-    ITEM_PERMISSIONS.iter().any(|p| actor.can(*p, path))
+    actor.can_any(gongkai_domain::access::ITEM_READERS, path)
 }
 
 /// Where the actor sees items.
 fn item_scope(actor: &Actor) -> Scope {
-    let mut roots: Vec<String> = ITEM_PERMISSIONS
-        .iter()
-        .flat_map(|p| actor.scope(*p).roots)
-        .collect();
-    roots.sort();
-    roots.dedup();
-    let all = roots.clone();
-    roots.retain(|r| !all.iter().any(|o| o != r && r.starts_with(o.as_str())));
-    Scope { roots }
+    actor.scope_any(gongkai_domain::access::ITEM_READERS)
 }
 
 fn require(t: &TokenActor, perm: Permission, path: &str) -> Result<(), ApiError> {

@@ -465,19 +465,7 @@ pub async fn track_action(
 // Back office.
 
 fn case_scope(a: &Authed) -> gongkai_domain::access::Scope {
-    let mut roots = Vec::new();
-    for p in [
-        Permission::HandleApplications,
-        Permission::ApproveCases,
-        Permission::Supervise,
-    ] {
-        roots.extend(a.actor.scope(p).roots);
-    }
-    roots.sort();
-    roots.dedup();
-    let all = roots.clone();
-    roots.retain(|r| !all.iter().any(|o| o != r && r.starts_with(o.as_str())));
-    gongkai_domain::access::Scope { roots }
+    a.actor.scope_any(gongkai_domain::access::CASE_READERS)
 }
 
 #[derive(Template, WebTemplate)]

@@ -28,31 +28,11 @@ use crate::handlers::admin::today;
 use crate::views::{BodyOption, Chrome, FormErrors, fmt_ms};
 
 fn sees_items(a: &Authed, path: &str) -> bool {
-    [
-        Permission::EditItems,
-        Permission::ReviewItems,
-        Permission::ApproveItems,
-        Permission::Supervise,
-    ]
-    .iter()
-    .any(|p| a.actor.can(*p, path))
+    a.actor.can_any(gongkai_domain::access::ITEM_READERS, path)
 }
 
 fn item_scope(a: &Authed) -> gongkai_domain::access::Scope {
-    let mut roots = Vec::new();
-    for p in [
-        Permission::EditItems,
-        Permission::ReviewItems,
-        Permission::ApproveItems,
-        Permission::Supervise,
-    ] {
-        roots.extend(a.actor.scope(p).roots);
-    }
-    roots.sort();
-    roots.dedup();
-    let all = roots.clone();
-    roots.retain(|r| !all.iter().any(|o| o != r && r.starts_with(o.as_str())));
-    gongkai_domain::access::Scope { roots }
+    a.actor.scope_any(gongkai_domain::access::ITEM_READERS)
 }
 
 #[derive(Template, WebTemplate)]
