@@ -27,6 +27,116 @@ async fn category(app: &TestApp, body: i64) -> i64 {
     cats.iter().find(|c| c.parent_id.is_some()).unwrap().id
 }
 
+/// The workflow's three people at body A, driving the store directly (for tests that need many
+/// items or exact timing rather than the forms).
+struct Desk<'a> {
+    app: &'a TestApp,
+    body: i64,
+    path: String,
+    cat: i64,
+    editor: i64,
+    reviewer: i64,
+    approver: i64,
+}
+
+impl<'a> Desk<'a> {
+    async fn new(app: &'a TestApp) -> Desk<'a> {
+        let body = app.tree.a;
+        Desk {
+            app,
+            body,
+            path: app.store.get_body(body).await.unwrap().path,
+            cat: category(app, body).await,
+            editor: app.staff("editor", Some(Role::Editor), body).await,
+            reviewer: app.staff("reviewer", Some(Role::Reviewer), body).await,
+            approver: app.staff("approver", Some(Role::Approver), body).await,
+        }
+    }
+
+    fn actor(&self, id: i64, role: Role) -> Actor {
+        Actor {
+            user_id: id,
+            username: format!("u{id}"),
+            display_name: String::new(),
+            body_id: self.body,
+            grants: vec![Grant {
+                role,
+                body_id: self.body,
+                body_path: self.path.clone(),
+            }],
+        }
+    }
+
+    fn who(&self, id: i64) -> Who {
+        Who {
+            user_id: Some(id),
+            name: format!("u{id}"),
+            ip: "t".into(),
+        }
+    }
+
+    /// A draft; returns (item id, version id).
+    async fn draft(&self, title: &str, scope: &str, body_md: &str) -> (i64, i64) {
+        let f = ItemInput {
+            title: title.into(),
+            formed_on: "2025-04-01".into(),
+            scope: scope.into(),
+            body_md: body_md.into(),
+            ..Default::default()
+        }
+        .validate(chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap())
+        .unwrap();
+        self.app
+            .store
+            .create_item(self.body, self.cat, &f, None, &self.who(self.editor))
+            .await
+            .unwrap()
+    }
+
+    async fn step(
+        &self,
+        vid: i64,
+        step: Step,
+        input: &StepInput,
+    ) -> gongkai_store::disclosure::StepOutcome {
+        let (id, role) = match step {
+            Step::Submit => (self.editor, Role::Editor),
+            Step::ReviewPass(_) | Step::ReviewWithhold(_) => (self.reviewer, Role::Reviewer),
+            Step::Approve { .. } | Step::Return => (self.approver, Role::Approver),
+        };
+        self.app
+            .store
+            .apply_step(vid, &self.actor(id, role), &step, input, &self.who(id))
+            .await
+            .unwrap()
+    }
+
+    /// Submit and pass review: the version waits for approval.
+    async fn reviewed(&self, title: &str, scope: &str, body_md: &str) -> (i64, i64) {
+        let (id, vid) = self.draft(title, scope, body_md).await;
+        self.step(vid, Step::Submit, &StepInput::default()).await;
+        self.step(
+            vid,
+            Step::ReviewPass(gongkai_domain::disclosure::Conclusion::Disclose),
+            &StepInput::default(),
+        )
+        .await;
+        (id, vid)
+    }
+
+    /// Through the whole workflow to publication; returns (item id, version id).
+    async fn published(&self, title: &str, scope: &str, body_md: &str) -> (i64, i64) {
+        let (id, vid) = self.reviewed(title, scope, body_md).await;
+        self.step(
+            vid,
+            Step::Approve { scheduled: false },
+            &StepInput::default(),
+        )
+        .await;
+        (id, vid)
+    }
+}
+
 fn item_id_from(loc: &str) -> i64 {
     loc.trim_start_matches("/admin/items/")
         .split('?')
@@ -241,95 +351,28 @@ async fn review_before_publish_end_to_end(db: Db) {
 async fn internal_and_withdrawn_items_do_not_leak(db: Db) {
     let app = TestApp::spawn(db).await;
     let a = app.tree.a;
-    let editor = app.staff("editor", Some(Role::Editor), a).await;
-    let reviewer = app.staff("reviewer", Some(Role::Reviewer), a).await;
-    let approver = app.staff("approver", Some(Role::Approver), a).await;
+    let desk = Desk::new(&app).await;
     app.staff("outsider", Some(Role::Editor), app.tree.b).await;
-    let cat = category(&app, a).await;
-    let publish = |title: &'static str, scope: &'static str| {
-        let app = &app;
-        async move {
-            let f = ItemInput {
-                title: title.into(),
-                formed_on: "2025-04-01".into(),
-                scope: scope.into(),
-                body_md: format!("{title}的正文"),
-                ..Default::default()
-            }
-            .validate(chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap())
-            .unwrap();
-            let who = |id: i64, n: &str| Who {
-                user_id: Some(id),
-                name: n.into(),
-                ip: "t".into(),
-            };
-            let (id, vid) = app
-                .store
-                .create_item(a, cat, &f, None, &who(editor, "editor"))
-                .await
-                .unwrap();
-            let path = app.store.get_body(a).await.unwrap().path;
-            let actor = |id: i64, role: Role| Actor {
-                user_id: id,
-                username: "x".into(),
-                display_name: String::new(),
-                body_id: a,
-                grants: vec![Grant {
-                    role,
-                    body_id: a,
-                    body_path: path.clone(),
-                }],
-            };
-            let input = StepInput {
-                today: Some(chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap()),
-                ..Default::default()
-            };
-            app.store
-                .apply_step(
-                    vid,
-                    &actor(editor, Role::Editor),
-                    &Step::Submit,
-                    &input,
-                    &who(editor, "editor"),
-                )
-                .await
-                .unwrap();
-            app.store
-                .apply_step(
-                    vid,
-                    &actor(reviewer, Role::Reviewer),
-                    &Step::ReviewPass(gongkai_domain::disclosure::Conclusion::Disclose),
-                    &input,
-                    &who(reviewer, "reviewer"),
-                )
-                .await
-                .unwrap();
-            app.store
-                .apply_step(
-                    vid,
-                    &actor(approver, Role::Approver),
-                    &Step::Approve { scheduled: false },
-                    &input,
-                    &who(approver, "approver"),
-                )
-                .await
-                .unwrap();
-            (
-                id,
-                actor(approver, Role::Approver),
-                who(approver, "approver"),
-            )
-        }
-    };
-    let (internal, _, _) = publish("内部接待费用支出情况", "internal").await;
-    let (public, approver_actor, approver_who) =
-        publish("城区道路施工临时交通管制公告", "public").await;
+    let (internal, _) = desk
+        .published(
+            "内部接待费用支出情况",
+            "internal",
+            "内部接待费用支出情况的正文",
+        )
+        .await;
+    let (public, _) = desk
+        .published(
+            "城区道路施工临时交通管制公告",
+            "public",
+            "城区道路施工临时交通管制公告的正文",
+        )
+        .await;
     app.store
         .withdraw_item(
             public,
             "公告内容有误，更正后重新发布",
-            &approver_actor,
-            &approver_who,
+            &desk.actor(desk.approver, Role::Approver),
+            &desk.who(desk.approver),
         )
         .await
         .unwrap();
@@ -365,70 +408,16 @@ async fn internal_and_withdrawn_items_do_not_leak(db: Db) {
 
 async fn index_numbers_stay_unique_under_concurrent_publication(db: Db) {
     let app = TestApp::spawn(db).await;
-    let a = app.tree.a;
-    let editor = app.staff("editor", Some(Role::Editor), a).await;
-    let reviewer = app.staff("reviewer", Some(Role::Reviewer), a).await;
-    let approver = app.staff("approver", Some(Role::Approver), a).await;
-    let cat = category(&app, a).await;
-    let path = app.store.get_body(a).await.unwrap().path;
-    let actor = |id: i64, role: Role| Actor {
-        user_id: id,
-        username: "x".into(),
-        display_name: String::new(),
-        body_id: a,
-        grants: vec![Grant {
-            role,
-            body_id: a,
-            body_path: path.clone(),
-        }],
-    };
-    let who = |id: i64| Who {
-        user_id: Some(id),
-        name: format!("u{id}"),
-        ip: "t".into(),
-    };
-    let input = StepInput::default();
+    let desk = Desk::new(&app).await;
     let mut versions = vec![];
     for i in 0..12 {
-        let f = ItemInput {
-            title: format!("第{i}号通知"),
-            formed_on: "2025-04-01".into(),
-            ..Default::default()
-        }
-        .validate(chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap())
-        .unwrap();
-        let (_, vid) = app
-            .store
-            .create_item(a, cat, &f, None, &who(editor))
-            .await
-            .unwrap();
-        app.store
-            .apply_step(
-                vid,
-                &actor(editor, Role::Editor),
-                &Step::Submit,
-                &input,
-                &who(editor),
-            )
-            .await
-            .unwrap();
-        app.store
-            .apply_step(
-                vid,
-                &actor(reviewer, Role::Reviewer),
-                &Step::ReviewPass(gongkai_domain::disclosure::Conclusion::Disclose),
-                &input,
-                &who(reviewer),
-            )
-            .await
-            .unwrap();
-        versions.push(vid);
+        versions.push(desk.reviewed(&format!("第{i}号通知"), "public", "").await.1);
     }
     let mut tasks = vec![];
     for vid in versions {
         let store = app.store.clone();
-        let act = actor(approver, Role::Approver);
-        let w = who(approver);
+        let act = desk.actor(desk.approver, Role::Approver);
+        let w = desk.who(desk.approver);
         tasks.push(tokio::spawn(async move {
             store
                 .apply_step(
@@ -466,72 +455,14 @@ async fn index_numbers_stay_unique_under_concurrent_publication(db: Db) {
 
 async fn ledger_verify_detects_edited_content(db: Db) {
     let app = TestApp::spawn(db).await;
-    let a = app.tree.a;
-    let editor = app.staff("editor", Some(Role::Editor), a).await;
-    let reviewer = app.staff("reviewer", Some(Role::Reviewer), a).await;
-    let approver = app.staff("approver", Some(Role::Approver), a).await;
-    let cat = category(&app, a).await;
-    let path = app.store.get_body(a).await.unwrap().path;
-    let actor = |id: i64, role: Role| Actor {
-        user_id: id,
-        username: "x".into(),
-        display_name: String::new(),
-        body_id: a,
-        grants: vec![Grant {
-            role,
-            body_id: a,
-            body_path: path.clone(),
-        }],
-    };
-    let who = |id: i64| Who {
-        user_id: Some(id),
-        name: format!("u{id}"),
-        ip: "t".into(),
-    };
-    let f = ItemInput {
-        title: "2025年部门预算公开".into(),
-        formed_on: "2025-02-10".into(),
-        body_md: "一般公共预算支出合计1200万元。".into(),
-        ..Default::default()
-    }
-    .validate(chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap())
-    .unwrap();
-    let (_, vid) = app
-        .store
-        .create_item(a, cat, &f, None, &who(editor))
-        .await
-        .unwrap();
-    let input = StepInput::default();
-    app.store
-        .apply_step(
-            vid,
-            &actor(editor, Role::Editor),
-            &Step::Submit,
-            &input,
-            &who(editor),
+    let desk = Desk::new(&app).await;
+    let (_, vid) = desk
+        .published(
+            "2025年部门预算公开",
+            "public",
+            "一般公共预算支出合计1200万元。",
         )
-        .await
-        .unwrap();
-    app.store
-        .apply_step(
-            vid,
-            &actor(reviewer, Role::Reviewer),
-            &Step::ReviewPass(gongkai_domain::disclosure::Conclusion::Disclose),
-            &input,
-            &who(reviewer),
-        )
-        .await
-        .unwrap();
-    app.store
-        .apply_step(
-            vid,
-            &actor(approver, Role::Approver),
-            &Step::Approve { scheduled: false },
-            &input,
-            &who(approver),
-        )
-        .await
-        .unwrap();
+        .await;
     let key = gongkai_domain::ledger::LedgerKey::generate();
     assert_eq!(app.store.checkpoint_ledger(&key).await.unwrap(), Some(1));
     assert_eq!(app.store.verify_ledger().await.unwrap().unwrap(), 1);
@@ -1094,77 +1025,19 @@ both_backends!(scheduled_publication_happens_when_due);
 
 async fn scheduled_publication_happens_when_due(db: Db) {
     let app = TestApp::spawn(db).await;
-    let a = app.tree.a;
-    let editor = app.staff("editor", Some(Role::Editor), a).await;
-    let reviewer = app.staff("reviewer", Some(Role::Reviewer), a).await;
-    let approver = app.staff("approver", Some(Role::Approver), a).await;
-    let cat = category(&app, a).await;
-    let path = app.store.get_body(a).await.unwrap().path;
-    let actor = |id: i64, role: Role| Actor {
-        user_id: id,
-        username: "x".into(),
-        display_name: String::new(),
-        body_id: a,
-        grants: vec![Grant {
-            role,
-            body_id: a,
-            body_path: path.clone(),
-        }],
-    };
-    let who = |id: i64| Who {
-        user_id: Some(id),
-        name: format!("u{id}"),
-        ip: "t".into(),
-    };
-    let f = ItemInput {
-        title: "元旦假期值班安排".into(),
-        formed_on: "2025-12-20".into(),
-        ..Default::default()
-    }
-    .validate(chrono::NaiveDate::from_ymd_opt(2025, 12, 25).unwrap())
-    .unwrap();
-    let (id, vid) = app
-        .store
-        .create_item(a, cat, &f, None, &who(editor))
-        .await
-        .unwrap();
-    let input = StepInput::default();
-    app.store
-        .apply_step(
-            vid,
-            &actor(editor, Role::Editor),
-            &Step::Submit,
-            &input,
-            &who(editor),
-        )
-        .await
-        .unwrap();
-    app.store
-        .apply_step(
-            vid,
-            &actor(reviewer, Role::Reviewer),
-            &Step::ReviewPass(gongkai_domain::disclosure::Conclusion::Disclose),
-            &input,
-            &who(reviewer),
-        )
-        .await
-        .unwrap();
+    let desk = Desk::new(&app).await;
+    let (id, vid) = desk.reviewed("元旦假期值班安排", "public", "").await;
     let at = gongkai_store::now_ms() + 60_000;
-    let scheduled = StepInput {
-        scheduled_at: Some(at),
-        ..Default::default()
-    };
-    let out = app
-        .store
-        .apply_step(
+    let out = desk
+        .step(
             vid,
-            &actor(approver, Role::Approver),
-            &Step::Approve { scheduled: true },
-            &scheduled,
-            &who(approver),
+            Step::Approve { scheduled: true },
+            &StepInput {
+                scheduled_at: Some(at),
+                ..Default::default()
+            },
         )
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         out.new_state,
         gongkai_domain::disclosure::VersionState::Scheduled
