@@ -140,62 +140,96 @@ pub fn peak_memory_mib() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// A fresh installation for a benchmark: a SQLite database in a temporary folder, or a fresh
+/// schema of `database_url`, with a county government and `n_bodies - 1` departments under it.
+/// Returns the store, its body ids and organisation codes (root first), and what to clean up.
+struct BenchInstallation {
+    store: Store,
+    bodies: Vec<(i64, String)>,
+    pg_schema: Option<String>,
+    tmp: tempfile::TempDir,
+}
+
+impl BenchInstallation {
+    async fn new(
+        database_url: &Option<String>,
+        prefix: &str,
+        n_bodies: u32,
+    ) -> anyhow::Result<BenchInstallation> {
+        let tmp = tempfile::tempdir()?;
+        let (url, opts) = match database_url {
+            Some(u) => (
+                u.clone(),
+                StoreOptions {
+                    pg_schema: Some(format!(
+                        "bench_{}_{}",
+                        prefix.to_lowercase(),
+                        std::process::id()
+                    )),
+                    ..Default::default()
+                },
+            ),
+            None => (
+                tmp.path().join("gongkai.db").to_string_lossy().to_string(),
+                StoreOptions::default(),
+            ),
+        };
+        let store = Store::connect(&url, &opts).await?;
+        store.migrate().await?;
+        let who = Who::system();
+        let code = |n: u32| {
+            let body8 = format!("{prefix}{n:06}");
+            let c = gongkai_domain::codes::organization_code_check_char(&body8).unwrap_or('0');
+            format!("{body8}{c}")
+        };
+        let mut bodies = Vec::new();
+        for i in 0..n_bodies {
+            let input = BodyInput {
+                name: if i == 0 {
+                    "基准县人民政府".into()
+                } else {
+                    format!("基准县第{i}单位")
+                },
+                kind: if i == 0 {
+                    "government".into()
+                } else {
+                    "department".into()
+                },
+                org_code: code(i),
+                parent_id: bodies.first().map(|(id, _)| *id),
+                ..Default::default()
+            };
+            let fields = input.validate().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            bodies.push((store.create_body(&fields, &who).await?, code(i)));
+        }
+        Ok(BenchInstallation {
+            store,
+            bodies,
+            pg_schema: opts.pg_schema,
+            tmp,
+        })
+    }
+
+    /// Drop the benchmark's PostgreSQL schema (the SQLite folder goes with `tmp`).
+    async fn clean_up(&self) {
+        if let (Some(s), gongkai_store::Backend::Postgres(p)) =
+            (&self.pg_schema, &self.store.backend)
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA \"{s}\" CASCADE")))
+                .execute(p)
+                .await;
+        }
+    }
+}
+
 /// Generate `count` items across 20 bodies as a CSV file, then import it into a fresh
 /// installation (SQLite in a temporary folder, or a fresh schema of `database_url`).
 pub async fn bench_import(count: usize, database_url: Option<String>) -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let (url, opts) = match &database_url {
-        Some(u) => (
-            u.clone(),
-            StoreOptions {
-                pg_schema: Some(format!("bench_{}", std::process::id())),
-                ..Default::default()
-            },
-        ),
-        None => (
-            tmp.path().join("gongkai.db").to_string_lossy().to_string(),
-            StoreOptions::default(),
-        ),
-    };
-    let store = Store::connect(&url, &opts).await?;
-    store.migrate().await?;
+    let inst = BenchInstallation::new(&database_url, "BN", 20).await?;
+    let store = &inst.store;
     let who = Who::system();
-    let code = |n: u32| {
-        let body8 = format!("BN{n:06}");
-        let c = gongkai_domain::codes::organization_code_check_char(&body8).unwrap_or('0');
-        format!("{body8}{c}")
-    };
-    let root = store
-        .create_body(
-            &BodyInput {
-                name: "基准县人民政府".into(),
-                kind: "government".into(),
-                org_code: code(0),
-                ..Default::default()
-            }
-            .validate()
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?,
-            &who,
-        )
-        .await?;
-    let mut codes = vec![code(0)];
-    for i in 1..20u32 {
-        store
-            .create_body(
-                &BodyInput {
-                    name: format!("基准县第{i}局"),
-                    kind: "department".into(),
-                    org_code: code(i),
-                    parent_id: Some(root),
-                    ..Default::default()
-                }
-                .validate()
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?,
-                &who,
-            )
-            .await?;
-        codes.push(code(i));
-    }
+    let root = inst.bodies[0].0;
+    let codes: Vec<String> = inst.bodies.iter().map(|(_, c)| c.clone()).collect();
     store
         .create_user(
             &gongkai_store::users::NewUser {
@@ -209,7 +243,7 @@ pub async fn bench_import(count: usize, database_url: Option<String>) -> anyhow:
             &who,
         )
         .await?;
-    let csv_path = tmp.path().join("items.csv");
+    let csv_path = inst.tmp.path().join("items.csv");
     let t0 = Instant::now();
     {
         let mut w = csv::Writer::from_path(&csv_path)?;
@@ -255,13 +289,13 @@ pub async fn bench_import(count: usize, database_url: Option<String>) -> anyhow:
         &["org_code", "title", "published_on"],
     )?;
     let (valid, problems) =
-        crate::import::validate(&store, rows, gongkai_web::handlers::admin::today()).await?;
+        crate::import::validate(store, rows, gongkai_web::handlers::admin::today()).await?;
     let parse_s = t1.elapsed().as_secs_f64();
     let t2 = Instant::now();
-    let out = crate::import::import(&store, &valid, &who, false).await?;
+    let out = crate::import::import(store, &valid, &who, false).await?;
     let import_s = t2.elapsed().as_secs_f64();
     let t3 = Instant::now();
-    let again = crate::import::import(&store, &valid, &who, false).await?;
+    let again = crate::import::import(store, &valid, &who, false).await?;
     let again_s = t3.elapsed().as_secs_f64();
     let mut o = std::io::stdout().lock();
     writeln!(
@@ -296,13 +330,7 @@ pub async fn bench_import(count: usize, database_url: Option<String>) -> anyhow:
         again.inserted, again.skipped
     )?;
     writeln!(o, "  peak memory (VmHWM):    {:.0} MiB", peak_memory_mib())?;
-    if let Some(s) = &opts.pg_schema
-        && let gongkai_store::Backend::Postgres(p) = &store.backend
-    {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA \"{s}\" CASCADE")))
-            .execute(p)
-            .await;
-    }
+    inst.clean_up().await;
     Ok(())
 }
 
@@ -310,59 +338,9 @@ pub async fn bench_import(count: usize, database_url: Option<String>) -> anyhow:
 /// for one body and the year's annual-report counts for one body.
 pub async fn bench_cases(count: usize, database_url: Option<String>) -> anyhow::Result<()> {
     use gongkai_domain::access::Scope;
-    let tmp = tempfile::tempdir()?;
-    let (url, opts) = match &database_url {
-        Some(u) => (
-            u.clone(),
-            StoreOptions {
-                pg_schema: Some(format!("benchcases_{}", std::process::id())),
-                ..Default::default()
-            },
-        ),
-        None => (
-            tmp.path().join("gongkai.db").to_string_lossy().to_string(),
-            StoreOptions::default(),
-        ),
-    };
-    let store = Store::connect(&url, &opts).await?;
-    store.migrate().await?;
-    let who = Who::system();
-    let code = |n: u32| {
-        let body8 = format!("BC{n:06}");
-        let c = gongkai_domain::codes::organization_code_check_char(&body8).unwrap_or('0');
-        format!("{body8}{c}")
-    };
-    let root = store
-        .create_body(
-            &BodyInput {
-                name: "基准县人民政府".into(),
-                kind: "government".into(),
-                org_code: code(0),
-                ..Default::default()
-            }
-            .validate()
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?,
-            &who,
-        )
-        .await?;
-    let mut bodies = vec![root];
-    for i in 1..200u32 {
-        let id = store
-            .create_body(
-                &BodyInput {
-                    name: format!("基准县第{i}单位"),
-                    kind: "department".into(),
-                    org_code: code(i),
-                    parent_id: Some(root),
-                    ..Default::default()
-                }
-                .validate()
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?,
-                &who,
-            )
-            .await?;
-        bodies.push(id);
-    }
+    let inst = BenchInstallation::new(&database_url, "BC", 200).await?;
+    let store = &inst.store;
+    let bodies: Vec<i64> = inst.bodies.iter().map(|(id, _)| *id).collect();
     let t0 = Instant::now();
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let types = [
@@ -479,12 +457,6 @@ pub async fn bench_cases(count: usize, database_url: Option<String>) -> anyhow::
         "  peak memory (VmHWM):       {:.0} MiB",
         peak_memory_mib()
     )?;
-    if let Some(s) = &opts.pg_schema
-        && let gongkai_store::Backend::Postgres(p) = &store.backend
-    {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA \"{s}\" CASCADE")))
-            .execute(p)
-            .await;
-    }
+    inst.clean_up().await;
     Ok(())
 }

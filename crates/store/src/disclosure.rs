@@ -323,6 +323,28 @@ macro_rules! item_in_tx {
     }};
 }
 
+/// Record a change of a published item that is not a new version (withdrawal, 有效性) in the
+/// ledger, hashing the canonical `$payload`, and in the change log; evaluates to the ledger seq.
+/// Must follow an `audit_append!` in the same transaction.
+macro_rules! ledger_notice {
+    ($tx:ident, $item:expr, $action:expr, $payload:expr, $op:expr) => {{
+        let payload = $payload.to_string();
+        let hash = sha256_hex(&payload);
+        let seq = ledger_append!(
+            $tx,
+            $item.body_id,
+            $item.id,
+            $item.published_version_id.unwrap_or(0),
+            $item.index_no.clone().unwrap_or_default(),
+            $action,
+            hash,
+            &payload
+        );
+        change_log!($tx, "item", $item.id, $op);
+        seq
+    }};
+}
+
 /// Insert a version row inside the open transaction; evaluates to its id.
 macro_rules! insert_version {
     ($tx:ident, $item_id:expr, $number:expr, $f:expr, $author:expr, $now:expr) => {{
@@ -1609,21 +1631,14 @@ impl Store {
             let payload = serde_json::json!({
                 "index_no": item.index_no, "title": item.title, "action": "withdraw",
                 "reason": reason.trim(), "at_ms": now,
-            })
-            .to_string();
-            let hash = sha256_hex(&payload);
-            let seq = ledger_append!(
+            });
+            Ok(ledger_notice!(
                 tx,
-                item.body_id,
-                item.id,
-                item.published_version_id.unwrap_or(0),
-                item.index_no.clone().unwrap_or_default(),
+                item,
                 LedgerAction::Withdraw,
-                hash,
-                &payload
-            );
-            change_log!(tx, "item", item_id, "withdraw");
-            Ok(seq)
+                payload,
+                "withdraw"
+            ))
         })
     }
 
@@ -1682,21 +1697,14 @@ impl Store {
             let payload = serde_json::json!({
                 "index_no": item.index_no, "validity": validity.as_str(),
                 "date": date.map(|d| d.to_string()), "replaced_by": replaced_by,
-            })
-            .to_string();
-            let hash = sha256_hex(&payload);
-            let seq = ledger_append!(
+            });
+            Ok(ledger_notice!(
                 tx,
-                item.body_id,
-                item.id,
-                item.published_version_id.unwrap_or(0),
-                item.index_no.clone().unwrap_or_default(),
+                item,
                 LedgerAction::Validity,
-                hash,
-                &payload
-            );
-            change_log!(tx, "item", item_id, "upsert");
-            Ok(seq)
+                payload,
+                "upsert"
+            ))
         })
     }
 
