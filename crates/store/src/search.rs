@@ -1,0 +1,153 @@
+//! What the search index is built from: the change log, and the searchable form of published,
+//! public items (current version text and the text extracted from its attachments).
+
+use serde::Serialize;
+
+use crate::{Store, StoreResult};
+
+/// One change-log row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChangeRow {
+    pub seq: i64,
+    pub entity: String,
+    pub entity_id: i64,
+}
+
+/// A published, public item as the search index sees it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct SearchDoc {
+    pub id: i64,
+    pub body_id: i64,
+    pub category_path: String,
+    pub published_on: Option<String>,
+    pub published_at: Option<i64>,
+    pub validity: String,
+    pub title: String,
+    pub doc_no: String,
+    pub index_no: String,
+    pub subject: String,
+    pub keywords: String,
+    pub summary: String,
+    pub body_md: String,
+    pub version_id: i64,
+    /// Text extracted from the published version's attachments, joined by blank lines.
+    #[sqlx(skip)]
+    pub attachment_text: String,
+}
+
+impl SearchDoc {
+    /// The category and every ancestor, from the materialised path (`/1/5/9/`).
+    pub fn category_ids(&self) -> Vec<i64> {
+        self.category_path
+            .split('/')
+            .filter_map(|s| s.parse::<i64>().ok())
+            .collect()
+    }
+
+    /// The year of publication, from the publication date.
+    pub fn year(&self) -> Option<i32> {
+        self.published_on
+            .as_deref()
+            .and_then(|d| d.get(..4))
+            .and_then(|y| y.parse().ok())
+    }
+}
+
+const DOC_SELECT: &str = "SELECT i.id, i.body_id, c.path AS category_path, i.published_on, i.published_at, \
+    i.validity, i.title, i.doc_no, COALESCE(i.index_no, '') AS index_no, v.subject, v.keywords, v.summary, \
+    v.body_md, v.id AS version_id \
+    FROM items i JOIN item_versions v ON v.id = i.published_version_id \
+    JOIN categories c ON c.id = i.category_id \
+    WHERE i.status = 'published' AND i.scope = 'public'";
+
+impl Store {
+    /// Change-log rows after `after`, oldest first.
+    pub async fn change_log_after(&self, after: i64, limit: i64) -> StoreResult<Vec<ChangeRow>> {
+        Ok(read!(self, |c| {
+            sqlx::query_as::<_, ChangeRow>(
+                "SELECT seq, entity, entity_id FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(after)
+            .bind(limit)
+            .fetch_all(c)
+            .await
+        })?)
+    }
+
+    /// The searchable form of those of `ids` that are published and public (the others, such as
+    /// withdrawn or internal items, are simply absent).
+    pub async fn search_docs(&self, ids: &[i64]) -> StoreResult<Vec<SearchDoc>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let docs = read!(self, |c| {
+            let mut qb = sqlx::QueryBuilder::new(DOC_SELECT);
+            qb.push(" AND i.id IN (");
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            qb.push(") ORDER BY i.id");
+            qb.build_query_as::<SearchDoc>().fetch_all(c).await
+        })?;
+        self.with_attachment_text(docs).await
+    }
+
+    /// The next `limit` searchable items with an id above `after_id` (for a full rebuild).
+    pub async fn search_docs_page(&self, after_id: i64, limit: i64) -> StoreResult<Vec<SearchDoc>> {
+        let docs = read!(self, |c| {
+            let mut qb = sqlx::QueryBuilder::new(DOC_SELECT);
+            qb.push(" AND i.id > ")
+                .push_bind(after_id)
+                .push(" ORDER BY i.id LIMIT ")
+                .push_bind(limit);
+            qb.build_query_as::<SearchDoc>().fetch_all(c).await
+        })?;
+        self.with_attachment_text(docs).await
+    }
+
+    /// How many items are published and public (the size of a full rebuild).
+    pub async fn count_searchable(&self) -> StoreResult<i64> {
+        Ok(read!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM items WHERE status = 'published' AND scope = 'public'",
+            )
+            .fetch_one(c)
+            .await
+        })?)
+    }
+
+    async fn with_attachment_text(&self, mut docs: Vec<SearchDoc>) -> StoreResult<Vec<SearchDoc>> {
+        if docs.is_empty() {
+            return Ok(docs);
+        }
+        let rows: Vec<(i64, String)> = read!(self, |c| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT version_id, text_content FROM attachments WHERE text_content <> '' AND version_id IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for d in &docs {
+                sep.push_bind(d.version_id);
+            }
+            qb.push(") ORDER BY version_id, ord, id");
+            qb.build_query_as::<(i64, String)>().fetch_all(c).await
+        })?;
+        if rows.is_empty() {
+            return Ok(docs);
+        }
+        let mut by_version: std::collections::HashMap<i64, String> = Default::default();
+        for (v, t) in rows {
+            let e = by_version.entry(v).or_default();
+            if !e.is_empty() {
+                e.push_str("\n\n");
+            }
+            e.push_str(&t);
+        }
+        for d in &mut docs {
+            if let Some(t) = by_version.remove(&d.version_id) {
+                d.attachment_text = t;
+            }
+        }
+        Ok(docs)
+    }
+}
