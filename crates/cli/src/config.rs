@@ -19,6 +19,26 @@ pub struct Config {
     pub screening: ScreeningConfig,
     pub attachments: AttachmentsConfig,
     pub reports: ReportsConfig,
+    pub search: SearchConfig,
+}
+
+/// The full-text search index (derived data, rebuilt from the database when missing).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchConfig {
+    /// Index folder; empty means `<data_dir>/search`. Each running instance needs its own.
+    pub index_dir: String,
+    /// How often the index catches up with the database's change log, in milliseconds.
+    pub follow_interval_ms: u64,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            index_dir: String::new(),
+            follow_interval_ms: 1000,
+        }
+    }
 }
 
 /// Where attachments are stored.
@@ -148,6 +168,7 @@ impl Default for Config {
             screening: ScreeningConfig::default(),
             attachments: AttachmentsConfig::default(),
             reports: ReportsConfig::default(),
+            search: SearchConfig::default(),
         }
     }
 }
@@ -229,6 +250,15 @@ impl Config {
                 .to_string()
         } else {
             self.database.url.clone()
+        }
+    }
+
+    /// The search index folder in force.
+    pub fn search_dir(&self) -> std::path::PathBuf {
+        if self.search.index_dir.trim().is_empty() {
+            self.server.data_dir.join("search")
+        } else {
+            std::path::PathBuf::from(self.search.index_dir.trim())
         }
     }
 

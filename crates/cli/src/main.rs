@@ -74,6 +74,8 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Rebuild the full-text search index from the database (stop the server first).
+    Reindex,
     /// Take a consistent online backup of a SQLite installation.
     Backup {
         #[arg(long)]
@@ -190,6 +192,14 @@ fn main() -> ExitCode {
 /// Open the installation's database. Only commands that set up an installation (`serve`,
 /// `migrate`, `admin create-body`) create a missing SQLite file; the others refuse, so a mistyped
 /// `--data` is reported instead of silently working on an empty database.
+/// Open the search index of this installation.
+fn open_search(
+    cfg: &Config,
+    opts: gongkai_search::WriterOptions,
+) -> anyhow::Result<gongkai_search::SearchIndex> {
+    Ok(gongkai_search::SearchIndex::open(&cfg.search_dir(), opts)?)
+}
+
 async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
     open_store_with(cfg, false).await
 }
@@ -280,6 +290,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             {
                 state = state.with_metrics(h);
             }
+            let index = open_search(&cfg, gongkai_search::WriterOptions::default())?;
+            if index.applied_seq()?.is_none() {
+                println!("搜索索引为空，正在后台从数据库建立（期间搜索结果不完整）。");
+            }
+            state = state.with_search(
+                index,
+                std::time::Duration::from_millis(cfg.search.follow_interval_ms.max(50)),
+            );
             spawn_calendar_refresh(state.clone());
             spawn_scheduled_publishing(state.clone());
             let addr = listen.unwrap_or(cfg.server.listen.clone());
@@ -415,6 +433,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .clone()
                 .or(Some(cfg.database.url.clone()).filter(|u| u.starts_with("postgres")));
             bench::bench_cases(count, url).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reindex => {
+            let store = open_store(&cfg).await?;
+            let index = open_search(&cfg, gongkai_search::WriterOptions::bulk())?;
+            let started = std::time::Instant::now();
+            let bar = indicatif::ProgressBar::new(store.count_searchable().await? as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} 条 · {per_sec} · 剩余 {eta}",
+            ) {
+                bar.set_style(style);
+            }
+            let n = index
+                .rebuild(&store, |done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                })
+                .await?;
+            bar.finish_and_clear();
+            let caught = index.catch_up(&store).await?;
+            println!(
+                "搜索索引已重建：{n}条信息，用时 {:.1} 秒{}。",
+                started.elapsed().as_secs_f64(),
+                if caught > 0 {
+                    format!("（另补入重建期间变更的{caught}条）")
+                } else {
+                    String::new()
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Backup { out } => {

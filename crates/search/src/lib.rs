@@ -401,11 +401,7 @@ impl SearchIndex {
 
     /// Rebuild from the store: every published, public item. `progress(done, total)` is called
     /// after each batch. Changes made while rebuilding are applied by the next catch-up.
-    pub async fn rebuild(
-        &self,
-        store: &Store,
-        progress: impl Fn(u64, u64),
-    ) -> SearchResult<u64> {
+    pub async fn rebuild(&self, store: &Store, progress: impl Fn(u64, u64)) -> SearchResult<u64> {
         let head = store.change_log_head().await?;
         let total = store.count_searchable().await? as u64;
         {
@@ -518,9 +514,8 @@ impl SearchIndex {
             .filter(|c| !text::query_grams(c.text()).is_empty())
             .map(|c| (Occur::Must, self.clause_query(c)))
             .collect();
-        let term = |t: Term| -> Box<dyn Query> {
-            Box::new(TermQuery::new(t, IndexRecordOption::Basic))
-        };
+        let term =
+            |t: Term| -> Box<dyn Query> { Box::new(TermQuery::new(t, IndexRecordOption::Basic)) };
         if let Some(b) = r.body_id {
             must.push((Occur::Must, term(Term::from_field_u64(f.body, b as u64))));
         }

@@ -1,4 +1,6 @@
 //! The index against the truth it is measured by: substring containment.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 
 use super::*;
 use proptest::prelude::*;
@@ -10,7 +12,11 @@ fn doc(id: i64, title: &str, body: &str) -> SearchDoc {
         category_path: format!("/10/{}/", 20 + id % 2),
         published_on: Some(format!("{}-03-01", 2024 + id % 3)),
         published_at: Some(1_700_000_000_000 + id * 1000),
-        validity: if id % 5 == 0 { "repealed".into() } else { "valid".into() },
+        validity: if id % 5 == 0 {
+            "repealed".into()
+        } else {
+            "valid".into()
+        },
         title: title.into(),
         doc_no: String::new(),
         index_no: String::new(),
@@ -43,8 +49,16 @@ async fn names_jieba_cuts_differently_are_still_found() {
     // jieba cuts "欧阳震华" and similar names in several ways; the grams find them anyway.
     let docs = vec![
         doc(1, "关于表彰欧阳震华同志的决定", "全县通报。"),
-        doc(2, "关于印发营商环境优化方案的通知", "各乡镇人民政府：现将方案印发给你们。"),
-        doc(3, "县市场监管局2025年工作总结", "市场监督管理工作取得新进展。"),
+        doc(
+            2,
+            "关于印发营商环境优化方案的通知",
+            "各乡镇人民政府：现将方案印发给你们。",
+        ),
+        doc(
+            3,
+            "县市场监管局2025年工作总结",
+            "市场监督管理工作取得新进展。",
+        ),
     ];
     let idx = index_of(&docs).await;
     for (q, want) in [
@@ -78,7 +92,11 @@ async fn titles_rank_above_bodies_and_filters_apply() {
     let idx = index_of(&docs).await;
     let hits = idx.search(&req("乡村振兴")).unwrap();
     assert_eq!(hits.total, 3);
-    assert_ne!(hits.ids[2], 2, "a title match ranks above a body-only match: {:?}", hits.ids);
+    assert_ne!(
+        hits.ids[2], 2,
+        "a title match ranks above a body-only match: {:?}",
+        hits.ids
+    );
     assert_eq!(hits.ids.last(), Some(&1));
     let mut r = req("乡村振兴");
     r.validity = Some("repealed".into());
@@ -93,7 +111,11 @@ async fn titles_rank_above_bodies_and_filters_apply() {
     assert_eq!(got, vec![2, 5]);
     let mut r = req("乡村振兴");
     r.category_id = Some(10);
-    assert_eq!(idx.search(&r).unwrap().total, 3, "parent category includes children");
+    assert_eq!(
+        idx.search(&r).unwrap().total,
+        3,
+        "parent category includes children"
+    );
     r.category_id = Some(21);
     let mut got = idx.search(&r).unwrap().ids;
     got.sort();

@@ -99,7 +99,10 @@ pub struct Gram {
 /// pair it starts with the next one. A substring of the text without its separators is therefore
 /// found by the phrase of its pairs (or by its single character).
 pub fn grams(text: &str) -> Vec<Gram> {
-    let chars: Vec<(usize, char)> = text.char_indices().filter(|(_, c)| is_gram_char(*c)).collect();
+    let chars: Vec<(usize, char)> = text
+        .char_indices()
+        .filter(|(_, c)| is_gram_char(*c))
+        .collect();
     let mut out = Vec::with_capacity(chars.len() * 2);
     for (k, &(b, c)) in chars.iter().enumerate() {
         out.push(Gram {
@@ -318,6 +321,7 @@ pub fn plain(md: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -374,10 +378,7 @@ mod tests {
             Err(QueryError::TooLong(201))
         );
         // Full-width Latin and digits are folded.
-        assert_eq!(
-            parse_query("ＧＤＰ"),
-            Ok(vec![Clause::Word("gdp".into())])
-        );
+        assert_eq!(parse_query("ＧＤＰ"), Ok(vec![Clause::Word("gdp".into())]));
     }
 
     #[test]
@@ -387,7 +388,11 @@ mod tests {
             &[Clause::Word("营商环境".into())],
             100,
         );
-        let hits: Vec<&str> = p.iter().filter(|p| p.hit).map(|p| p.text.as_str()).collect();
+        let hits: Vec<&str> = p
+            .iter()
+            .filter(|p| p.hit)
+            .map(|p| p.text.as_str())
+            .collect();
         assert_eq!(hits, vec!["营商环境", "营商环境"]);
         let all: String = p.iter().map(|p| p.text.as_str()).collect();
         assert!(all.starts_with("关于印发"));

@@ -190,3 +190,12 @@ pub fn api_error_response(status: StatusCode, code: &str, message: &str) -> Resp
     r.extensions_mut().insert(ErrorMessage(message.to_string()));
     r
 }
+
+impl From<gongkai_search::SearchError> for AppError {
+    fn from(e: gongkai_search::SearchError) -> Self {
+        match e {
+            gongkai_search::SearchError::Store(s) => s.into(),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}

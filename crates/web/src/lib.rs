@@ -84,6 +84,10 @@ pub struct AppState {
     pub reports: Option<Arc<gongkai_reports::Renderer>>,
     /// Limits how many PDFs are rendered at once (rendering is CPU-bound).
     pub report_slots: Arc<tokio::sync::Semaphore>,
+    /// The full-text index of published items (derived from the change log).
+    pub search: gongkai_search::SearchIndex,
+    /// How often the index catches up with the change log.
+    pub search_every: std::time::Duration,
 }
 
 impl AppState {
@@ -93,7 +97,13 @@ impl AppState {
         calendar: Calendar,
         blobs: gongkai_files::BlobStore,
     ) -> AppState {
+        // An index in memory unless the installation's folder is set with `with_search`.
+        #[allow(clippy::expect_used)]
+        let search = gongkai_search::SearchIndex::in_ram(Default::default())
+            .expect("an in-memory search index can always be created");
         AppState {
+            search,
+            search_every: std::time::Duration::from_secs(1),
             store,
             config: Arc::new(config),
             calendar: Arc::new(RwLock::new(calendar)),
@@ -111,6 +121,16 @@ impl AppState {
 
     pub fn with_reports(mut self, renderer: Arc<gongkai_reports::Renderer>) -> AppState {
         self.reports = Some(renderer);
+        self
+    }
+
+    pub fn with_search(
+        mut self,
+        index: gongkai_search::SearchIndex,
+        every: std::time::Duration,
+    ) -> AppState {
+        self.search = index;
+        self.search_every = every;
         self
     }
 
@@ -140,7 +160,9 @@ impl AppState {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    use handlers::{account, admin, applications, catalogue, items, portal, public_items, tokens};
+    use handlers::{
+        account, admin, applications, catalogue, items, portal, public_items, search, tokens,
+    };
     let app = Router::new()
         // Public portal.
         .route("/", get(portal::view_home))
@@ -157,6 +179,7 @@ pub fn router(state: AppState) -> Router {
             get(public_items::download_attachment),
         )
         .route("/verify", get(public_items::view_verify))
+        .route("/search", get(search::view_search))
         // 依申请公开: the public form, the receipt, the applicant's view.
         .route(
             "/apply",
@@ -310,8 +333,12 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The search index catches up with the change log now and then continuously.
+    let follower = state.search.follow(state.store.clone(), state.search_every);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let r = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    follower.abort();
+    r
 }

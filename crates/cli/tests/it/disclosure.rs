@@ -29,18 +29,18 @@ async fn category(app: &TestApp, body: i64) -> i64 {
 
 /// The workflow's three people at body A, driving the store directly (for tests that need many
 /// items or exact timing rather than the forms).
-struct Desk<'a> {
-    app: &'a TestApp,
-    body: i64,
-    path: String,
-    cat: i64,
-    editor: i64,
-    reviewer: i64,
-    approver: i64,
+pub(crate) struct Desk<'a> {
+    pub(crate) app: &'a TestApp,
+    pub(crate) body: i64,
+    pub(crate) path: String,
+    pub(crate) cat: i64,
+    pub(crate) editor: i64,
+    pub(crate) reviewer: i64,
+    pub(crate) approver: i64,
 }
 
 impl<'a> Desk<'a> {
-    async fn new(app: &'a TestApp) -> Desk<'a> {
+    pub(crate) async fn new(app: &'a TestApp) -> Desk<'a> {
         let body = app.tree.a;
         Desk {
             app,
@@ -53,7 +53,7 @@ impl<'a> Desk<'a> {
         }
     }
 
-    fn actor(&self, id: i64, role: Role) -> Actor {
+    pub(crate) fn actor(&self, id: i64, role: Role) -> Actor {
         Actor {
             user_id: id,
             username: format!("u{id}"),
@@ -67,7 +67,7 @@ impl<'a> Desk<'a> {
         }
     }
 
-    fn who(&self, id: i64) -> Who {
+    pub(crate) fn who(&self, id: i64) -> Who {
         Who {
             user_id: Some(id),
             name: format!("u{id}"),
@@ -76,16 +76,22 @@ impl<'a> Desk<'a> {
     }
 
     /// A draft; returns (item id, version id).
-    async fn draft(&self, title: &str, scope: &str, body_md: &str) -> (i64, i64) {
-        let f = ItemInput {
+    pub(crate) async fn draft(&self, title: &str, scope: &str, body_md: &str) -> (i64, i64) {
+        self.draft_input(ItemInput {
             title: title.into(),
             formed_on: "2025-04-01".into(),
             scope: scope.into(),
             body_md: body_md.into(),
             ..Default::default()
-        }
-        .validate(chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap())
-        .unwrap();
+        })
+        .await
+    }
+
+    /// A draft of any input.
+    pub(crate) async fn draft_input(&self, input: ItemInput) -> (i64, i64) {
+        let f = input
+            .validate(chrono::NaiveDate::from_ymd_opt(2025, 6, 1).unwrap())
+            .unwrap();
         self.app
             .store
             .create_item(self.body, self.cat, &f, None, &self.who(self.editor))
@@ -93,7 +99,7 @@ impl<'a> Desk<'a> {
             .unwrap()
     }
 
-    async fn step(
+    pub(crate) async fn step(
         &self,
         vid: i64,
         step: Step,
@@ -112,7 +118,7 @@ impl<'a> Desk<'a> {
     }
 
     /// Submit and pass review: the version waits for approval.
-    async fn reviewed(&self, title: &str, scope: &str, body_md: &str) -> (i64, i64) {
+    pub(crate) async fn reviewed(&self, title: &str, scope: &str, body_md: &str) -> (i64, i64) {
         let (id, vid) = self.draft(title, scope, body_md).await;
         self.step(vid, Step::Submit, &StepInput::default()).await;
         self.step(
@@ -124,8 +130,27 @@ impl<'a> Desk<'a> {
         (id, vid)
     }
 
+    /// Any input through the whole workflow to publication.
+    pub(crate) async fn publish_input(&self, input: ItemInput) -> (i64, i64) {
+        let (id, vid) = self.draft_input(input).await;
+        self.step(vid, Step::Submit, &StepInput::default()).await;
+        self.step(
+            vid,
+            Step::ReviewPass(gongkai_domain::disclosure::Conclusion::Disclose),
+            &StepInput::default(),
+        )
+        .await;
+        self.step(
+            vid,
+            Step::Approve { scheduled: false },
+            &StepInput::default(),
+        )
+        .await;
+        (id, vid)
+    }
+
     /// Through the whole workflow to publication; returns (item id, version id).
-    async fn published(&self, title: &str, scope: &str, body_md: &str) -> (i64, i64) {
+    pub(crate) async fn published(&self, title: &str, scope: &str, body_md: &str) -> (i64, i64) {
         let (id, vid) = self.reviewed(title, scope, body_md).await;
         self.step(
             vid,

@@ -207,7 +207,11 @@ impl TestApp {
                 )
             }),
         )
-        .with_ledger_key(gongkai_domain::ledger::LedgerKey::generate());
+        .with_ledger_key(gongkai_domain::ledger::LedgerKey::generate())
+        .with_search(
+            gongkai_search::SearchIndex::in_ram(Default::default()).unwrap(),
+            std::time::Duration::from_millis(100),
+        );
         let state = match reports {
             Some(r) => state.with_reports(r),
             None => state,
@@ -230,6 +234,22 @@ impl TestApp {
             _blobs: blob_dir,
             _shutdown: tx,
         }
+    }
+
+    /// Poll `path` until its page satisfies `ok` (the search index follows the change log a
+    /// moment after each change); panics after 5 seconds with the last page.
+    pub async fn eventually(&self, path: &str, ok: impl Fn(&str) -> bool) -> String {
+        let b = Browser::new(self);
+        let mut last = String::new();
+        for _ in 0..50 {
+            let (_, t) = b.get_text(path).await;
+            if ok(&t) {
+                return t;
+            }
+            last = t;
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("{path} did not become as expected within 5 s; last page:\n{last}");
     }
 
     /// The data folder of a SQLite installation (None on PostgreSQL).

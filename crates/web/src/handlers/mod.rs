@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod items;
 pub mod portal;
 pub mod public_items;
+pub mod search;
 pub mod tokens;
 
 use axum::http::StatusCode;
