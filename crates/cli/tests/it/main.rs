@@ -9,5 +9,6 @@ mod applications;
 mod cli;
 mod disclosure;
 mod http;
+mod notices;
 mod reports;
 mod store;
