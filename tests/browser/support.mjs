@@ -5,7 +5,8 @@
 // The server is started by scripts/browser-test, which sets:
 //   GONGKAI_E2E_BASE       the server's address
 //   GONGKAI_E2E_USER       a staff account (申请办理员 on the root body) …
-//   GONGKAI_E2E_PASSWORD   … and its password
+//   GONGKAI_E2E_ADMIN      an administrator (管理员 on the root body) with the same password
+//   GONGKAI_E2E_PASSWORD   the password of both
 //   GONGKAI_E2E_CHROMIUM   the browser (default /usr/bin/chromium)
 //   GONGKAI_BROWSER_SCREENSHOTS  optional folder for screenshots
 
@@ -20,6 +21,7 @@ const require = createRequire(import.meta.url);
 export const BASE = process.env.GONGKAI_E2E_BASE ?? 'http://127.0.0.1:8080';
 export const USER = process.env.GONGKAI_E2E_USER ?? 'e2e.handler';
 export const PASSWORD = process.env.GONGKAI_E2E_PASSWORD ?? '';
+export const ADMIN = process.env.GONGKAI_E2E_ADMIN ?? 'e2e.admin';
 const SHOTS = process.env.GONGKAI_BROWSER_SCREENSHOTS ?? '';
 
 export async function launch() {
@@ -62,25 +64,25 @@ export function totp(secret, at = Date.now()) {
   return String(n % 1_000_000).padStart(6, '0');
 }
 
-let enrolledSecret = null;
+const enrolled = new Map();
 
 /// Sign in through the forms. The first sign-in enrols TOTP (the policy requires it): the key is
 /// read from the page, as a person would type it into an authenticator app.
-export async function signIn(page) {
+export async function signIn(page, user = USER) {
   await page.goto('/login');
-  await page.getByLabel('用户名').fill(USER);
+  await page.getByLabel('用户名').fill(user);
   await page.getByLabel('密码').fill(PASSWORD);
   await page.getByRole('button', { name: '登录' }).click();
   await page.waitForLoadState();
   if (page.url().includes('/account/totp')) {
     const key = (await page.locator('code.secret').innerText()).replace(/\s/g, '');
-    enrolledSecret = key;
+    enrolled.set(user, key);
     await page.getByLabel('6位动态码').fill(totp(key));
     await page.getByRole('button', { name: '开启二次验证' }).click();
     await page.getByRole('link', { name: '我已保存，进入工作台' }).click();
   } else if (page.url().includes('/login/totp')) {
-    if (!enrolledSecret) throw new Error('TOTP asked but no key was enrolled in this run');
-    await page.locator('input[name=code]').fill(totp(enrolledSecret));
+    if (!enrolled.has(user)) throw new Error(`TOTP asked but ${user} enrolled no key in this run`);
+    await page.locator('input[name=code]').fill(totp(enrolled.get(user)));
     await page.locator('form button[type=submit]').click();
   }
   await page.waitForURL(/\/admin/);
