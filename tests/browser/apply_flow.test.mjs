@@ -61,6 +61,7 @@ test('apply → take the case → 补正 → applicant corrects → reply → ap
   await st.getByRole('button', { name: '登记送达' }).click();
   await st.getByText('已办理：送达记录').waitFor();
   assert.ok(await st.locator('table', { hasText: '送达日期' }).getByText('在线查看').isVisible());
+  await shoot(st, 'case-handling');
 
   // Request a 补正.
   await st.locator('#kind').selectOption('correction_requested');

@@ -23,7 +23,7 @@ test('an administrator edits, previews and resets a notice text', async () => {
   await page.locator('tr', { hasText: '示例县人民政府办公室' }).getByRole('link', { name: '文书模板' }).click();
   await page.getByRole('heading', { name: /文书模板/ }).waitFor();
   await shoot(page, 'notice-templates');
-  await page.locator('tr', { hasText: '补正告知书' }).getByRole('link', { name: '编辑' }).click();
+  await page.getByRole('link', { name: '补正告知书' }).click();
   const text = page.locator('#text');
   assert.match(await text.inputValue(), /\{补正要求\}/);
 
@@ -42,7 +42,7 @@ test('an administrator edits, previews and resets a notice text', async () => {
   await page.getByText('已保存').waitFor();
   assert.ok(await page.locator('tr', { hasText: '补正告知书' }).getByText('本机关文本').isVisible());
 
-  await page.locator('tr', { hasText: '补正告知书' }).getByRole('link', { name: '编辑' }).click();
+  await page.getByRole('link', { name: '补正告知书' }).click();
   await page.getByRole('button', { name: '恢复默认文本' }).click();
   await page.getByText('已恢复为默认文本').waitFor();
   assert.ok(await page.locator('tr', { hasText: '补正告知书' }).getByText('默认文本').isVisible());
