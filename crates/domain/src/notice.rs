@@ -156,7 +156,13 @@ pub fn placeholders(key: &str) -> Vec<Placeholder> {
         k if k.starts_with("reply.") => REPLY,
         _ => &[],
     };
-    COMMON.iter().chain(own).copied().collect()
+    COMMON
+        .iter()
+        .chain(own)
+        .copied()
+        // The consulted third party is not told who applied (the applicant's personal data).
+        .filter(|p| !(key == "consultation" && p.name == "申请人"))
+        .collect()
 }
 
 /// The built-in text of a kind (the text of every body that has not written its own).
@@ -411,6 +417,11 @@ mod tests {
             Err(TemplateError::Unknown("补正要求".into()))
         );
         assert!(check("correction", "您好{补正要求}").is_ok());
+        assert_eq!(
+            check("consultation", "申请人{申请人}申请公开"),
+            Err(TemplateError::Unknown("申请人".into())),
+            "a third party is not told who applied"
+        );
         assert_eq!(
             check("receipt", "一\n您好{申请编号"),
             Err(TemplateError::Unclosed(2))
