@@ -236,8 +236,15 @@ pub async fn seed(store: &Store, seal: &SealKey) -> anyhow::Result<usize> {
                     "监测数据量大，需向运营单位调取，经分管负责人同意延期",
                 ),
                 "fee" => (
-                    CaseEvent::Clock(ClockEvent::FeeNoticed { on }),
-                    "按件计收：本月第12件，应缴100元",
+                    CaseEvent::FeeNotice {
+                        on,
+                        basis: gongkai_domain::application::FeeBasis::PerApplication {
+                            nth_in_month: 12,
+                        },
+                        amount_fen: None,
+                        reason: String::new(),
+                    },
+                    "该申请人本月已向本机关提出12件申请",
                 ),
                 "withdraw" => (CaseEvent::Withdraw { on }, "申请人来电撤回"),
                 r if r.starts_with("reply:") => {

@@ -881,6 +881,50 @@ pub const DELIVERIES: &[(&str, &str)] = &[
     ("online", "在线查看"),
 ];
 
+/// How a notice reaches its addressee (送达方式), for the delivery record.
+pub const DELIVERY_METHODS: &[(&str, &str)] = &[
+    ("email", "电子邮件"),
+    ("post", "邮寄"),
+    ("pickup", "自行领取"),
+    ("online", "在线查看"),
+    ("in_person", "当面送达"),
+];
+
+/// The label of a delivery method.
+pub fn delivery_method_label(key: &str) -> &'static str {
+    DELIVERY_METHODS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, l)| *l)
+        .unwrap_or("")
+}
+
+/// An amount in fen as yuan: "100元", "12.50元".
+pub fn yuan(fen: i64) -> String {
+    if fen % 100 == 0 {
+        format!("{}元", fen / 100)
+    } else {
+        format!("{}.{:02}元", fen / 100, (fen % 100).abs())
+    }
+}
+
+/// Parse an amount in yuan as typed ("100", "100.5", "100.00", "100元") into fen.
+pub fn parse_yuan(s: &str) -> Option<i64> {
+    let s = s.trim().trim_end_matches('元').trim();
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if int.is_empty()
+        || int.len() > 9
+        || frac.len() > 2
+        || !int.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let yuan: i64 = int.parse().ok()?;
+    let fen: i64 = format!("{frac:0<2}").parse().ok()?;
+    Some(yuan * 100 + fen)
+}
+
 /// An application form as typed (public form, API or staff registration).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -1000,6 +1044,25 @@ impl ApplicationInput {
             form_wanted: self.form_wanted.trim().to_string(),
             delivery,
         })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod money_tests {
+    use super::*;
+
+    #[test]
+    fn amounts_in_yuan_are_parsed_exactly() {
+        assert_eq!(parse_yuan("100"), Some(10_000));
+        assert_eq!(parse_yuan(" 100元 "), Some(10_000));
+        assert_eq!(parse_yuan("4700.5"), Some(470_050));
+        assert_eq!(parse_yuan("0.05"), Some(5));
+        for bad in ["", "-1", "1.234", "1e3", "一百", ".5", "1,000"] {
+            assert_eq!(parse_yuan(bad), None, "{bad}");
+        }
+        assert_eq!(yuan(10_000), "100元");
+        assert_eq!(yuan(470_050), "4700.50元");
     }
 }
 

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod codes;
 pub mod disclosure;
 pub mod ledger;
+pub mod notice;
 pub mod password;
 pub mod screening;
 pub mod seal;

@@ -10,6 +10,7 @@
 //! `fonts-noto-cjk` installs Noto Serif/Sans CJK); a [`Renderer`] indexes them once and is
 //! shared. Rendering is CPU-bound: call it from `spawn_blocking` in async code.
 
+mod docx;
 mod fonts;
 mod notice;
 pub mod text;
@@ -27,6 +28,7 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt};
 use typst_layout::PagedDocument;
 
+pub use docx::case_notice_docx;
 pub use notice::{CaseNotice, ItemNotice, Receipt, Withdrawal, qr_svg};
 pub use text::{Block, markdown_blocks};
 

@@ -214,3 +214,37 @@ fn case_notice_states_the_reply_and_the_appeal_routes() {
         assert!(text.contains(needle), "{needle} missing in {text}");
     }
 }
+
+#[test]
+fn case_notice_docx_is_a_word_document_with_the_letter() {
+    let n = CaseNotice {
+        site_name: "测试县政府信息公开平台".into(),
+        body_name: "测试县人民政府办公室".into(),
+        title: "政府信息公开申请答复告知书".into(),
+        number: "申请编号：20261127-123456".into(),
+        addressee: "李明 <b>&</b>".into(),
+        paragraphs: vec!["经审查，予以公开。".into(), "]]><w:p>注入</w:p>".into()],
+        basis: "《中华人民共和国政府信息公开条例》第三十六条第（二）项".into(),
+        appeal: "如对本答复不服，可以自收到本答复之日起60日内依法申请行政复议，或者自收到本答复之日起6个月内依法提起行政诉讼。".into(),
+        date: "2026年12月8日".into(),
+        contact: String::new(),
+    };
+    let bytes = crate::case_notice_docx(&n).unwrap();
+    keep("case-notice.docx", &bytes);
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("word/document.xml").unwrap(), &mut xml).unwrap();
+    for needle in [
+        "测试县人民政府办公室",
+        "政府信息公开申请答复告知书",
+        "20261127-123456",
+        "60日内",
+        "6个月内",
+        "第三十六条",
+        // User text is escaped, never markup.
+        "李明 &lt;b&gt;&amp;&lt;/b&gt;",
+        "]]&gt;&lt;w:p&gt;注入&lt;/w:p&gt;",
+    ] {
+        assert!(xml.contains(needle), "{needle} missing in {xml}");
+    }
+}

@@ -1,7 +1,6 @@
 //! The index against the truth it is measured by: substring containment.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-
 use super::*;
 use proptest::prelude::*;
 

@@ -123,9 +123,148 @@ impl AppEventRow {
         }
     }
 
+    /// What the timeline shows beside the label: the structured data of fee and delivery
+    /// events, then the note.
+    pub fn detail(&self) -> String {
+        let v: serde_json::Value = serde_json::from_str(&self.data).unwrap_or_default();
+        let ev = v
+            .get("event")
+            .and_then(|e| serde_json::from_value::<CaseEvent>(e.clone()).ok());
+        let mut parts: Vec<String> = Vec::new();
+        match ev {
+            Some(CaseEvent::FeeNotice {
+                basis,
+                amount_fen,
+                reason,
+                ..
+            }) => {
+                let standard = i64::from(app::fee(basis)) * 100;
+                parts.push(format!(
+                    "{}，应缴{}",
+                    fee_basis_text(basis),
+                    app::yuan(amount_fen.unwrap_or(standard))
+                ));
+                if amount_fen.is_some_and(|x| x != standard) {
+                    parts.push(format!(
+                        "标准金额{}，调整理由：{}",
+                        app::yuan(standard),
+                        reason.trim()
+                    ));
+                }
+            }
+            Some(CaseEvent::FeePayment {
+                paid_fen,
+                receipt_no,
+                ..
+            }) => {
+                parts.push(format!("实缴{}，票据号{}", app::yuan(paid_fen), receipt_no));
+            }
+            Some(CaseEvent::Notice {
+                notice,
+                how,
+                tracking_no,
+                proof,
+                ..
+            }) => {
+                let mut t = format!(
+                    "{}：{}",
+                    gongkai_domain::notice::document_title(&notice).unwrap_or(""),
+                    app::delivery_method_label(&how)
+                );
+                if !tracking_no.is_empty() {
+                    t.push_str(&format!("（邮件号{tracking_no}）"));
+                }
+                if proof.is_some() {
+                    t.push_str("，附送达凭证");
+                }
+                parts.push(t);
+            }
+            _ => {}
+        }
+        let note = self.note();
+        if !note.is_empty() {
+            parts.push(note);
+        }
+        parts.join("；")
+    }
+
     /// The clock event this row records, if it is one.
     pub fn clock(&self) -> Option<ClockEvent> {
         serde_json::from_str::<ClockEvent>(&self.data).ok()
+    }
+}
+
+/// "按件计收（本月第12件申请）" / "按页计收（250页）".
+pub fn fee_basis_text(b: app::FeeBasis) -> String {
+    match b {
+        app::FeeBasis::PerApplication { nth_in_month } => {
+            format!("按件计收（本月第{nth_in_month}件申请）")
+        }
+        app::FeeBasis::PerPage { pages } => format!("按页计收（{pages}页）"),
+    }
+}
+
+/// A fee notice and its payment.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct FeeRow {
+    pub id: i64,
+    pub application_id: i64,
+    pub noticed_on: String,
+    pub method: String,
+    pub quantity: i64,
+    pub standard_fen: i64,
+    pub amount_fen: i64,
+    pub adjust_reason: String,
+    pub due_on: String,
+    pub paid_on: Option<String>,
+    pub paid_fen: Option<i64>,
+    pub receipt_no: Option<String>,
+}
+
+impl FeeRow {
+    pub fn basis_text(&self) -> String {
+        let q = u32::try_from(self.quantity).unwrap_or(0);
+        fee_basis_text(if self.method == "per_page" {
+            app::FeeBasis::PerPage { pages: q }
+        } else {
+            app::FeeBasis::PerApplication { nth_in_month: q }
+        })
+    }
+    pub fn amount(&self) -> String {
+        app::yuan(self.amount_fen)
+    }
+    pub fn standard(&self) -> String {
+        app::yuan(self.standard_fen)
+    }
+    pub fn paid(&self) -> String {
+        self.paid_fen.map(app::yuan).unwrap_or_default()
+    }
+}
+
+/// A delivery record.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub application_id: i64,
+    pub notice: String,
+    pub method: String,
+    pub delivered_on: String,
+    pub tracking_no: String,
+    pub note: String,
+    pub proof_sha256: Option<String>,
+    pub proof_name: Option<String>,
+    pub proof_mime: Option<String>,
+    pub proof_size: Option<i64>,
+    pub actor_name: String,
+    pub created_at: i64,
+}
+
+impl DeliveryRow {
+    pub fn notice_title(&self) -> &'static str {
+        gongkai_domain::notice::document_title(&self.notice).unwrap_or("")
+    }
+    pub fn method_label(&self) -> &'static str {
+        app::delivery_method_label(&self.method)
     }
 }
 
@@ -178,12 +317,29 @@ pub enum CaseEvent {
     Withdraw {
         on: NaiveDate,
     },
-    /// A notice sent to the applicant (kind, how, when, proof).
+    /// 收费通知 (国办函〔2020〕109号): the basis, and the amount when the handler sets one that
+    /// differs from the standard (with the reason). The standard is computed here.
+    FeeNotice {
+        on: NaiveDate,
+        basis: app::FeeBasis,
+        /// None: the standard amount.
+        amount_fen: Option<i64>,
+        reason: String,
+    },
+    /// Payment of the pending fee: the amount paid (must be the notice's) and the receipt number.
+    FeePayment {
+        on: NaiveDate,
+        paid_fen: i64,
+        receipt_no: String,
+    },
+    /// Delivery (送达) of a notice: which document, how (`domain::application::DELIVERY_METHODS`),
+    /// the postal tracking number, and an optional proof file already in the attachment store.
     Notice {
         on: NaiveDate,
         notice: String,
         how: String,
-        proof: String,
+        tracking_no: String,
+        proof: Option<Proof>,
     },
     Close {
         on: NaiveDate,
@@ -200,9 +356,30 @@ pub enum CaseEvent {
     },
 }
 
+/// A proof-of-delivery file (postal receipt scan …), stored in the attachment `BlobStore`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proof {
+    pub sha256: String,
+    pub name: String,
+    pub mime: String,
+    pub size: i64,
+}
+
 impl CaseEvent {
+    /// The clock event this case event is, if any.
+    pub fn clock_event(&self) -> Option<ClockEvent> {
+        match self {
+            CaseEvent::Clock(c) => Some(c.clone()),
+            CaseEvent::FeeNotice { on, .. } => Some(ClockEvent::FeeNoticed { on: *on }),
+            CaseEvent::FeePayment { on, .. } => Some(ClockEvent::FeePaid { on: *on }),
+            _ => None,
+        }
+    }
+
     fn key(&self) -> String {
         match self {
+            CaseEvent::FeeNotice { .. } => "fee_noticed".into(),
+            CaseEvent::FeePayment { .. } => "fee_paid".into(),
             CaseEvent::Clock(c) => serde_json::to_value(c)
                 .ok()
                 .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
@@ -226,6 +403,8 @@ impl CaseEvent {
             | CaseEvent::Abandon { on, .. }
             | CaseEvent::Withdraw { on }
             | CaseEvent::Notice { on, .. }
+            | CaseEvent::FeeNotice { on, .. }
+            | CaseEvent::FeePayment { on, .. }
             | CaseEvent::Review { on, .. }
             | CaseEvent::Close { on } => *on,
             CaseEvent::Assign { .. } => today,
@@ -413,6 +592,32 @@ impl Store {
         })?)
     }
 
+    /// The fee notices of a case, oldest first.
+    pub async fn application_fees(&self, id: i64) -> StoreResult<Vec<FeeRow>> {
+        Ok(read!(self, |c| {
+            sqlx::query_as::<_, FeeRow>(
+                "SELECT id, application_id, noticed_on, method, quantity, standard_fen, amount_fen, adjust_reason, due_on, \
+                 paid_on, paid_fen, receipt_no FROM application_fees WHERE application_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(c)
+            .await
+        })?)
+    }
+
+    /// The delivery records of a case, oldest first.
+    pub async fn application_deliveries(&self, id: i64) -> StoreResult<Vec<DeliveryRow>> {
+        Ok(read!(self, |c| {
+            sqlx::query_as::<_, DeliveryRow>(
+                "SELECT id, application_id, notice, method, delivered_on, tracking_no, note, proof_sha256, proof_name, \
+                 proof_mime, proof_size, actor_name, created_at FROM application_deliveries WHERE application_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(c)
+            .await
+        })?)
+    }
+
     /// Record one event under the rules: the clock events are checked by the domain model (补正
     /// once within 7 working days, one extension of at most 20 working days, …) and the case's
     /// status and due date follow. Refused events change nothing.
@@ -455,8 +660,16 @@ impl Store {
             .await?;
             let mut clock_events: Vec<ClockEvent> =
                 rows.iter().filter_map(AppEventRow::clock).collect();
-            if let CaseEvent::Clock(c) = ev {
-                clock_events.push(c.clone());
+            if matches!(
+                ev,
+                CaseEvent::Clock(ClockEvent::FeeNoticed { .. } | ClockEvent::FeePaid { .. })
+            ) {
+                return Err(StoreError::Invalid(
+                    "收费通知须登记金额，缴费须登记金额和票据号".into(),
+                ));
+            }
+            if let Some(c) = ev.clock_event() {
+                clock_events.push(c);
             }
             let clock = app::compute(cal, &clock_events, today)
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -465,15 +678,89 @@ impl Store {
                     (CaseStatus::Correcting, None)
                 }
                 CaseEvent::Clock(ClockEvent::CorrectionReceived { .. })
-                | CaseEvent::Clock(ClockEvent::ConsultationAnswered { .. })
-                | CaseEvent::Clock(ClockEvent::FeePaid { .. }) => (CaseStatus::Handling, None),
+                | CaseEvent::Clock(ClockEvent::ConsultationAnswered { .. }) => {
+                    (CaseStatus::Handling, None)
+                }
                 CaseEvent::Clock(ClockEvent::ConsultationSent { .. }) => {
                     (CaseStatus::Consulting, None)
                 }
-                CaseEvent::Clock(ClockEvent::FeeNoticed { .. }) => (CaseStatus::AwaitingFee, None),
-                CaseEvent::Clock(_) | CaseEvent::Assign { .. } | CaseEvent::Notice { .. } => {
+                CaseEvent::FeeNotice {
+                    basis,
+                    amount_fen,
+                    reason,
+                    ..
+                } => {
+                    let standard = i64::from(app::fee(*basis)) * 100;
+                    let amount = amount_fen.unwrap_or(standard);
+                    if amount <= 0 {
+                        return Err(StoreError::Invalid(
+                            "收费金额须大于0元；按标准不收费的，无需发出收费通知".into(),
+                        ));
+                    }
+                    if amount > 100_000_000 {
+                        return Err(StoreError::Invalid("收费金额过大，请核对".into()));
+                    }
+                    if amount != standard && reason.trim().is_empty() {
+                        return Err(StoreError::Invalid(format!(
+                            "收费金额{}与标准金额{}不同，须说明调整理由",
+                            app::yuan(amount),
+                            app::yuan(standard)
+                        )));
+                    }
+                    (CaseStatus::AwaitingFee, None)
+                }
+                CaseEvent::FeePayment {
+                    paid_fen,
+                    receipt_no,
+                    ..
+                } => {
+                    if receipt_no.trim().is_empty() {
+                        return Err(StoreError::Invalid("请填写缴费票据号".into()));
+                    }
+                    if receipt_no.trim().chars().count() > 64 {
+                        return Err(StoreError::Invalid("票据号过长（最多64个字符）".into()));
+                    }
+                    let pending: Option<(i64, i64)> = sqlx::query_as(
+                        "SELECT id, amount_fen FROM application_fees WHERE application_id = $1 AND paid_on IS NULL ORDER BY id DESC LIMIT 1",
+                    )
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some((_, amount)) = pending else {
+                        return Err(StoreError::Invalid("没有待缴的费用，不能登记缴费".into()));
+                    };
+                    if *paid_fen != amount {
+                        return Err(StoreError::Invalid(format!(
+                            "缴费金额{}与收费通知书的金额{}不一致，请核对",
+                            app::yuan(*paid_fen),
+                            app::yuan(amount)
+                        )));
+                    }
+                    (CaseStatus::Handling, None)
+                }
+                CaseEvent::Notice {
+                    notice,
+                    how,
+                    tracking_no,
+                    ..
+                } => {
+                    if gongkai_domain::notice::document_title(notice).is_none() {
+                        return Err(StoreError::Invalid("请选择送达的文书".into()));
+                    }
+                    if app::delivery_method_label(how).is_empty() {
+                        return Err(StoreError::Invalid("请选择送达方式".into()));
+                    }
+                    if how == "post" && tracking_no.trim().is_empty() {
+                        return Err(StoreError::Invalid(
+                            "邮寄送达须填写邮件号（快递单号）".into(),
+                        ));
+                    }
+                    if tracking_no.trim().chars().count() > 64 {
+                        return Err(StoreError::Invalid("邮件号过长（最多64个字符）".into()));
+                    }
                     (a.status(), None)
                 }
+                CaseEvent::Clock(_) | CaseEvent::Assign { .. } => (a.status(), None),
                 CaseEvent::Review {
                     proceeding,
                     outcome,
@@ -566,9 +853,17 @@ impl Store {
             .bind(ev.key())
             .bind(on.to_string())
             .bind({
-                let mut v = match ev {
-                    CaseEvent::Clock(c) => serde_json::to_value(c).unwrap_or_default(),
-                    other => serde_json::json!({"event": other}),
+                let mut v = match (ev, ev.clock_event()) {
+                    (CaseEvent::Clock(c), _) => serde_json::to_value(c).unwrap_or_default(),
+                    // Fee events: the clock event (read by `compute`) and their own data.
+                    (other, Some(c)) => {
+                        let mut v = serde_json::to_value(c).unwrap_or_default();
+                        if let Some(obj) = v.as_object_mut() {
+                            obj.insert("event".into(), serde_json::to_value(other).unwrap_or_default());
+                        }
+                        v
+                    }
+                    (other, None) => serde_json::json!({"event": other}),
                 };
                 if let (Some(n), Some(obj)) = (note.filter(|n| !n.trim().is_empty()), v.as_object_mut()) {
                     obj.insert("note".into(), serde_json::Value::String(n.trim().to_string()));
@@ -580,6 +875,84 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            match ev {
+                CaseEvent::FeeNotice {
+                    on,
+                    basis,
+                    amount_fen,
+                    reason,
+                } => {
+                    let standard = i64::from(app::fee(*basis)) * 100;
+                    let (method, quantity) = match basis {
+                        app::FeeBasis::PerApplication { nth_in_month } => {
+                            ("per_application", *nth_in_month)
+                        }
+                        app::FeeBasis::PerPage { pages } => ("per_page", *pages),
+                    };
+                    let due = clock.paused.map(|p| p.2).unwrap_or(*on);
+                    sqlx::query(
+                        "INSERT INTO application_fees (application_id, noticed_on, method, quantity, standard_fen, amount_fen, adjust_reason, due_on, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+                    )
+                    .bind(id)
+                    .bind(on.to_string())
+                    .bind(method)
+                    .bind(i64::from(quantity))
+                    .bind(standard)
+                    .bind(amount_fen.unwrap_or(standard))
+                    .bind(if amount_fen.is_some_and(|x| x != standard) { reason.trim() } else { "" })
+                    .bind(due.to_string())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                CaseEvent::FeePayment {
+                    on,
+                    paid_fen,
+                    receipt_no,
+                } => {
+                    sqlx::query(
+                        "UPDATE application_fees SET paid_on = $1, paid_fen = $2, receipt_no = $3, updated_at = $4 \
+                         WHERE id = (SELECT MAX(id) FROM application_fees WHERE application_id = $5 AND paid_on IS NULL)",
+                    )
+                    .bind(on.to_string())
+                    .bind(paid_fen)
+                    .bind(receipt_no.trim())
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                CaseEvent::Notice {
+                    on,
+                    notice,
+                    how,
+                    tracking_no,
+                    proof,
+                } => {
+                    sqlx::query(
+                        "INSERT INTO application_deliveries (application_id, notice, method, delivered_on, tracking_no, note, \
+                         proof_sha256, proof_name, proof_mime, proof_size, actor_id, actor_name, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    )
+                    .bind(id)
+                    .bind(notice)
+                    .bind(how)
+                    .bind(on.to_string())
+                    .bind(tracking_no.trim())
+                    .bind(note.unwrap_or("").trim())
+                    .bind(proof.as_ref().map(|p| p.sha256.clone()))
+                    .bind(proof.as_ref().map(|p| p.name.clone()))
+                    .bind(proof.as_ref().map(|p| p.mime.clone()))
+                    .bind(proof.as_ref().map(|p| p.size))
+                    .bind(who.user_id)
+                    .bind(&who.name)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                _ => {}
+            }
             if let CaseEvent::Assign { handler_id, .. } = ev {
                 sqlx::query("UPDATE applications SET handler_id = $1 WHERE id = $2")
                     .bind(handler_id)

@@ -13,6 +13,7 @@ pub mod bodies;
 pub mod calendar;
 pub mod disclosure;
 pub mod error;
+pub mod notices;
 pub mod search;
 pub mod sessions;
 pub mod tokens;

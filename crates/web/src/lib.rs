@@ -161,7 +161,8 @@ impl AppState {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     use handlers::{
-        account, admin, applications, catalogue, items, portal, public_items, search, tokens,
+        account, admin, applications, catalogue, items, notices, portal, public_items, search,
+        tokens,
     };
     let app = Router::new()
         // Public portal.
@@ -208,6 +209,10 @@ pub fn router(state: AppState) -> Router {
             "/admin/applications/{id}/notice/{kind}",
             get(applications::case_notice),
         )
+        .route(
+            "/admin/applications/{id}/deliveries/{delivery}/proof",
+            get(applications::delivery_proof),
+        )
         .route("/track/notice", post(applications::own_notice))
         .route("/static/app.css", get(portal::static_css))
         .route("/healthz", get(portal::healthz))
@@ -247,6 +252,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/bodies/{id}/catalogue",
             get(catalogue::view_catalogue_admin).post(catalogue::post_catalogue_admin),
+        )
+        .route("/admin/bodies/{id}/notices", get(notices::view_notices))
+        .route(
+            "/admin/bodies/{id}/notices/{kind}",
+            get(notices::view_notice_edit).post(notices::post_notice_edit),
         )
         .route("/admin/users", get(admin::view_users))
         .route(
@@ -306,6 +316,10 @@ pub fn router(state: AppState) -> Router {
                 .route(
                     "/admin/items/{id}/attachments",
                     post(items::upload_attachments),
+                )
+                .route(
+                    "/admin/applications/{id}/delivery",
+                    post(applications::record_delivery),
                 )
                 .route(
                     "/api/v1/admin/items/{id}/attachments",

@@ -24,7 +24,7 @@ fn regex_capture(page: &str, re: &str) -> String {
 }
 
 /// Submit the public form; returns (number, secret, receipt page).
-async fn apply(app: &TestApp, body: i64, description: &str) -> (String, String, String) {
+pub(crate) async fn apply(app: &TestApp, body: i64, description: &str) -> (String, String, String) {
     let b = Browser::new(app);
     let (_, form) = b.get_text("/apply").await;
     assert!(form.contains("政府信息公开申请"));
@@ -61,7 +61,7 @@ async fn apply(app: &TestApp, body: i64, description: &str) -> (String, String, 
     (number, secret, page)
 }
 
-async fn track(app: &TestApp, number: &str, secret: &str) -> String {
+pub(crate) async fn track(app: &TestApp, number: &str, secret: &str) -> String {
     let b = Browser::new(app);
     b.get_text("/track").await;
     let r = b
@@ -306,7 +306,7 @@ async fn cases_are_visible_only_to_their_handlers(db: Db) {
 
 both_backends!(formal_notices_are_generated_for_staff_and_the_applicant);
 
-fn pdf_text(pdf: &[u8]) -> String {
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
     pdf_extract::extract_text_from_mem(pdf)
         .unwrap()
         .chars()

@@ -9,6 +9,7 @@ mod applications;
 mod cli;
 mod disclosure;
 mod http;
+mod notices;
 mod portal;
 mod reports;
 mod store;

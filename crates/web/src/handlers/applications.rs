@@ -15,12 +15,14 @@ use gongkai_domain::application::{
     self as app, ApplicantType, ApplicationInput, Channel, ClockEvent, Party, ReplyType,
 };
 use gongkai_domain::audit::Who;
+use gongkai_domain::notice;
 use gongkai_domain::seal::mask;
 use gongkai_store::StoreError;
 use gongkai_store::applications::{
-    AppEventRow, AppListRow, Application, CaseEvent, NewApplication,
+    AppEventRow, AppListRow, Application, CaseEvent, DeliveryRow, FeeRow, NewApplication, Proof,
 };
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 use crate::AppState;
 use crate::auth::{Authed, Ip, MaybeAuthed, Staff, form_token, sha256_hex, with_cookie};
@@ -247,6 +249,7 @@ pub struct TrackPage {
     pub appeal: &'static str,
     pub can_correct: bool,
     pub can_withdraw: bool,
+    pub fees: Vec<FeeRow>,
 }
 
 #[derive(Deserialize, Default)]
@@ -298,12 +301,17 @@ async fn track_page(
     let (token, set) = form_token(state, headers, a);
     let mut chrome = Chrome::public(state, "申请办理进度查询", a);
     chrome.csrf = token;
-    let (events, explanation, body_name) = match &found {
+    let (events, explanation, body_name, fees) = match &found {
         Some(x) => {
             let (e, l) = explain(state, x).await?;
-            (e, l, state.store.get_body(x.body_id).await?.name)
+            (
+                e,
+                l,
+                state.store.get_body(x.body_id).await?.name,
+                state.store.application_fees(x.id).await?,
+            )
         }
-        None => (vec![], vec![], String::new()),
+        None => (vec![], vec![], String::new(), vec![]),
     };
     let page = TrackPage {
         chrome,
@@ -322,6 +330,7 @@ async fn track_page(
         events,
         explanation,
         appeal: app::APPEAL_ROUTES,
+        fees,
     };
     let mut r = page.into_response();
     r.headers_mut().insert(
@@ -558,6 +567,43 @@ pub struct CasePage {
     pub fee_per_application: u32,
     /// The per-page calculator: pages asked and the fee.
     pub pages: Option<(u32, u32)>,
+    /// Fee notices and payments (structured).
+    pub fees: Vec<FeeRow>,
+    /// Delivery records of the notices.
+    pub deliveries: Vec<DeliveryRow>,
+    /// What the fee, payment and delivery forms show (the user's input after a refusal).
+    pub forms: CaseForms,
+    pub delivery_methods: Vec<(&'static str, &'static str)>,
+}
+
+/// The input of the case page's forms, kept when a submission is refused.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CaseForms {
+    #[serde(default)]
+    pub fee_method: String,
+    #[serde(default)]
+    pub fee_pages: String,
+    #[serde(default)]
+    pub fee_amount: String,
+    #[serde(default)]
+    pub fee_reason: String,
+    #[serde(default)]
+    pub paid_amount: String,
+    #[serde(default)]
+    pub receipt_no: String,
+    #[serde(default)]
+    pub delivery_notice: String,
+    #[serde(default)]
+    pub delivery_how: String,
+    #[serde(default)]
+    pub delivery_on: String,
+    #[serde(default)]
+    pub tracking_no: String,
+    #[serde(default)]
+    pub delivery_note: String,
+    /// Which form the error belongs to (`fee`, `payment`, `delivery`).
+    #[serde(default)]
+    pub failed: String,
 }
 
 impl CasePage {
@@ -585,7 +631,38 @@ async fn case_page(
     error: Option<String>,
     notice: Option<String>,
 ) -> Result<Response, AppError> {
-    case_page_with(state, a, id, reveal, error, notice, None).await
+    case_page_with(
+        state,
+        a,
+        id,
+        reveal,
+        error,
+        notice,
+        None,
+        CaseForms::default(),
+    )
+    .await
+}
+
+/// 国办函〔2020〕109号: the rank of this application among the applicant's applications to its
+/// body in the calendar month of submission (the same identity number), counting this one.
+async fn nth_in_month(state: &AppState, x: &Application) -> Result<u32, AppError> {
+    let id_plain = state.seal.open(&x.id_sealed).unwrap_or_default();
+    let month = x.submitted_on.get(..7).unwrap_or("").to_string();
+    let since = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").unwrap_or(today());
+    let mut n = 0u32;
+    for other in state.store.applications_since(x.body_id, since).await? {
+        if other.id <= x.id
+            && other.submitted_on.starts_with(&month)
+            && state
+                .seal
+                .open(&other.id_sealed)
+                .is_ok_and(|v| v == id_plain)
+        {
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -597,6 +674,7 @@ async fn case_page_with(
     error: Option<String>,
     notice: Option<String>,
     pages: Option<u32>,
+    forms: CaseForms,
 ) -> Result<Response, AppError> {
     let pages = pages.map(|p| (p, app::fee_per_page(p)));
     let x = state.store.get_application(id).await?;
@@ -639,21 +717,8 @@ async fn case_page_with(
     let since = today() - chrono::Duration::days(365);
     let mut repeats = Vec::new();
     let mut applicants = std::collections::BTreeSet::new();
-    let month = x.submitted_on.get(..7).unwrap_or("").to_string();
-    let mut nth_in_month = 0u32;
+    let nth_in_month = nth_in_month(state, &x).await?;
     let recent = state.store.applications_since(x.body_id, since).await?;
-    for other in &recent {
-        // Counted per applicant per calendar month across the body, up to this application.
-        if other.id <= x.id
-            && other.submitted_on.starts_with(&month)
-            && state
-                .seal
-                .open(&other.id_sealed)
-                .is_ok_and(|v| v == id_plain)
-        {
-            nth_in_month += 1;
-        }
-    }
     for other in recent {
         if app::similarity(&other.description, &x.description) < app::SIMILAR {
             continue;
@@ -664,7 +729,16 @@ async fn case_page_with(
             repeats.push((other.id, other.number.clone(), other.submitted_on.clone()));
         }
     }
+    let status = if forms.failed.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = CasePage {
+        fees: state.store.application_fees(x.id).await?,
+        deliveries: state.store.application_deliveries(x.id).await?,
+        forms,
+        delivery_methods: app::DELIVERY_METHODS.to_vec(),
         fee_per_application: app::fee_per_application(nth_in_month),
         nth_in_month,
         pages,
@@ -700,7 +774,7 @@ async fn case_page_with(
         notice,
         app: x,
     };
-    let mut r = page.into_response();
+    let mut r = (status, page).into_response();
     r.headers_mut().insert(
         axum::http::header::CACHE_CONTROL,
         axum::http::HeaderValue::from_static("no-store"),
@@ -722,6 +796,7 @@ pub async fn view_case(
         q.error,
         q.done.map(|d| format!("已办理：{d}")),
         q.pages.filter(|p| *p <= 1_000_000),
+        CaseForms::default(),
     )
     .await
 }
@@ -757,6 +832,8 @@ pub struct EventForm {
     pub to_body: String,
     #[serde(default)]
     pub note: String,
+    #[serde(flatten)]
+    pub forms: CaseForms,
 }
 
 fn back(id: i64, key: &str, value: &str) -> Response {
@@ -812,8 +889,64 @@ pub async fn case_event(
             }),
             Err(_) => return Ok(back(id, "error", "请填写延长的工作日数（1至20）")),
         },
-        "fee_noticed" => CaseEvent::Clock(ClockEvent::FeeNoticed { on }),
-        "fee_paid" => CaseEvent::Clock(ClockEvent::FeePaid { on }),
+        "fee_noticed" => {
+            let basis = if f.forms.fee_method == "per_page" {
+                match f.forms.fee_pages.trim().parse::<u32>() {
+                    Ok(pages) if pages > 0 && pages <= 1_000_000 => {
+                        app::FeeBasis::PerPage { pages }
+                    }
+                    _ => {
+                        return refused(&state, &a, id, "fee", f.forms, "按页计收须填写页数").await;
+                    }
+                }
+            } else {
+                app::FeeBasis::PerApplication {
+                    nth_in_month: nth_in_month(&state, &x).await?,
+                }
+            };
+            let amount_fen = if f.forms.fee_amount.trim().is_empty() {
+                None
+            } else {
+                match app::parse_yuan(&f.forms.fee_amount) {
+                    Some(v) => Some(v),
+                    None => {
+                        return refused(
+                            &state,
+                            &a,
+                            id,
+                            "fee",
+                            f.forms,
+                            "收费金额应为数字，单位为元，最多两位小数",
+                        )
+                        .await;
+                    }
+                }
+            };
+            CaseEvent::FeeNotice {
+                on,
+                basis,
+                amount_fen,
+                reason: f.forms.fee_reason.clone(),
+            }
+        }
+        "fee_paid" => match app::parse_yuan(&f.forms.paid_amount) {
+            Some(paid_fen) => CaseEvent::FeePayment {
+                on,
+                paid_fen,
+                receipt_no: f.forms.receipt_no.trim().to_string(),
+            },
+            None => {
+                return refused(
+                    &state,
+                    &a,
+                    id,
+                    "payment",
+                    f.forms,
+                    "请填写实缴金额（单位为元）",
+                )
+                .await;
+            }
+        },
         "reply" => match ReplyType::parse(&f.reply) {
             Some(r) => CaseEvent::Reply {
                 on,
@@ -848,15 +981,233 @@ pub async fn case_event(
         },
         _ => return Err(AppError::BadRequest("未知事项".into())),
     };
+    let form_of = match &ev {
+        CaseEvent::FeeNotice { .. } => Some("fee"),
+        CaseEvent::FeePayment { .. } => Some("payment"),
+        _ => None,
+    };
     match state
         .store
         .add_case_event(id, &ev, Some(&f.note), &state.calendar(), today(), &a.who())
         .await
     {
         Ok(_) => Ok(back(id, "done", &f.kind)),
-        Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => Ok(back(id, "error", &m)),
+        Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => match form_of {
+            // The fee and payment forms are shown again with what was typed.
+            Some(form) => refused(&state, &a, id, form, f.forms, &m).await,
+            None => Ok(back(id, "error", &m)),
+        },
         Err(e) => Err(e.into()),
     }
+}
+
+/// The case page again, with the refused form's input and the reason (HTTP 422).
+async fn refused(
+    state: &AppState,
+    a: &Authed,
+    id: i64,
+    form: &str,
+    mut forms: CaseForms,
+    message: &str,
+) -> Result<Response, AppError> {
+    forms.failed = form.to_string();
+    case_page_with(
+        state,
+        a,
+        id,
+        false,
+        Some(message.to_string()),
+        None,
+        None,
+        forms,
+    )
+    .await
+}
+
+/// Record the delivery (送达) of a notice: which, how, when, the postal tracking number, and an
+/// optional proof file (a postal receipt scan …) checked by its content and kept in the
+/// attachment store. A multipart form (the token is in the query string).
+pub async fn record_delivery(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path(id): Path<i64>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let x = state.store.get_application(id).await?;
+    let body = state.store.get_body(x.body_id).await?;
+    if !case_scope(&a).contains(&body.path) {
+        return Err(AppError::NotFound);
+    }
+    if !a.actor.can(Permission::HandleApplications, &body.path) {
+        return Err(AppError::Forbidden);
+    }
+    let limit = state.config.max_upload_bytes;
+    let mut forms = CaseForms::default();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                let m = format!("上传失败：文件超过{}MB或上传中断", limit / 1024 / 1024);
+                return refused(&state, &a, id, "delivery", forms, &m).await;
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if name == "proof" {
+            let file_name = field
+                .file_name()
+                .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim().to_string())
+                .unwrap_or_default();
+            let Ok(bytes) = field.bytes().await else {
+                let m = format!("上传失败：文件超过{}MB或上传中断", limit / 1024 / 1024);
+                return refused(&state, &a, id, "delivery", forms, &m).await;
+            };
+            if !bytes.is_empty() {
+                file = Some((file_name, bytes.to_vec()));
+            }
+            continue;
+        }
+        let value = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "notice" => forms.delivery_notice = value,
+            "how" => forms.delivery_how = value,
+            "on" => forms.delivery_on = value,
+            "tracking_no" => forms.tracking_no = value,
+            "note" => forms.delivery_note = value,
+            _ => {}
+        }
+    }
+    let on = if forms.delivery_on.trim().is_empty() {
+        today()
+    } else {
+        match NaiveDate::parse_from_str(forms.delivery_on.trim(), "%Y-%m-%d") {
+            Ok(d) if d <= today() => d,
+            Ok(_) => {
+                return refused(&state, &a, id, "delivery", forms, "送达日期不能晚于今天").await;
+            }
+            Err(_) => {
+                return refused(&state, &a, id, "delivery", forms, "日期格式应为 YYYY-MM-DD").await;
+            }
+        }
+    };
+    let proof = match file {
+        None => None,
+        Some((name, bytes)) => {
+            if name.is_empty() || name.chars().count() > 120 {
+                return refused(
+                    &state,
+                    &a,
+                    id,
+                    "delivery",
+                    forms,
+                    "文件名不能为空或超过120个字",
+                )
+                .await;
+            }
+            let kind = match gongkai_files::sniff(&bytes, &name) {
+                Ok(
+                    k @ (gongkai_files::FileKind::Pdf
+                    | gongkai_files::FileKind::Ofd
+                    | gongkai_files::FileKind::Jpeg
+                    | gongkai_files::FileKind::Png),
+                ) => k,
+                Ok(_) => {
+                    return refused(
+                        &state,
+                        &a,
+                        id,
+                        "delivery",
+                        forms,
+                        "送达凭证须为 PDF、OFD、JPG 或 PNG 文件（如邮件回执的扫描件或照片）",
+                    )
+                    .await;
+                }
+                Err(m) => {
+                    let m = format!("“{name}”：{m}");
+                    return refused(&state, &a, id, "delivery", forms, &m).await;
+                }
+            };
+            let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+            let sha256 = state
+                .blobs
+                .put(bytes)
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            Some(Proof {
+                sha256,
+                name,
+                mime: kind.mime().to_string(),
+                size,
+            })
+        }
+    };
+    let ev = CaseEvent::Notice {
+        on,
+        notice: forms.delivery_notice.clone(),
+        how: forms.delivery_how.clone(),
+        tracking_no: forms.tracking_no.trim().to_string(),
+        proof,
+    };
+    match state
+        .store
+        .add_case_event(
+            id,
+            &ev,
+            Some(&forms.delivery_note),
+            &state.calendar(),
+            today(),
+            &a.who(),
+        )
+        .await
+    {
+        Ok(_) => Ok(back(id, "done", "送达记录")),
+        Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => {
+            refused(&state, &a, id, "delivery", forms, &m).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The proof file of a delivery record, for the case's staff.
+pub async fn delivery_proof(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path((id, delivery)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    let x = state.store.get_application(id).await?;
+    let body = state.store.get_body(x.body_id).await?;
+    if !case_scope(&a).contains(&body.path) {
+        return Err(AppError::NotFound);
+    }
+    let d = state
+        .store
+        .application_deliveries(id)
+        .await?
+        .into_iter()
+        .find(|d| d.id == delivery)
+        .ok_or(AppError::NotFound)?;
+    let (Some(sha), Some(name), Some(mime)) = (d.proof_sha256, d.proof_name, d.proof_mime) else {
+        return Err(AppError::NotFound);
+    };
+    let bytes = state
+        .blobs
+        .get(&sha)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&mime) {
+        h.insert(axum::http::header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = axum::http::HeaderValue::from_str(&gongkai_files::content_disposition(&name)) {
+        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(resp)
 }
 
 #[derive(Template, WebTemplate)]
@@ -1056,15 +1407,8 @@ pub async fn view_register_post(
     .into_response())
 }
 
-/// The formal notices of a case: kind → title.
-pub const NOTICE_KINDS: &[(&str, &str)] = &[
-    ("receipt", "政府信息公开申请登记回执"),
-    ("correction", "政府信息公开申请补正告知书"),
-    ("consultation", "政府信息公开征求意见书"),
-    ("extension", "政府信息公开申请延期答复告知书"),
-    ("fee", "政府信息公开信息处理费收费通知书"),
-    ("reply", "政府信息公开申请答复告知书"),
-];
+/// The formal notices of a case: document key → title.
+pub const NOTICE_KINDS: &[(&str, &str)] = notice::DOCUMENTS;
 
 fn cn_date(d: &str) -> String {
     match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
@@ -1073,121 +1417,142 @@ fn cn_date(d: &str) -> String {
     }
 }
 
-/// Compose a formal notice of `kind` for a case from its data and events. None when the case
-/// has no such notice (for example a reply notice before the reply).
-pub fn compose_notice(
+const REGULATION: &str = "《中华人民共和国政府信息公开条例》";
+
+/// Compose a formal notice (`doc`: receipt, correction, consultation, extension, fee, reply) of
+/// a case from its data and events and the body's text of the notice kind (its own, or the
+/// default). None when the case has no such notice (for example a reply notice before the reply).
+pub async fn compose_notice(
     state: &AppState,
     x: &Application,
     body: &gongkai_store::bodies::Body,
     events: &[AppEventRow],
     explanation: &[String],
-    kind: &str,
-) -> Option<gongkai_reports::CaseNotice> {
-    let title = NOTICE_KINDS.iter().find(|(k, _)| *k == kind)?.1.to_string();
+    doc: &str,
+) -> Result<Option<gongkai_reports::CaseNotice>, AppError> {
+    let Some(title) = notice::document_title(doc) else {
+        return Ok(None);
+    };
     let last = |k: &str| events.iter().rev().find(|e| e.kind == k);
-    let received = x.received_on.as_deref().map(cn_date).unwrap_or_default();
-    let due = x.due_on.as_deref().map(cn_date).unwrap_or_default();
+    let mut v: BTreeMap<&str, String> = BTreeMap::new();
+    v.insert("机关名称", body.name.clone());
+    v.insert("申请编号", x.number.clone());
+    v.insert("申请人", x.applicant_name.clone());
+    v.insert("所需信息", x.description.clone());
+    v.insert("提交日期", cn_date(&x.submitted_on));
+    v.insert(
+        "收到日期",
+        x.received_on.as_deref().map(cn_date).unwrap_or_default(),
+    );
+    v.insert(
+        "答复期限",
+        x.due_on.as_deref().map(cn_date).unwrap_or_default(),
+    );
     let mut addressee = x.applicant_name.clone();
-    let (paragraphs, basis, appeal, date) = match kind {
-        "receipt" => (
-            vec![
-                format!(
-                    "本机关于{received}收到您提出的政府信息公开申请（所需信息：{}），已予登记。",
-                    x.description
-                ),
-                format!(
-                    "本机关将在收到申请之日起20个工作日内（{due}前）予以答复；如需延长答复期限，将另行告知。期限计算如下：{}",
-                    explanation.join("；")
-                ),
-                "您可凭申请编号和查询密码在本网站“申请办理进度查询”中查看办理情况。".to_string(),
-            ],
-            "《中华人民共和国政府信息公开条例》第二十九条、第三十一条、第三十三条".to_string(),
-            String::new(),
-            x.received_on.clone().unwrap_or_default(),
-        ),
-        "correction" => {
-            let e = last("correction_requested")?;
+    let mut appeal = String::new();
+    let (key, basis, date) = match doc {
+        "receipt" => {
+            v.insert("期限说明", explanation.join("；"));
             (
-                vec![
-                    format!("本机关于{received}收到您提出的政府信息公开申请。经审查，您的申请内容不够明确，请按以下要求补正：{}", e.note()),
-                    "请您在收到本告知书之日起15个工作日内提交补正材料。答复期限自本机关收到补正后的申请之日起重新计算；无正当理由逾期不补正的，视为放弃申请，本机关不再处理该申请。".to_string(),
-                ],
-                "《中华人民共和国政府信息公开条例》第三十条".to_string(),
-                String::new(),
+                "receipt".to_string(),
+                format!("{REGULATION}第二十九条、第三十一条、第三十三条"),
+                x.received_on.clone().unwrap_or_default(),
+            )
+        }
+        "correction" => {
+            let Some(e) = last("correction_requested") else {
+                return Ok(None);
+            };
+            v.insert("补正要求", e.note());
+            (
+                "correction".to_string(),
+                format!("{REGULATION}第三十条"),
                 e.on_date.clone(),
             )
         }
         "consultation" => {
-            let e = last("consultation_sent")?;
+            let Some(e) = last("consultation_sent") else {
+                return Ok(None);
+            };
             addressee = "有关第三方".to_string();
+            v.insert("征求意见事项", e.note());
             (
-                vec![
-                    "本机关收到申请人提出的政府信息公开申请，所申请的信息可能涉及您的合法权益。".to_string(),
-                    format!("现书面征求您的意见：{}", e.note()),
-                    "请您自收到本意见书之日起15个工作日内提出意见。逾期未提出意见的，由本机关依照《中华人民共和国政府信息公开条例》的规定决定是否公开。".to_string(),
-                ],
-                "《中华人民共和国政府信息公开条例》第三十二条".to_string(),
-                String::new(),
+                "consultation".to_string(),
+                format!("{REGULATION}第三十二条"),
                 e.on_date.clone(),
             )
         }
         "extension" => {
-            let e = last("extended")?;
-            let days = e.clock().and_then(|c| match c {
-                ClockEvent::Extended { working_days, .. } => Some(working_days),
-                _ => None,
-            })?;
+            let Some(e) = last("extended") else {
+                return Ok(None);
+            };
+            let days = match e.clock() {
+                Some(ClockEvent::Extended { working_days, .. }) => working_days,
+                _ => return Ok(None),
+            };
+            v.insert("延期天数", days.to_string());
+            v.insert(
+                "延期理由",
+                if e.note().is_empty() {
+                    "需要进一步核实相关信息".to_string()
+                } else {
+                    e.note()
+                },
+            );
             (
-                vec![format!(
-                    "本机关于{received}收到您提出的政府信息公开申请。因{}，经本机关负责人同意，答复期限延长{days}个工作日，延长后的答复期限为{due}。",
-                    if e.note().is_empty() {
-                        "需要进一步核实相关信息".to_string()
-                    } else {
-                        e.note()
-                    }
-                )],
-                "《中华人民共和国政府信息公开条例》第三十三条第二款".to_string(),
-                String::new(),
+                "extension".to_string(),
+                format!("{REGULATION}第三十三条第二款"),
                 e.on_date.clone(),
             )
         }
         "fee" => {
-            let e = last("fee_noticed")?;
+            let Some(fee) = state.store.application_fees(x.id).await?.pop() else {
+                return Ok(None);
+            };
+            v.insert("收费金额", fee.amount());
+            v.insert("标准金额", fee.standard());
+            v.insert("计费方式", fee.basis_text());
+            v.insert("调整理由", fee.adjust_reason.clone());
+            v.insert("缴费期限", cn_date(&fee.due_on));
             (
-                vec![
-                    format!("您于{received}提出的政府信息公开申请，申请数量明显超过合理范围，本机关依法收取信息处理费。{}", e.note()),
-                    "请您自收到本通知之次日起20个工作日内缴纳费用。逾期未缴纳的，视为放弃申请，本机关不再处理该申请。等待缴费期间不计入答复期限。".to_string(),
-                ],
-                "《中华人民共和国政府信息公开条例》第四十二条；《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）".to_string(),
-                String::new(),
-                e.on_date.clone(),
+                "fee".to_string(),
+                format!(
+                    "{REGULATION}第四十二条；《政府信息公开信息处理费管理办法》（国办函〔2020〕109号）"
+                ),
+                fee.noticed_on.clone(),
             )
         }
         "reply" => {
-            let t = x.reply_type.as_deref().and_then(ReplyType::parse)?;
-            (
-                vec![
-                    format!(
-                        "本机关于{received}收到您提出的政府信息公开申请（所需信息：{}）。",
-                        x.description
-                    ),
-                    format!("经审查，答复如下：{}。{}", t.label(), x.reply_text),
-                ],
-                t.legal_basis().to_string(),
-                app::APPEAL_ROUTES.to_string(),
-                x.replied_on.clone().unwrap_or_default(),
-            )
+            let Some(t) = x.reply_type.as_deref().and_then(ReplyType::parse) else {
+                return Ok(None);
+            };
+            v.insert("答复类型", t.label().to_string());
+            v.insert("答复内容", x.reply_text.clone());
+            let on = x.replied_on.clone().unwrap_or_default();
+            v.insert("答复日期", cn_date(&on));
+            // Every reply states the appeal routes; a body's text cannot remove them.
+            appeal = app::APPEAL_ROUTES.to_string();
+            (notice::reply_key(t), t.legal_basis().to_string(), on)
         }
-        _ => return None,
+        _ => return Ok(None),
     };
-    Some(gongkai_reports::CaseNotice {
+    v.insert("法律依据", basis);
+    v.insert("文书日期", cn_date(&date));
+    let text = state.store.notice_text(body.id, &key).await?;
+    let paragraphs = match notice::fill(&key, &text, &v) {
+        Ok(p) => p,
+        // A stored text no longer valid (a placeholder retired by an upgrade): the default.
+        Err(_) => notice::fill(&key, &notice::default_text(&key).unwrap_or_default(), &v)
+            .unwrap_or_default(),
+    };
+    Ok(Some(gongkai_reports::CaseNotice {
         site_name: state.config.site_name.clone(),
         body_name: body.name.clone(),
-        title,
+        title: title.to_string(),
         number: format!("申请编号：{}", x.number),
         addressee,
         paragraphs,
-        basis,
+        basis: String::new(),
         appeal,
         date: cn_date(&date),
         contact: [body.phone.as_str(), body.address.as_str()]
@@ -1196,37 +1561,69 @@ pub fn compose_notice(
             .copied()
             .collect::<Vec<_>>()
             .join("　"),
-    })
+    }))
 }
 
-/// Render a notice as a PDF response.
-async fn notice_pdf(
+/// A document format of the notices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeFormat {
+    Pdf,
+    Docx,
+}
+
+impl NoticeFormat {
+    /// `reply.pdf` → (reply, Pdf); `reply.docx` → (reply, Docx); a bare key is a PDF.
+    pub fn split(name: &str) -> (&str, NoticeFormat) {
+        if let Some(k) = name.strip_suffix(".docx") {
+            (k, NoticeFormat::Docx)
+        } else {
+            (name.trim_end_matches(".pdf"), NoticeFormat::Pdf)
+        }
+    }
+}
+
+/// Render a notice as a PDF (typst) or DOCX (docx-rs) download.
+async fn notice_file(
     state: &AppState,
     n: gongkai_reports::CaseNotice,
+    format: NoticeFormat,
 ) -> Result<Response, AppError> {
-    let Some(r) = state.reports.clone() else {
-        return Err(AppError::Unavailable(
-            "服务器未安装中文字体，暂不能生成文书（请安装 fonts-noto-cjk）".into(),
-        ));
+    let stem = format!("{}-{}", n.title, n.number.trim_start_matches("申请编号："));
+    let (bytes, mime, file) = match format {
+        NoticeFormat::Pdf => {
+            let Some(r) = state.reports.clone() else {
+                return Err(AppError::Unavailable(
+                    "服务器未安装中文字体，暂不能生成文书（请安装 fonts-noto-cjk）".into(),
+                ));
+            };
+            let _slot = state
+                .report_slots
+                .acquire()
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let pdf = tokio::task::spawn_blocking(move || r.case_notice_pdf(&n))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            (pdf, "application/pdf", format!("{stem}.pdf"))
+        }
+        NoticeFormat::Docx => (
+            gongkai_reports::case_notice_docx(&n).map_err(|e| AppError::Internal(e.to_string()))?,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            format!("{stem}.docx"),
+        ),
     };
-    let file = format!(
-        "{}-{}.pdf",
-        n.title,
-        n.number.trim_start_matches("申请编号：")
-    );
-    let pdf = tokio::task::spawn_blocking(move || r.case_notice_pdf(&n))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut resp = pdf.into_response();
+    let mut resp = bytes.into_response();
     let h = resp.headers_mut();
     h.insert(
         axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("application/pdf"),
+        axum::http::HeaderValue::from_static(mime),
     );
-    if let Ok(v) =
-        axum::http::HeaderValue::from_str(&gongkai_files::content_disposition_inline(&file))
-    {
+    let disposition = match format {
+        NoticeFormat::Pdf => gongkai_files::content_disposition_inline(&file),
+        NoticeFormat::Docx => gongkai_files::content_disposition(&file),
+    };
+    if let Ok(v) = axum::http::HeaderValue::from_str(&disposition) {
         h.insert(axum::http::header::CONTENT_DISPOSITION, v);
     }
     h.insert(
@@ -1236,7 +1633,7 @@ async fn notice_pdf(
     Ok(resp)
 }
 
-/// A formal notice of a case, for its handlers and supervisors.
+/// A formal notice of a case (`{kind}.pdf` or `{kind}.docx`), for its handlers and supervisors.
 pub async fn case_notice(
     State(state): State<AppState>,
     Staff(a): Staff,
@@ -1247,17 +1644,12 @@ pub async fn case_notice(
     if !case_scope(&a).contains(&body.path) {
         return Err(AppError::NotFound);
     }
+    let (doc, format) = NoticeFormat::split(&kind);
     let (events, explanation) = explain(&state, &x).await?;
-    let n = compose_notice(
-        &state,
-        &x,
-        &body,
-        &events,
-        &explanation,
-        kind.trim_end_matches(".pdf"),
-    )
-    .ok_or(AppError::NotFound)?;
-    notice_pdf(&state, n).await
+    let n = compose_notice(&state, &x, &body, &events, &explanation, doc)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    notice_file(&state, n, format).await
 }
 
 #[derive(Deserialize, Default)]
@@ -1268,6 +1660,9 @@ pub struct OwnNoticeForm {
     pub secret: String,
     #[serde(default)]
     pub kind: String,
+    /// `pdf` (default) or `docx`.
+    #[serde(default)]
+    pub format: String,
 }
 
 /// The applicant downloads a notice of their own case (number and secret required).
@@ -1281,11 +1676,17 @@ pub async fn own_notice(
     if f.kind == "consultation" {
         return Err(AppError::NotFound);
     }
+    let format = if f.format == "docx" {
+        NoticeFormat::Docx
+    } else {
+        NoticeFormat::Pdf
+    };
     let body = state.store.get_body(x.body_id).await?;
     let (events, explanation) = explain(&state, &x).await?;
     let n = compose_notice(&state, &x, &body, &events, &explanation, &f.kind)
+        .await?
         .ok_or(AppError::NotFound)?;
-    notice_pdf(&state, n).await
+    notice_file(&state, n, format).await
 }
 
 impl CasePage {
@@ -1300,11 +1701,16 @@ impl CasePage {
                 "correction" => has("correction_requested"),
                 "consultation" => has("consultation_sent"),
                 "extension" => has("extended"),
-                "fee" => has("fee_noticed"),
+                "fee" => !self.fees.is_empty(),
                 "reply" => self.app.reply_type.is_some(),
                 _ => false,
             })
             .collect()
+    }
+
+    /// The pending fee (noticed, not paid), if any.
+    pub fn pending_fee(&self) -> Option<&FeeRow> {
+        self.fees.iter().rev().find(|f| f.paid_on.is_none())
     }
 }
 
@@ -1319,7 +1725,7 @@ impl TrackPage {
                 "receipt" => self.app.is_some(),
                 "correction" => has("correction_requested"),
                 "extension" => has("extended"),
-                "fee" => has("fee_noticed"),
+                "fee" => !self.fees.is_empty(),
                 "reply" => self.app.as_ref().is_some_and(|a| a.reply_type.is_some()),
                 _ => false,
             })

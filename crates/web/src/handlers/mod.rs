@@ -6,6 +6,7 @@ pub mod admin;
 pub mod applications;
 pub mod catalogue;
 pub mod items;
+pub mod notices;
 pub mod portal;
 pub mod public_items;
 pub mod search;
