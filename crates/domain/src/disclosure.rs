@@ -585,6 +585,9 @@ impl ItemFields {
     }
 }
 
+/// The default category of 政府信息公开工作年度报告 (条例第四十九条).
+pub const ANNUAL_REPORT_KEY: &str = "annual_report";
+
 /// A category of the default catalogue: name and children.
 pub struct TemplateCategory {
     pub key: &'static str,
@@ -678,6 +681,11 @@ pub fn default_catalogue(kind: BodyKind) -> Vec<TemplateCategory> {
     v.push(TemplateCategory {
         key: "news",
         name: "工作动态",
+        children: &[],
+    });
+    v.push(TemplateCategory {
+        key: ANNUAL_REPORT_KEY,
+        name: "政府信息公开工作年度报告",
         children: &[],
     });
     v.push(TemplateCategory {

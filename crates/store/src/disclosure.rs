@@ -250,6 +250,9 @@ pub struct PublicListRow {
     pub published_on: Option<String>,
     pub validity: String,
     pub status: String,
+    /// When it was published (milliseconds); the browsing order and cursor.
+    #[sqlx(default)]
+    pub published_at: Option<i64>,
 }
 
 const ITEM_COLS: &str = "id, body_id, category_id, status, index_no, published_version_id, \
@@ -518,6 +521,10 @@ pub struct BodySettings {
     pub allow_same_reviewer_approver: bool,
     /// 索引号 pattern; empty means the default.
     pub index_pattern: String,
+    /// The body's own text in its 政府信息公开指南 (Markdown), after the generated parts.
+    pub guide_text: String,
+    /// 政府信息公开制度: the body's rules on disclosure work (Markdown).
+    pub rules_text: String,
 }
 
 /// The outcome of one workflow step.

@@ -10,6 +10,7 @@ pub mod db;
 pub mod audit;
 pub mod applications;
 pub mod bodies;
+pub mod browse;
 pub mod calendar;
 pub mod disclosure;
 pub mod error;

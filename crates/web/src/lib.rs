@@ -88,6 +88,8 @@ pub struct AppState {
     pub search: gongkai_search::SearchIndex,
     /// How often the index catches up with the change log.
     pub search_every: std::time::Duration,
+    /// Public list counts, per filter, for the current change-log head.
+    pub counts: handlers::browse::CountCache,
 }
 
 impl AppState {
@@ -104,6 +106,7 @@ impl AppState {
         AppState {
             search,
             search_every: std::time::Duration::from_secs(1),
+            counts: Default::default(),
             store,
             config: Arc::new(config),
             calendar: Arc::new(RwLock::new(calendar)),
@@ -161,8 +164,8 @@ impl AppState {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     use handlers::{
-        account, admin, applications, catalogue, items, notices, portal, public_items, search,
-        tokens,
+        account, admin, applications, browse, catalogue, column, feeds, items, notices, portal,
+        public_items, search, tokens,
     };
     let app = Router::new()
         // Public portal.
@@ -170,7 +173,12 @@ pub fn router(state: AppState) -> Router {
         .route("/bodies", get(portal::view_bodies))
         .route("/bodies/{id}", get(portal::view_body))
         .route("/bodies/{id}/leaders", get(portal::view_leaders))
-        .route("/bodies/{id}/catalogue", get(public_items::view_catalogue))
+        .route("/bodies/{id}/catalogue", get(browse::view_body_catalogue))
+        .route("/catalogue", get(browse::view_site_catalogue))
+        .route("/bodies/{id}/xxgk", get(column::view_column))
+        .route("/bodies/{id}/guide", get(column::view_guide))
+        .route("/bodies/{id}/rules", get(column::view_rules))
+        .route("/bodies/{id}/reports", get(column::view_annual))
         .route("/items/{id}", get(public_items::view_item))
         .route("/items/{id}/v/{number}", get(public_items::view_version))
         .route("/items/{id}/diff", get(public_items::view_diff))
@@ -181,6 +189,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/verify", get(public_items::view_verify))
         .route("/search", get(search::view_search))
+        .route("/search/feed.atom", get(feeds::search_feed))
+        .route("/feeds/items.atom", get(feeds::site_feed))
+        .route("/feeds/bodies/{id}", get(feeds::body_feed))
+        .route("/feeds/categories/{id}", get(feeds::category_feed))
+        .route("/robots.txt", get(feeds::robots))
+        .route("/sitemap.xml", get(feeds::sitemap_index))
+        .route("/{sitemap}", get(feeds::sitemap_file))
         // 依申请公开: the public form, the receipt, the applicant's view.
         .route(
             "/apply",
@@ -215,6 +230,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/track/notice", post(applications::own_notice))
         .route("/static/app.css", get(portal::static_css))
+        .route("/display", get(portal::set_display))
         .route("/healthz", get(portal::healthz))
         .route("/metrics", get(portal::metrics))
         // Sign-in and the account.
@@ -337,7 +353,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::session_and_csrf,
         ))
-        .layer(axum::middleware::from_fn(middleware::error_pages));
+        .layer(axum::middleware::from_fn(middleware::error_pages))
+        .layer(axum::middleware::from_fn(middleware::display_prefs))
+        .layer(axum::middleware::from_fn(middleware::conditional_get));
     middleware::apply_common(app, &state.config).with_state(state)
 }
 

@@ -237,13 +237,20 @@ async fn load_and_check(state: &AppState, req: Request, next: Next) -> (Response
     if let Some(a) = &authed {
         parts.extensions.insert(a.clone());
     }
+    // Public reads of the API may be cached and revalidated (ETag); everything else is private.
+    let public_read = parts.method == Method::GET
+        && !parts.uri.path().starts_with("/api/v1/admin")
+        && !parts.headers.contains_key(header::AUTHORIZATION)
+        && !parts.headers.contains_key("x-application-secret");
     let req = Request::from_parts(parts, body);
     let mut resp = next.run(req).await;
     metrics::counter!("gongkai_http_responses_total", "class" => status_class(resp.status()))
         .increment(1);
     if is_api {
-        resp.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(if public_read { "no-cache" } else { "no-store" }),
+        );
     }
     (resp, authed)
 }
@@ -326,4 +333,93 @@ fn default_message(s: StatusCode) -> &'static str {
 /// Signed-in account attached by [`session_and_csrf`], if any.
 pub fn authed(req_ext: &axum::http::Extensions) -> Option<&Authed> {
     req_ext.get::<Authed>()
+}
+
+/// Conditional GET: a weak `ETag` (a hash of the body) on successful pages, feeds and JSON, and
+/// `304 Not Modified` when the client already has it (`If-None-Match`, or `If-Modified-Since`
+/// against a `Last-Modified` the handler set). Bodies are hashed before compression.
+pub async fn conditional_get(req: Request, next: Next) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return next.run(req).await;
+    }
+    let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let if_modified_since = req
+        .headers()
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok());
+    let res = next.run(req).await;
+    let cacheable = res.status() == StatusCode::OK
+        && !res.headers().contains_key(header::ETAG)
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| {
+                t.starts_with("text/html")
+                    || t.starts_with("application/json")
+                    || t.starts_with("application/atom+xml")
+                    || t.starts_with("application/xml")
+                    || t.starts_with("text/plain")
+                    || t.starts_with("text/css")
+            });
+    if !cacheable {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(&bytes);
+    let etag = format!("W/\"{}\"", hex::encode(&digest[..12]));
+    let matches_etag = if_none_match
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|t| t == "*" || t == etag || t.trim_start_matches("W/") == &etag[2..])
+        });
+    let not_modified_since = if_none_match.is_none()
+        && if_modified_since.is_some_and(|since| {
+            parts
+                .headers
+                .get(header::LAST_MODIFIED)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+                .is_some_and(|lm| lm <= since)
+        });
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        parts.headers.insert(header::ETAG, v);
+    }
+    if matches_etag || not_modified_since {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        parts.headers.remove(header::CONTENT_TYPE);
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Name of the cookie that keeps 大字版 on.
+pub const TEXT_COOKIE: &str = "gk_text";
+
+/// Make the display preferences (大字版) and the current address available to page rendering.
+pub async fn display_prefs(req: Request, next: Next) -> Response {
+    let large_text = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| c.trim() == "gk_text=large");
+    let here = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    crate::views::PREFS
+        .scope(crate::views::Prefs { large_text, here }, next.run(req))
+        .await
 }

@@ -40,7 +40,38 @@ pub struct Chrome {
     pub notice: Option<String>,
 }
 
+/// Display preferences of the current request (set by [`crate::middleware::display_prefs`]).
+#[derive(Debug, Clone, Default)]
+pub struct Prefs {
+    /// 大字版 (适老化): larger text, kept in a cookie; works without JavaScript.
+    pub large_text: bool,
+    /// The current path and query, for links that come back here.
+    pub here: String,
+}
+
+tokio::task_local! {
+    pub static PREFS: Prefs;
+}
+
+fn prefs() -> Prefs {
+    PREFS.try_with(|p| p.clone()).unwrap_or_default()
+}
+
 impl Chrome {
+    pub fn large_text(&self) -> bool {
+        prefs().large_text
+    }
+
+    /// The link that switches 大字版 on or off and comes back to this page.
+    pub fn text_toggle(&self) -> String {
+        let p = prefs();
+        let back: String = form_urlencoded::byte_serialize(p.here.as_bytes()).collect();
+        format!(
+            "/display?text={}&back={back}",
+            if p.large_text { "normal" } else { "large" }
+        )
+    }
+
     /// Chrome for a public page (shows a back-office link to signed-in staff).
     pub fn public(state: &AppState, title: &str, authed: Option<&Authed>) -> Chrome {
         Chrome {

@@ -86,6 +86,10 @@ pub struct CatalogueForm {
     #[serde(default)]
     pub index_pattern: String,
     #[serde(default)]
+    pub guide_text: String,
+    #[serde(default)]
+    pub rules_text: String,
+    #[serde(default)]
     pub allow_same_reviewer_approver: Option<String>,
 }
 
@@ -166,6 +170,8 @@ pub async fn post_catalogue_admin(
             let s = BodySettings {
                 allow_same_reviewer_approver: f.allow_same_reviewer_approver.is_some(),
                 index_pattern: pattern,
+                guide_text: f.guide_text.trim().to_string(),
+                rules_text: f.rules_text.trim().to_string(),
             };
             state
                 .store

@@ -4,7 +4,10 @@
 pub mod account;
 pub mod admin;
 pub mod applications;
+pub mod browse;
 pub mod catalogue;
+pub mod column;
+pub mod feeds;
 pub mod items;
 pub mod notices;
 pub mod portal;

@@ -21,6 +21,8 @@ pub struct HomePage {
     pub chrome: Chrome,
     pub root: Option<Body>,
     pub bodies: Vec<Body>,
+    pub latest: Vec<gongkai_store::disclosure::PublicListRow>,
+    pub notices: Vec<gongkai_store::disclosure::PublicListRow>,
 }
 
 pub async fn view_home(
@@ -33,10 +35,32 @@ pub async fn view_home(
         .as_ref()
         .map(|r| r.name.clone())
         .unwrap_or_else(|| state.config.site_name.clone());
+    use gongkai_store::browse::{BrowseFilter, Cursor, Order};
+    let page = |f: BrowseFilter, n: i64| {
+        let store = state.store.clone();
+        async move {
+            store
+                .browse_public(&f, Order::default(), Cursor::First, n)
+                .await
+                .map(|(rows, _)| rows)
+        }
+    };
+    let latest = page(BrowseFilter::default(), 10).await?;
+    let notice_cats = state.store.categories_with_key("notice").await?;
+    let notices = page(
+        BrowseFilter {
+            category_ids: Some(notice_cats),
+            ..Default::default()
+        },
+        6,
+    )
+    .await?;
     Ok(HomePage {
         chrome: Chrome::public(&state, &title, a.as_ref()),
         root,
         bodies,
+        latest,
+        notices,
     })
 }
 
@@ -197,4 +221,37 @@ pub async fn metrics(
         body,
     )
         .into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct DisplayQuery {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub back: String,
+}
+
+/// Switch 大字版 on (`text=large`) or off, then go back to the page (a path on this site only).
+pub async fn set_display(axum::extract::Query(q): axum::extract::Query<DisplayQuery>) -> Response {
+    let back = if q.back.starts_with('/') && !q.back.starts_with("//") && !q.back.contains('\\') {
+        q.back.as_str()
+    } else {
+        "/"
+    };
+    let cookie = if q.text == "large" {
+        format!(
+            "{}=large; Path=/; Max-Age=31536000; SameSite=Lax",
+            crate::middleware::TEXT_COOKIE
+        )
+    } else {
+        format!(
+            "{}=; Path=/; Max-Age=0; SameSite=Lax",
+            crate::middleware::TEXT_COOKIE
+        )
+    };
+    let mut r = axum::response::Redirect::to(back).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
 }

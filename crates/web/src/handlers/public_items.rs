@@ -230,72 +230,6 @@ pub async fn view_diff(
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "public/catalogue.html")]
-pub struct CataloguePage {
-    pub chrome: Chrome,
-    pub body: Body,
-    pub categories: Vec<Category>,
-    pub current: Option<Category>,
-    pub items: Vec<PublicListRow>,
-    pub page: i64,
-    pub has_next: bool,
-}
-
-#[derive(Deserialize, Default)]
-pub struct CatalogueQuery {
-    #[serde(default)]
-    pub category: Option<i64>,
-    #[serde(default)]
-    pub page: Option<i64>,
-}
-
-pub async fn view_catalogue(
-    State(state): State<AppState>,
-    MaybeAuthed(a): MaybeAuthed,
-    Path(id): Path<i64>,
-    Query(q): Query<CatalogueQuery>,
-) -> Result<CataloguePage, AppError> {
-    let body = state.store.get_body(id).await?;
-    let categories = state.store.list_categories(id).await?;
-    let current = match q.category {
-        Some(c) => Some(
-            categories
-                .iter()
-                .find(|x| x.id == c)
-                .cloned()
-                .ok_or(AppError::NotFound)?,
-        ),
-        None => None,
-    };
-    let page = q.page.unwrap_or(1).clamp(1, 10_000);
-    let per = 20;
-    let mut items = state
-        .store
-        .list_public_items(
-            Some(id),
-            current.as_ref().map(|c| c.path.as_str()),
-            per + 1,
-            (page - 1) * per,
-        )
-        .await?;
-    let has_next = items.len() as i64 > per;
-    items.truncate(per as usize);
-    Ok(CataloguePage {
-        chrome: Chrome::public(
-            &state,
-            &format!("{} · 法定主动公开内容", body.name),
-            a.as_ref(),
-        ),
-        body,
-        categories,
-        current,
-        items,
-        page,
-        has_next,
-    })
-}
-
-#[derive(Template, WebTemplate)]
 #[template(path = "public/verify.html")]
 pub struct VerifyPage {
     pub chrome: Chrome,
@@ -522,7 +456,7 @@ fn notice_file_name(title: &str) -> String {
 
 /// The site's address for links printed on paper: `public_url` when configured, else
 /// `http://{Host}` (a malformed Host gives `http://localhost`).
-fn site_base(state: &AppState, headers: &HeaderMap) -> String {
+pub fn site_base(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(u) = &state.config.public_url {
         return u.trim_end_matches('/').to_string();
     }

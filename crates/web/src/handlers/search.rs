@@ -32,9 +32,13 @@ pub struct Filters {
     pub year: Option<String>,
     #[serde(default)]
     pub validity: Option<String>,
-    /// `date` for newest first; relevance otherwise (search) / newest first (browse).
+    /// Search: `date` for newest first, relevance otherwise. Browse: `old` for oldest first,
+    /// newest first otherwise.
     #[serde(default)]
     pub sort: Option<String>,
+    /// 主题分类 (browse only).
+    #[serde(default)]
+    pub subject: Option<String>,
 }
 
 /// Filters with values checked: anything unparseable is dropped rather than refused.
@@ -45,6 +49,8 @@ pub struct CleanFilters {
     pub year: Option<i32>,
     pub validity: Option<Validity>,
     pub by_date: bool,
+    pub oldest_first: bool,
+    pub subject: Option<&'static str>,
 }
 
 impl Filters {
@@ -58,6 +64,13 @@ impl Filters {
                 .map(|y| y as i32),
             validity: self.validity.as_deref().and_then(Validity::parse),
             by_date: self.sort.as_deref() == Some("date"),
+            oldest_first: self.sort.as_deref() == Some("old"),
+            subject: self.subject.as_deref().and_then(|s| {
+                gongkai_domain::disclosure::SUBJECTS
+                    .iter()
+                    .copied()
+                    .find(|x| *x == s.trim())
+            }),
         }
     }
 }
@@ -83,8 +96,14 @@ impl CleanFilters {
         if let Some(v) = self.validity {
             s.append_pair("validity", v.as_str());
         }
+        if let Some(v) = self.subject {
+            s.append_pair("subject", v);
+        }
         if self.by_date {
             s.append_pair("sort", "date");
+        }
+        if self.oldest_first {
+            s.append_pair("sort", "old");
         }
         s.finish()
     }
