@@ -18,9 +18,23 @@ use crate::api_admin as admin;
 use crate::error::ApiError;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    // Public reads may be used from any web page (CORS for GET).
+    let public = Router::new()
         .route("/bodies", get(list_bodies))
         .route("/bodies/{id}", get(get_body))
+        .route("/categories", get(crate::api_public::list_categories))
+        .route("/items", get(crate::api_public::list_items))
+        .route("/items/{id}", get(crate::api_public::get_item))
+        .route("/search", get(crate::api_public::search))
+        .layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(tower_http::cors::Any)
+                .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD])
+                .allow_headers([axum::http::header::IF_NONE_MATCH])
+                .expose_headers([axum::http::header::ETAG]),
+        );
+    Router::new()
+        .merge(public)
         .route(
             "/applications",
             axum::routing::post(crate::api_applications::create_application),
@@ -190,6 +204,10 @@ impl utoipa::Modify for BearerScheme {
     paths(
         list_bodies,
         get_body,
+        crate::api_public::list_categories,
+        crate::api_public::list_items,
+        crate::api_public::get_item,
+        crate::api_public::search,
         crate::api_applications::create_application,
         crate::api_applications::get_application,
         admin::list_categories,

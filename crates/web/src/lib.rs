@@ -5,6 +5,7 @@
 pub mod api;
 pub mod api_admin;
 pub mod api_applications;
+pub mod api_public;
 pub mod auth;
 pub mod error;
 pub mod handlers;

@@ -836,7 +836,7 @@ fn check_value(doc: &Value, schema: &Value, v: &Value, at: &str) -> Vec<String> 
 }
 
 /// Check a real answer against the document's schema for `path`, `method`, `status`.
-fn conforms(doc: &Value, path: &str, method: &str, status: u16, body: &Value) {
+pub(crate) fn conforms(doc: &Value, path: &str, method: &str, status: u16, body: &Value) {
     let op = &doc["paths"][path][method];
     assert!(op.is_object(), "{method} {path} is not in the document");
     let resp = &op["responses"][status.to_string()];

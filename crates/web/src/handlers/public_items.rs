@@ -66,7 +66,7 @@ pub async fn view_item(
     State(state): State<AppState>,
     MaybeAuthed(a): MaybeAuthed,
     Path(id): Path<i64>,
-) -> Result<ItemPage, AppError> {
+) -> Result<axum::response::Response, AppError> {
     let item = state.store.get_item(id).await?;
     let body = state.store.get_body(item.body_id).await?;
     if !visible(&item, &body, a.as_ref(), &state) {
@@ -107,7 +107,11 @@ pub async fn view_item(
         Some(r) => state.store.get_item(r).await.ok(),
         None => None,
     };
-    Ok(ItemPage {
+    let last_modified = chrono::DateTime::from_timestamp_millis(item.updated_at)
+        .unwrap_or_default()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    let page = ItemPage {
         chrome: Chrome::public(&state, &item.title, a.as_ref()),
         category: state.store.get_category(item.category_id).await.ok(),
         body_html: version
@@ -128,7 +132,12 @@ pub async fn view_item(
         withdrawal,
         item,
         body,
-    })
+    };
+    let mut r = axum::response::IntoResponse::into_response(page);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&last_modified) {
+        r.headers_mut().insert(axum::http::header::LAST_MODIFIED, v);
+    }
+    Ok(r)
 }
 
 #[derive(Template, WebTemplate)]
