@@ -64,20 +64,35 @@ async fn issue_form(
 }
 
 /// Issue a token and return it.
-async fn issue(b: &Browser, name: &str, body: i64, roles: &[&str], username: &str) -> String {
+pub(crate) async fn issue(
+    b: &Browser,
+    name: &str,
+    body: i64,
+    roles: &[&str],
+    username: &str,
+) -> String {
     let (s, page) = issue_form(b, name, body, roles, username).await;
     assert_eq!(s, 200, "{page}");
     token_in(&page).expect("the new token is shown")
 }
 
 /// A client of the JSON API: no cookies, a bearer token (or none).
-struct Api {
+pub(crate) struct Api {
     client: reqwest::Client,
     base: String,
     token: Option<String>,
 }
 
 impl Api {
+    /// A client of the server at `base`.
+    pub(crate) fn at(base: &str, token: Option<&str>) -> Api {
+        Api {
+            client: reqwest::Client::new(),
+            base: base.to_string(),
+            token: token.map(str::to_string),
+        }
+    }
+
     fn new(app: &TestApp, token: Option<&str>) -> Api {
         Api {
             client: reqwest::Client::new(),
@@ -111,11 +126,11 @@ impl Api {
         (s, serde_json::from_str(&text).unwrap())
     }
 
-    async fn get(&self, path: &str) -> (u16, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, Value) {
         Api::send(self.req(reqwest::Method::GET, path)).await
     }
 
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         Api::send(self.req(reqwest::Method::POST, path).json(&body)).await
     }
 
@@ -123,7 +138,7 @@ impl Api {
         Api::send(self.req(reqwest::Method::PUT, path).json(&body)).await
     }
 
-    async fn upload(&self, path: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+    pub(crate) async fn upload(&self, path: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
         let form = reqwest::multipart::Form::new().part(
             "file",
             reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),

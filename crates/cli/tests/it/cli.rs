@@ -75,7 +75,7 @@ impl Run {
 
 /// A command for the binary, with no `GONGKAI…` variables of the caller's environment (a
 /// `GONGKAI__DATABASE__URL` there would silently win over `--data`).
-fn command(args: &[&str]) -> Command {
+pub(crate) fn command(args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
     c.args(args);
     for (k, _) in std::env::vars_os() {
@@ -247,7 +247,7 @@ fn audit_rows(data: &Path) -> i64 {
 // ---------------------------------------------------------------------------------------------
 
 /// `gongkai serve` on a free port; killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     addr: String,
     lines: mpsc::Receiver<String>,
@@ -268,11 +268,20 @@ fn pump(r: impl Read + Send + 'static, tx: mpsc::Sender<String>, prefix: &'stati
 
 impl Server {
     fn start(data: &Path, demo: bool) -> Server {
+        Server::start_with(data, demo, &[])
+    }
+
+    /// Start with extra environment variables (configuration such as `GONGKAI__DATABASE__URL`).
+    pub(crate) fn start_with(data: &Path, demo: bool, env: &[(&str, &str)]) -> Server {
         let mut args = vec!["--data", path_str(data), "serve", "--listen", "127.0.0.1:0"];
         if demo {
             args.push("--demo");
         }
-        let mut child = command(&args)
+        let mut cmd = command(&args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -310,7 +319,7 @@ impl Server {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 

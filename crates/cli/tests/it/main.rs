@@ -12,4 +12,5 @@ mod http;
 mod notices;
 mod portal;
 mod reports;
+mod scaleout;
 mod store;

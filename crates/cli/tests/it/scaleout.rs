@@ -1,0 +1,264 @@
+//! Scale-out: two `gongkai serve` processes on different ports, sharing one PostgreSQL database
+//! and one attachment store, behave as one site.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::api::{Api, issue};
+use crate::cli::{Server, command};
+use crate::support::{Browser, pg_url};
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A new, empty database on the test server; returns its URL.
+async fn fresh_database(admin_url: &str) -> String {
+    use sqlx::Connection;
+    let name = format!(
+        "gk_scale_{}",
+        gongkai_web::auth::random_token()
+            .to_lowercase()
+            .replace(['-', '_'], "")
+            .get(..12)
+            .unwrap()
+    );
+    let mut c = sqlx::PgConnection::connect(admin_url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let base = admin_url.rsplit_once('/').unwrap().0;
+    format!("{base}/{name}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_behave_as_one_site() {
+    let Some(admin_url) = pg_url() else {
+        eprintln!("GONGKAI_TEST_POSTGRES not set: scale-out test skipped");
+        return;
+    };
+    let url = fresh_database(&admin_url).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let (d1, d2, files) = (
+        tmp.path().join("one"),
+        tmp.path().join("two"),
+        tmp.path().join("shared-attachments"),
+    );
+    let files_s = files.to_string_lossy().to_string();
+    let env = [
+        ("GONGKAI__DATABASE__URL", url.as_str()),
+        ("GONGKAI__ATTACHMENTS__DIR", files_s.as_str()),
+        ("GONGKAI__SECURITY__PROFILE", "asvs"),
+        ("GONGKAI__SEARCH__FOLLOW_INTERVAL_MS", "250"),
+    ];
+    let s1 = tokio::task::spawn_blocking({
+        let d1 = d1.clone();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move || {
+            let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            Server::start_with(&d1, true, &e)
+        }
+    })
+    .await
+    .unwrap();
+    // The second instance has its own data folder (and search index) but the site's keys.
+    std::fs::create_dir_all(&d2).unwrap();
+    for k in ["ledger.key", "secrets.key"] {
+        std::fs::copy(d1.join(k), d2.join(k)).unwrap();
+    }
+    let s2 = tokio::task::spawn_blocking({
+        let d2 = d2.clone();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move || {
+            let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            Server::start_with(&d2, false, &e)
+        }
+    })
+    .await
+    .unwrap();
+    let (b1, b2) = (s1.url(""), s2.url(""));
+    assert_ne!(b1, b2);
+
+    // An administrator, created from the command line against the shared database.
+    let bodies: serde_json::Value = reqwest::get(format!("{b1}/api/v1/bodies"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let root = bodies["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["parent_id"].is_null())
+        .unwrap()
+        .clone();
+    let root_id = root["id"].as_i64().unwrap();
+    let password = "Scale#Out-Pass9";
+    let mut c = command(&[
+        "--data",
+        d1.to_str().unwrap(),
+        "admin",
+        "create-user",
+        "--body",
+        root["org_code"].as_str().unwrap(),
+        "--username",
+        "scale.admin",
+        "--display-name",
+        "扩容测试管理员",
+        "--role",
+        "管理员",
+    ]);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{password}\n").as_bytes())
+            .unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+
+    // Signed in through one instance, the session works on the other.
+    let one = Browser {
+        client: reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        base: b1.clone(),
+        csrf: std::sync::Mutex::new(None),
+    };
+    let r = one.login_password("scale.admin", password).await;
+    assert_eq!(r.status(), 303, "sign-in on the first instance");
+    let two = Browser {
+        client: one.client.clone(),
+        base: b2.clone(),
+        csrf: std::sync::Mutex::new(None),
+    };
+    let (s, page) = two.get_text("/admin").await;
+    assert_eq!(s, 200, "the session is valid on the second instance");
+    assert!(page.contains("扩容测试管理员"));
+
+    // Publish an item with an attachment through the first instance's API.
+    one.refresh_csrf("/admin/tokens").await;
+    let ed = Api::at(
+        &b1,
+        Some(&issue(&one, "编辑", root_id, &["editor"], "svc-ed").await),
+    );
+    let rv = Api::at(
+        &b1,
+        Some(&issue(&one, "审查", root_id, &["reviewer"], "svc-rv").await),
+    );
+    let ap = Api::at(
+        &b1,
+        Some(&issue(&one, "审批", root_id, &["approver"], "svc-ap").await),
+    );
+    let (_, cats) = ed.get("/api/v1/admin/categories").await;
+    let cat = cats["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["body_id"] == root_id && !c["parent_id"].is_null())
+        .unwrap()["id"]
+        .clone();
+    let (s, item) = ed
+        .post(
+            "/api/v1/admin/items",
+            json!({
+                "category_id": cat, "title": "关于扩容演练琥珀湾片区供水调整的通知",
+                "formed_on": "2025-03-03", "body_md": "琥珀湾片区供水管网改造期间分时供水。",
+                "related": [],
+            }),
+        )
+        .await;
+    assert_eq!(s, 201, "{item}");
+    let id = item["id"].as_i64().unwrap();
+    let (s, att) = ed
+        .upload(
+            &format!("/api/v1/admin/items/{id}/attachments"),
+            "停水时段表.txt",
+            "琥珀湾片区：每日9时至17时".as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(s, 201, "{att}");
+    let steps = format!("/api/v1/admin/items/{id}/steps");
+    for (api, step) in [
+        (&ed, json!({"step": "submit"})),
+        (&rv, json!({"step": "review", "conclusion": "disclose"})),
+        (&ap, json!({"step": "approve"})),
+    ] {
+        let (s, j) = api.post(&steps, step).await;
+        assert_eq!(s, 200, "{j}");
+    }
+    let published = Instant::now();
+
+    // Within 5 seconds the other instance shows it, finds it, and serves its file.
+    let anon = reqwest::Client::new();
+    let deadline = published + Duration::from_secs(5);
+    let mut found = false;
+    while Instant::now() < deadline {
+        let page = anon
+            .get(format!("{b2}/search?q={}", enc("琥珀湾")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if page.contains(&format!("href=\"/items/{id}\"")) {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(found, "searchable on the second instance within 5 s");
+    let page = anon
+        .get(format!("{b2}/items/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("关于扩容演练琥珀湾片区供水调整的通知"));
+    let (_, detail) = Api::at(&b2, None).get(&format!("/api/v1/items/{id}")).await;
+    let file_url = detail["attachments"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = anon.get(format!("{b2}{file_url}")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.bytes().await.unwrap().as_ref(),
+        "琥珀湾片区：每日9时至17时".as_bytes()
+    );
+    drop((s1, s2));
+    // Leave the test server as it was.
+    use sqlx::Connection;
+    let name = url.rsplit('/').next().unwrap();
+    let mut c = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&mut c)
+    .await;
+}
