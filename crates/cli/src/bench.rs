@@ -11,7 +11,7 @@ use rand::Rng;
 use rand::SeedableRng;
 
 /// Place names, subjects, document kinds and sentences to build Chinese government text from.
-const PLACES: &[&str] = &[
+pub(crate) const PLACES: &[&str] = &[
     "城关镇",
     "青山镇",
     "柳河乡",
@@ -25,7 +25,7 @@ const PLACES: &[&str] = &[
     "西岭乡",
     "大河镇",
 ];
-const MATTERS: &[&str] = &[
+pub(crate) const MATTERS: &[&str] = &[
     "农村危房改造",
     "城乡低保",
     "高标准农田建设",
@@ -51,7 +51,7 @@ const MATTERS: &[&str] = &[
     "垃圾分类",
     "疫苗接种",
 ];
-const KINDS: &[&str] = &[
+pub(crate) const KINDS: &[&str] = &[
     "通知",
     "公告",
     "实施方案",
@@ -143,15 +143,15 @@ pub fn peak_memory_mib() -> f64 {
 /// A fresh installation for a benchmark: a SQLite database in a temporary folder, or a fresh
 /// schema of `database_url`, with a county government and `n_bodies - 1` departments under it.
 /// Returns the store, its body ids and organisation codes (root first), and what to clean up.
-struct BenchInstallation {
-    store: Store,
-    bodies: Vec<(i64, String)>,
-    pg_schema: Option<String>,
-    tmp: tempfile::TempDir,
+pub(crate) struct BenchInstallation {
+    pub(crate) store: Store,
+    pub(crate) bodies: Vec<(i64, String)>,
+    pub(crate) pg_schema: Option<String>,
+    pub(crate) tmp: tempfile::TempDir,
 }
 
 impl BenchInstallation {
-    async fn new(
+    pub(crate) async fn new(
         database_url: &Option<String>,
         prefix: &str,
         n_bodies: u32,
@@ -211,7 +211,7 @@ impl BenchInstallation {
     }
 
     /// Drop the benchmark's PostgreSQL schema (the SQLite folder goes with `tmp`).
-    async fn clean_up(&self) {
+    pub(crate) async fn clean_up(&self) {
         if let (Some(s), gongkai_store::Backend::Postgres(p)) =
             (&self.pg_schema, &self.store.backend)
         {

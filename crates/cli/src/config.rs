@@ -128,6 +128,9 @@ pub struct DatabaseConfig {
     /// `postgres://…` for PostgreSQL; empty for SQLite at `<data_dir>/gongkai.db`.
     pub url: String,
     pub max_connections: u32,
+    /// PostgreSQL only: the schema to use (created if missing); empty means the default
+    /// (`public`). Lets several installations share one database.
+    pub schema: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -192,6 +195,7 @@ impl Default for DatabaseConfig {
         DatabaseConfig {
             url: String::new(),
             max_connections: 16,
+            schema: String::new(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod backup;
 mod bench;
+mod bench_portal;
 mod config;
 mod demo;
 mod demo_cases;
@@ -153,6 +154,18 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         count: usize,
     },
+    /// Generate published items across 200 bodies, time a full reindex, search latency and
+    /// recall, then load `gongkai serve` on that data with wrk (item, catalogue and search pages)
+    /// beside nginx serving a static copy of an item page.
+    Portal {
+        #[arg(long, default_value_t = 1_000_000)]
+        count: usize,
+        /// Seconds of each wrk run.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        #[arg(long, default_value_t = 64)]
+        connections: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -210,7 +223,7 @@ async fn open_store_with(cfg: &Config, create: bool) -> anyhow::Result<Store> {
         &url,
         &StoreOptions {
             max_connections: cfg.database.max_connections,
-            pg_schema: None,
+            pg_schema: Some(cfg.database.schema.trim().to_string()).filter(|s| !s.is_empty()),
             create,
         },
     )
@@ -433,6 +446,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .clone()
                 .or(Some(cfg.database.url.clone()).filter(|u| u.starts_with("postgres")));
             bench::bench_cases(count, url).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Portal {
+                    count,
+                    seconds,
+                    connections,
+                },
+        } => {
+            let url = cli
+                .global
+                .database_url
+                .clone()
+                .or(Some(cfg.database.url.clone()).filter(|u| u.starts_with("postgres")));
+            bench_portal::bench_portal(count, url, seconds, connections).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Reindex => {

@@ -577,6 +577,17 @@ impl SearchIndex {
         Ok(Hits { total, ids })
     }
 
+    /// Every matching item (unranked, no limit): for measuring recall.
+    pub fn all_ids(&self, r: &SearchRequest) -> SearchResult<Vec<i64>> {
+        if r.clauses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let searcher = self.inner.reader.searcher();
+        let docs = searcher.search(&self.query(r), &tantivy::collector::DocSetCollector)?;
+        let total = docs.len();
+        Ok(self.hits(&searcher, total, docs.into_iter().collect())?.ids)
+    }
+
     /// Search in a blocking task.
     pub async fn search_async(&self, r: SearchRequest) -> SearchResult<Hits> {
         let me = self.clone();

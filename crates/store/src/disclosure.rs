@@ -764,6 +764,7 @@ impl Store {
                     .body(Some(body_id))
                     .after(serde_json::json!({"name": name, "parent": parent_id, "standard_row": standard_row_id}))
             );
+            change_log!(tx, "category", id, "upsert");
             Ok(id)
         })
     }
@@ -801,6 +802,7 @@ impl Store {
                     .before(serde_json::json!({"name": old_name}))
                     .after(serde_json::json!({"name": name, "standard_row": standard_row_id, "sort_order": sort_order}))
             );
+            change_log!(tx, "category", id, "upsert");
             Ok(())
         })
     }
@@ -834,6 +836,7 @@ impl Store {
                     .who(who)
                     .body(Some(body_id))
             );
+            change_log!(tx, "category", id, "delete");
             Ok(())
         })
     }
@@ -882,6 +885,7 @@ impl Store {
                     .body(Some(body_id))
                     .after(serde_json::to_value(s).unwrap_or_default())
             );
+            change_log!(tx, "body", body_id, "upsert");
             Ok(())
         })
     }

@@ -91,6 +91,8 @@ pub struct AppState {
     pub search_every: std::time::Duration,
     /// Public list counts, per filter, for the current change-log head.
     pub counts: handlers::browse::CountCache,
+    /// Rendered anonymous public pages, for the current change-log head.
+    pub page_cache: middleware::PageCache,
 }
 
 impl AppState {
@@ -108,6 +110,7 @@ impl AppState {
             search,
             search_every: std::time::Duration::from_secs(1),
             counts: Default::default(),
+            page_cache: middleware::new_page_cache(64 * 1024 * 1024),
             store,
             config: Arc::new(config),
             calendar: Arc::new(RwLock::new(calendar)),
@@ -356,6 +359,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(middleware::error_pages))
         .layer(axum::middleware::from_fn(middleware::display_prefs))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::page_cache,
+        ))
         .layer(axum::middleware::from_fn(middleware::conditional_get));
     middleware::apply_common(app, &state.config).with_state(state)
 }

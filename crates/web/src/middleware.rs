@@ -2,6 +2,7 @@
 //! the session loader with CSRF protection, and Chinese error pages for bare error responses.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -350,7 +351,6 @@ pub async fn conditional_get(req: Request, next: Next) -> Response {
         .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok());
     let res = next.run(req).await;
     let cacheable = res.status() == StatusCode::OK
-        && !res.headers().contains_key(header::ETAG)
         && res
             .headers()
             .get(header::CONTENT_TYPE)
@@ -370,9 +370,13 @@ pub async fn conditional_get(req: Request, next: Next) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(&bytes);
-    let etag = format!("W/\"{}\"", hex::encode(&digest[..12]));
+    // A cached page carries the ETag it was stored with.
+    let etag = parts
+        .headers
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| weak_etag(&bytes));
     let matches_etag = if_none_match
         .as_ref()
         .and_then(|v| v.to_str().ok())
@@ -422,4 +426,117 @@ pub async fn display_prefs(req: Request, next: Next) -> Response {
     crate::views::PREFS
         .scope(crate::views::Prefs { large_text, here }, next.run(req))
         .await
+}
+
+/// A rendered public page, kept while the change log's head is unchanged.
+#[derive(Clone)]
+pub struct CachedPage {
+    head: i64,
+    parts: axum::http::response::Parts,
+    body: axum::body::Bytes,
+}
+
+/// The cache of anonymous public pages (see [`page_cache`]); bounded by total size.
+pub type PageCache = moka::sync::Cache<String, Arc<CachedPage>>;
+
+pub fn new_page_cache(max_bytes: u64) -> PageCache {
+    moka::sync::Cache::builder()
+        .max_capacity(max_bytes)
+        .weigher(|k: &String, v: &Arc<CachedPage>| {
+            u32::try_from(k.len() + v.body.len() + 512).unwrap_or(u32::MAX)
+        })
+        .build()
+}
+
+/// Paths whose anonymous page depends only on data that writes record in the change log (not
+/// search: its results follow the index, which catches up a moment after the log).
+fn cacheable_path(path: &str) -> bool {
+    if let Some(rest) = path.strip_prefix("/items/") {
+        return rest.bytes().all(|b| b.is_ascii_digit());
+    }
+    if let Some(rest) = path.strip_prefix("/bodies/") {
+        return rest
+            .strip_suffix("/catalogue")
+            .is_some_and(|id| id.bytes().all(|b| b.is_ascii_digit()));
+    }
+    matches!(
+        path,
+        "/" | "/catalogue" | "/api/v1/items" | "/api/v1/categories"
+    ) || path.starts_with("/feeds/")
+        || path
+            .strip_prefix("/api/v1/items/")
+            .is_some_and(|id| id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The weak ETag of a body.
+pub fn weak_etag(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    format!("W/\"{}\"", hex::encode(&digest[..12]))
+}
+
+/// Serve anonymous public pages from memory while nothing has changed: the key is the address
+/// and the 大字版 flag, the entry is valid for the change-log head it was rendered at (every
+/// instance of a scaled-out site reads the same head, so none serves a page older than the
+/// data). Signed-in visitors, pages that set cookies and non-200 answers are never cached.
+pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let cookies: Vec<&str> = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let signed_in = cookies
+        .iter()
+        .flat_map(|c| c.split(';'))
+        .any(|c| c.trim().starts_with(crate::auth::SESSION_COOKIE));
+    if req.method() != Method::GET
+        || signed_in
+        || !cacheable_path(path)
+        || req.headers().contains_key(header::AUTHORIZATION)
+    {
+        return next.run(req).await;
+    }
+    let large = cookies
+        .iter()
+        .flat_map(|c| c.split(';'))
+        .any(|c| c.trim() == "gk_text=large");
+    let key = format!(
+        "{}{}",
+        if large { "L" } else { "N" },
+        req.uri().path_and_query().map_or("", |p| p.as_str())
+    );
+    let Ok(head) = state.store.change_log_head().await else {
+        return next.run(req).await;
+    };
+    if let Some(hit) = state.page_cache.get(&key)
+        && hit.head == head
+    {
+        metrics::counter!("gongkai_page_cache_total", "result" => "hit").increment(1);
+        return Response::from_parts(hit.parts.clone(), Body::from(hit.body.clone()));
+    }
+    metrics::counter!("gongkai_page_cache_total", "result" => "miss").increment(1);
+    let res = next.run(req).await;
+    if res.status() != StatusCode::OK || res.headers().contains_key(header::SET_COOKIE) {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 8 * 1024 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if !parts.headers.contains_key(header::ETAG)
+        && let Ok(v) = HeaderValue::from_str(&weak_etag(&bytes))
+    {
+        parts.headers.insert(header::ETAG, v);
+    }
+    state.page_cache.insert(
+        key,
+        Arc::new(CachedPage {
+            head,
+            parts: parts.clone(),
+            body: bytes.clone(),
+        }),
+    );
+    Response::from_parts(parts, Body::from(bytes))
 }

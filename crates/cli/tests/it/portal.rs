@@ -352,6 +352,22 @@ async fn feeds_sitemap_and_conditional_requests(db: Db) {
     assert_eq!(location(&r), "/", "only paths of this site");
     let (_, page) = b.get_text("/catalogue").await;
     assert!(page.contains("<html lang=\"zh-CN\">"));
+    // Pages kept in memory are never older than the data: a withdrawal shows at once.
+    let (_, before) = b.get_text(&format!("/items/{id}")).await;
+    assert!(!before.contains("已撤回"));
+    app.store
+        .withdraw_item(
+            id,
+            "通知已废止",
+            &desk.actor(desk.approver, gongkai_domain::access::Role::Approver),
+            &desk.who(desk.approver),
+        )
+        .await
+        .unwrap();
+    let (_, after) = b.get_text(&format!("/items/{id}")).await;
+    assert!(after.contains("撤回理由：通知已废止"), "{after}");
+    let (_, list) = b.get_text("/catalogue").await;
+    assert!(list.contains("已撤回"));
 }
 
 async fn public_api_items_and_search(db: Db) {
