@@ -1256,3 +1256,59 @@ fn killing_the_server_never_loses_an_acknowledged_application() {
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     gk(&data, &["audit", "verify"]).expect_ok("the audit chain survived the kills");
 }
+
+/// The search index is derived data: `gongkai reindex` rebuilds it (refused while a server holds
+/// it), a deleted index is rebuilt at the next start, and an edit made while the server was down
+/// is picked up from the change log.
+#[test]
+fn the_search_index_is_rebuilt_and_follows_the_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let q = "/search?q=%E9%A2%84%E7%AE%97"; // 预算
+    let mut server = Server::start(&data, true);
+    // While it runs, the index folder is locked: reindex says what to do.
+    let busy = gk(&data, &["reindex"]);
+    assert!(!busy.ok());
+    assert!(
+        busy.stderr.contains("正被另一个进程使用"),
+        "{}",
+        busy.stderr
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let found = loop {
+        let (_, page) = http_get(&server.url(q));
+        if page.contains("result-title") || Instant::now() > deadline {
+            break page;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(found.contains("result-title"), "demo items are searchable");
+    server.stop();
+    let n = db_i64(
+        &data,
+        "SELECT COUNT(*) FROM items WHERE status = 'published' AND scope = 'public'",
+    );
+    let run = gk(&data, &["reindex"]);
+    assert!(run.ok(), "{}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!("搜索索引已重建：{n}条信息")),
+        "{}",
+        run.stdout
+    );
+    // Gone entirely: rebuilt at start.
+    std::fs::remove_dir_all(data.join("search")).unwrap();
+    let mut server = Server::start(&data, false);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, page) = http_get(&server.url(q));
+        if page.contains("result-title") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the index was not rebuilt: {page}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server.stop();
+}
