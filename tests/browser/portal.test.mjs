@@ -255,6 +255,32 @@ test('keyboard: the first Tab reaches the skip link, which moves focus to the ma
   await ctx.close();
 });
 
+test('keyboard: every control on the way shows a visible focus ring', async () => {
+  const ctx = await context(browser);
+  const page = await ctx.newPage();
+  const missing = [];
+  for (const url of ['/', `/search?q=${encodeURIComponent('预算')}`, `/items/${budgetId}`]) {
+    await page.goto(url);
+    const seen = new Set();
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      const f = await page.evaluate(() => {
+        const e = document.activeElement;
+        if (!e || e === document.body) return null;
+        const s = getComputedStyle(e);
+        const name = `${e.tagName.toLowerCase()} “${(e.textContent || e.getAttribute('aria-label') || e.name || '').trim().slice(0, 20)}”`;
+        return { name, key: e.outerHTML.slice(0, 200), outline: s.outlineStyle, width: parseFloat(s.outlineWidth), shadow: s.boxShadow };
+      });
+      if (!f || seen.has(f.key)) break; // wrapped around to the browser's own controls
+      seen.add(f.key);
+      if ((f.outline === 'none' || f.width < 2) && f.shadow === 'none') missing.push(`${url}: ${f.name}`);
+    }
+    assert.ok(seen.size > 5, `${url}: Tab moved through the page (${seen.size} stops)`);
+  }
+  assert.deepEqual(missing, [], 'controls without a visible focus indicator');
+  await ctx.close();
+});
+
 test('大字版 switches the root font size to 20 px and back, without JavaScript', async () => {
   const ctx = await context(browser, { javaScriptEnabled: false });
   const page = await ctx.newPage();
@@ -276,5 +302,23 @@ test('大字版 switches the root font size to 20 px and back, without JavaScrip
   await page.waitForURL(`${BASE}/`);
   assert.equal(await rootFont(), '16px', 'standard size after 标准字号');
   assert.equal(await header.getByRole('link', { name: '大字版' }).count(), 1);
+  await ctx.close();
+});
+
+test('the application form ties an error message to its field', async () => {
+  const ctx = await context(browser);
+  const page = await ctx.newPage();
+  await page.goto('/apply');
+  await page.getByLabel('姓名或名称（必填）').fill('李淑芬');
+  await page.getByLabel('证件号码（必填，加密保存）').fill('11010519491231002X');
+  await page.getByLabel(/所需政府信息的名称/).fill('预算');
+  await page.getByRole('button', { name: '提交申请' }).click();
+  const field = page.getByLabel(/所需政府信息的名称/);
+  await page.getByText('至少5个字').waitFor();
+  assert.equal(await field.getAttribute('aria-invalid'), 'true');
+  const described = await field.getAttribute('aria-describedby');
+  assert.match(await page.locator(`#${described}`).innerText(), /至少5个字/);
+  // Fields without an error are not marked.
+  assert.equal(await page.getByLabel('姓名或名称（必填）').getAttribute('aria-invalid'), null);
   await ctx.close();
 });

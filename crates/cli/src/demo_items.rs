@@ -380,7 +380,8 @@ pub async fn seed(store: &Store, blobs: &BlobStore) -> anyhow::Result<usize> {
             let f = ItemInput {
                 title,
                 doc_no,
-                formed_on: formed,
+                formed_on: formed.clone(),
+                written_on: formed,
                 body_md: text,
                 scope,
                 related,
@@ -433,6 +434,7 @@ pub async fn seed(store: &Store, blobs: &BlobStore) -> anyhow::Result<usize> {
             title: v.title.clone(),
             doc_no: v.doc_no.clone(),
             formed_on: "2025-06-03".into(),
+            written_on: v.written_on.clone().unwrap_or_default(),
             body_md: v
                 .body_md
                 .replace("7月1日至7月10日", "7月1日至7月15日（因系统升级延长5天）"),
