@@ -1,13 +1,15 @@
 //! Demo content for 主动公开, written for this project: published items across the demo
 //! county's bodies and catalogues (a 规范性文件 with its 政策解读, a revised item with two versions,
 //! a 废止 item, a withdrawn item), an internal item, drafts waiting at each review step, and one
-//! screening finding to resolve. Created once: nothing is added if any item exists.
+//! screening finding to resolve, and one attachment (the budget table as a text file). Created
+//! once: nothing is added if any item exists.
 
 use chrono::NaiveDate;
 use gongkai_domain::access::{Actor, Grant, Role};
 use gongkai_domain::audit::Who;
 use gongkai_domain::disclosure::{Conclusion, ItemInput, Step, Validity};
 use gongkai_domain::screening;
+use gongkai_files::BlobStore;
 use gongkai_store::Store;
 use gongkai_store::disclosure::StepInput;
 
@@ -276,7 +278,44 @@ async fn run(
     Ok(())
 }
 
-pub async fn seed(store: &Store) -> anyhow::Result<usize> {
+/// The attachment of the 2025 budget: its table as plain text (a TXT is an accepted attachment
+/// kind; it needs no fonts to generate).
+const BUDGET_ATTACHMENT: (&str, &str) = (
+    "示例县2025年县级一般公共预算收支表.txt",
+    "示例县2025年县级一般公共预算收支表\n\
+     单位：万元\n\
+     \n\
+     项目\t预算数\n\
+     一般公共预算收入\t86500\n\
+     上级补助收入\t152300\n\
+     一般公共预算支出\t231800\n\
+     \u{3000}其中：教育支出\t48600\n\
+     \u{3000}\u{3000}\u{3000}\u{3000}社会保障和就业支出\t39200\n\
+     \u{3000}\u{3000}\u{3000}\u{3000}卫生健康支出\t21400\n\
+     \n\
+     示例县财政局  2025年2月14日\n",
+);
+
+/// Store the budget table and attach it to the budget's draft version.
+async fn attach_budget_table(
+    store: &Store,
+    blobs: &BlobStore,
+    version_id: i64,
+    who: &Who,
+) -> anyhow::Result<()> {
+    let (name, text) = BUDGET_ATTACHMENT;
+    let bytes = text.as_bytes().to_vec();
+    let kind = gongkai_files::sniff(&bytes, name).map_err(|e| anyhow::anyhow!(e))?;
+    let extracted = gongkai_files::extract_text(&bytes, kind);
+    let size = bytes.len() as i64;
+    let sha = blobs.put(bytes).await?;
+    store
+        .add_attachment(version_id, name, &sha, size, kind.mime(), &extracted, who)
+        .await?;
+    Ok(())
+}
+
+pub async fn seed(store: &Store, blobs: &BlobStore) -> anyhow::Result<usize> {
     let existing = store
         .list_items_admin(
             &gongkai_domain::access::Scope {
@@ -341,7 +380,8 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
             let f = ItemInput {
                 title,
                 doc_no,
-                formed_on: formed,
+                formed_on: formed.clone(),
+                written_on: formed,
                 body_md: text,
                 scope,
                 related,
@@ -367,6 +407,9 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
             String::new()
         };
         let id = create(body, key, title, doc_no, formed, text, "public", related).await?;
+        if title.ends_with("县级一般公共预算") {
+            attach_budget_table(store, blobs, id.1, &p.editor.1).await?;
+        }
         run(store, &p, id, &["submit", "review", "approve"], today).await?;
         if title.contains("停车管理办法》的通知") {
             ids.insert("停车办法", id.0);
@@ -391,6 +434,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
             title: v.title.clone(),
             doc_no: v.doc_no.clone(),
             formed_on: "2025-06-03".into(),
+            written_on: v.written_on.clone().unwrap_or_default(),
             body_md: v
                 .body_md
                 .replace("7月1日至7月10日", "7月1日至7月15日（因系统升级延长5天）"),

@@ -264,7 +264,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store.ensure_catalogues().await?;
             if demo {
                 demo::seed(&store).await?;
-                let n = demo_items::seed(&store).await?;
+                let n = demo_items::seed(&store, &cfg.blob_store()?).await?;
                 if n > 0 {
                     println!("已创建示例公开信息：{n}条（含草稿、待审查和待审批的信息）。");
                 }

@@ -312,18 +312,33 @@ pub fn snippet(text: &str, clauses: &[Clause], max_chars: usize) -> Vec<Piece> {
 
 /// Markdown to plain text for indexing and snippets: markup characters become spaces.
 pub fn plain(md: &str) -> String {
-    md.chars()
+    let s: String = md
+        .chars()
         .map(|c| match c {
             '#' | '*' | '_' | '`' | '|' | '>' | '[' | ']' => ' ',
             c => c,
         })
-        .collect()
+        .collect();
+    // Table rules and horizontal rules (`---`, `:---:`) carry no text.
+    s.split(' ')
+        .filter(|w| !(w.len() >= 3 && w.chars().all(|c| matches!(c, '-' | ':'))))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_markup_is_not_text() {
+        let p = plain("| 项目 | 数 |\n|---|:---:|\n| 收入 | 3 |");
+        assert!(
+            !p.contains("---") && p.contains("项目") && p.contains("收入"),
+            "{p}"
+        );
+    }
 
     #[test]
     fn full_width_is_folded() {

@@ -844,6 +844,14 @@ fn serve_demo_twice_creates_the_demo_county_once() {
     let bodies = db_i64(&data, "SELECT COUNT(*) FROM bodies");
     let users = db_i64(&data, "SELECT COUNT(*) FROM users");
     assert!(bodies >= 15 && users >= 8, "{bodies} bodies, {users} users");
+    // The budget carries its table as an attachment, stored in the data folder's blob store.
+    let sha = db_strings(&data, "SELECT sha256 FROM attachments");
+    assert_eq!(sha.len(), 1, "one demo attachment: {sha:?}");
+    let blob = data.join("attachments").join(&sha[0][..2]).join(&sha[0]);
+    assert!(
+        std::fs::metadata(&blob).is_ok_and(|m| m.len() > 0),
+        "the attachment's bytes are stored at {blob:?}"
+    );
     // Every demo account is announced with its one-time password.
     let mut passwords = Vec::new();
     for u in DEMO_USERS {
@@ -869,6 +877,7 @@ fn serve_demo_twice_creates_the_demo_county_once() {
     assert!(status.is_some_and(|s| s.success()), "{status:?} {out2:#?}");
     assert_eq!(db_i64(&data, "SELECT COUNT(*) FROM bodies"), bodies);
     assert_eq!(db_i64(&data, "SELECT COUNT(*) FROM users"), users);
+    assert_eq!(db_i64(&data, "SELECT COUNT(*) FROM attachments"), 1);
     let all2 = out2.join("\n");
     assert!(
         !all2.contains("示例账号"),
