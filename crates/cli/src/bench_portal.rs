@@ -459,8 +459,9 @@ pub async fn bench_portal(
                 gongkai_search::text::plain(&d.body_md),
                 d.attachment_text
             );
+            let hay = gongkai_search::text::prepare(&text);
             for (k, (_, c)) in rq.iter().enumerate() {
-                if gongkai_search::text::contains_all(&text, c) {
+                if gongkai_search::text::contains_all_prepared(&hay, c) {
                     truth[k].insert(d.id);
                 }
             }

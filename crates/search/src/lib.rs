@@ -278,8 +278,11 @@ impl SearchIndex {
         Self::from_index(Index::create_in_ram(schema), f, opts)
     }
 
-    fn from_index(index: Index, f: Fields, opts: WriterOptions) -> SearchResult<SearchIndex> {
+    fn from_index(mut index: Index, f: Fields, opts: WriterOptions) -> SearchResult<SearchIndex> {
         register(&index);
+        // A query's segments are searched on every core.
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+        index.set_multithread_executor(cores)?;
         let writer = index.writer_with_num_threads(opts.threads.max(1), opts.heap_bytes)?;
         let reader = index
             .reader_builder()
@@ -479,10 +482,19 @@ impl SearchIndex {
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let grams = text::query_grams(c.text());
         for (field, boost) in [(f.title_g, 3.0f32), (f.text_g, 1.0)] {
-            let q: Box<dyn Query> = if grams.len() == 1 {
+            let term = |t: &str| -> Box<dyn Query> {
                 Box::new(TermQuery::new(
-                    Term::from_field_text(field, &grams[0].1),
+                    Term::from_field_text(field, t),
                     IndexRecordOption::WithFreqs,
+                ))
+            };
+            let q: Box<dyn Query> = if grams.len() == 1 {
+                term(&grams[0].1)
+            } else if matches!(c, Clause::Word(_)) {
+                // A word's pairs, all required, without reading positions: a word's pairs
+                // rarely occur apart, and recall is the same as the phrase's.
+                Box::new(BooleanQuery::new(
+                    grams.iter().map(|(_, t)| (Occur::Must, term(t))).collect(),
                 ))
             } else {
                 Box::new(PhraseQuery::new_with_offset(

@@ -245,7 +245,16 @@ pub struct Piece {
 /// Does `text` contain every clause, comparing normalised text without separators? The truth
 /// the index is measured against.
 pub fn contains_all(text: &str, clauses: &[Clause]) -> bool {
-    let hay = squash(&normalize(text));
+    contains_all_prepared(&prepare(text), clauses)
+}
+
+/// A text made ready for [`contains_all_prepared`]: normalised, without separators.
+pub fn prepare(text: &str) -> String {
+    squash(&normalize(text))
+}
+
+/// [`contains_all`] on a text already passed through [`prepare`] (to test many queries).
+pub fn contains_all_prepared(hay: &str, clauses: &[Clause]) -> bool {
     clauses.iter().all(|c| {
         let n = squash(c.text());
         !n.is_empty() && hay.contains(&n)
