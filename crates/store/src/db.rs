@@ -31,6 +31,9 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     pub backend: Backend,
+    /// Transactions committed through this handle (and its clones): lets readers in this process
+    /// tell that the database may have changed without asking it.
+    pub writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +85,9 @@ macro_rules! write_tx {
                 match r {
                     Ok(v) => {
                         $tx.commit().await?;
+                        $store
+                            .writes
+                            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         Ok(v)
                     }
                     Err(e) => Err(e),
@@ -93,6 +99,9 @@ macro_rules! write_tx {
                 match r {
                     Ok(v) => {
                         $tx.commit().await?;
+                        $store
+                            .writes
+                            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         Ok(v)
                     }
                     Err(e) => Err(e),
@@ -131,6 +140,7 @@ impl Store {
                 .await?;
             return Ok(Store {
                 backend: Backend::Postgres(pool),
+                writes: Default::default(),
             });
         }
         let path = url
@@ -163,6 +173,7 @@ impl Store {
             .connect_with(co.read_only(true))
             .await?;
         Ok(Store {
+            writes: Default::default(),
             backend: Backend::Sqlite {
                 read,
                 write,

@@ -93,6 +93,8 @@ pub struct AppState {
     pub counts: handlers::browse::CountCache,
     /// Rendered anonymous public pages, for the current change-log head.
     pub page_cache: middleware::PageCache,
+    /// The change-log head, re-read when it may have moved.
+    pub head: Arc<middleware::HeadClock>,
 }
 
 impl AppState {
@@ -111,6 +113,7 @@ impl AppState {
             search_every: std::time::Duration::from_secs(1),
             counts: Default::default(),
             page_cache: middleware::new_page_cache(64 * 1024 * 1024),
+            head: Default::default(),
             store,
             config: Arc::new(config),
             calendar: Arc::new(RwLock::new(calendar)),

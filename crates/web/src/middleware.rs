@@ -507,7 +507,7 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
         if large { "L" } else { "N" },
         req.uri().path_and_query().map_or("", |p| p.as_str())
     );
-    let Ok(head) = state.store.change_log_head().await else {
+    let Ok(head) = state.head.head(&state.store).await else {
         return next.run(req).await;
     };
     if let Some(hit) = state.page_cache.get(&key)
@@ -539,4 +539,39 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
         }),
     );
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The change log's head as this process knows it: re-read from the database when this process
+/// has committed a write since the last read, or when the last read is older than
+/// `HEAD_MAX_AGE_MS` (writes by other processes of a scaled-out site). So a page cached here is
+/// never older than a write made here, and at most a quarter of a second older than one made
+/// elsewhere.
+#[derive(Default)]
+pub struct HeadClock {
+    value: std::sync::atomic::AtomicI64,
+    writes_seen: std::sync::atomic::AtomicU64,
+    read_at_ms: std::sync::atomic::AtomicI64,
+}
+
+const HEAD_MAX_AGE_MS: i64 = 250;
+
+impl HeadClock {
+    pub async fn head(
+        &self,
+        store: &gongkai_store::Store,
+    ) -> Result<i64, gongkai_store::StoreError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = chrono::Utc::now().timestamp_millis();
+        let writes = store.writes.load(SeqCst);
+        let read_at = self.read_at_ms.load(SeqCst);
+        if read_at > 0 && writes == self.writes_seen.load(SeqCst) && now - read_at < HEAD_MAX_AGE_MS
+        {
+            return Ok(self.value.load(SeqCst));
+        }
+        let head = store.change_log_head().await?;
+        self.value.store(head, SeqCst);
+        self.writes_seen.store(writes, SeqCst);
+        self.read_at_ms.store(now, SeqCst);
+        Ok(head)
+    }
 }

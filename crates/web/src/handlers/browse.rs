@@ -31,7 +31,7 @@ pub struct CountCache {
 
 impl CountCache {
     pub async fn count(&self, state: &AppState, f: &BrowseFilter) -> Result<i64, AppError> {
-        let head = state.store.change_log_head().await?;
+        let head = state.head.head(&state.store).await?;
         if let Ok(m) = self.inner.lock()
             && let Some((h, n)) = m.get(f)
             && *h == head
