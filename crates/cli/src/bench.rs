@@ -127,7 +127,12 @@ impl TextGen {
 
 /// Peak resident memory of this process (VmHWM), in MiB.
 pub fn peak_memory_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+    peak_memory_mib_of("self")
+}
+
+/// Peak resident memory (VmHWM) of process `pid` (`self` for this one), in MiB.
+pub fn peak_memory_mib_of(pid: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {

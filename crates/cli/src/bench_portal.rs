@@ -145,20 +145,6 @@ fn free_port() -> anyhow::Result<u16> {
         .port())
 }
 
-fn vm_hwm_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse::<f64>().ok())
-            })
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
-
 fn dir_size(p: &Path) -> u64 {
     std::fs::read_dir(p)
         .map(|rd| {
@@ -568,7 +554,7 @@ pub async fn bench_portal(
     let item = run_wrk(&base, Some(&item_lua), secs, conns)?;
     let cat = run_wrk(&base, Some(&cat_lua), secs, conns)?;
     let search = run_wrk(&base, Some(&search_lua), secs, conns)?;
-    let server_peak = vm_hwm_mib(pid);
+    let server_peak = crate::bench::peak_memory_mib_of(&pid.to_string());
     // nginx serving a saved copy of one item page.
     let (status, saved) = lite
         .get(&format!(

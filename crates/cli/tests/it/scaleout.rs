@@ -54,37 +54,24 @@ async fn two_processes_behave_as_one_site() {
         ("GONGKAI__SECURITY__PROFILE", "asvs"),
         ("GONGKAI__SEARCH__FOLLOW_INTERVAL_MS", "250"),
     ];
-    let s1 = tokio::task::spawn_blocking({
-        let d1 = d1.clone();
+    // Start an instance on `data` (blocking: it waits for the banner and a health check).
+    let start = |data: std::path::PathBuf, demo: bool| {
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        move || {
+        tokio::task::spawn_blocking(move || {
             let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            Server::start_with(&d1, true, &e)
-        }
-    })
-    .await
-    .unwrap();
+            Server::start_with(&data, demo, &e)
+        })
+    };
+    let s1 = start(d1.clone(), true).await.unwrap();
     // The second instance has its own data folder (and search index) but the site's keys.
     std::fs::create_dir_all(&d2).unwrap();
     for k in ["ledger.key", "secrets.key"] {
         std::fs::copy(d1.join(k), d2.join(k)).unwrap();
     }
-    let s2 = tokio::task::spawn_blocking({
-        let d2 = d2.clone();
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move || {
-            let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            Server::start_with(&d2, false, &e)
-        }
-    })
-    .await
-    .unwrap();
+    let s2 = start(d2.clone(), false).await.unwrap();
     let (b1, b2) = (s1.url(""), s2.url(""));
     assert_ne!(b1, b2);
 
