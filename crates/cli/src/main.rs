@@ -205,6 +205,15 @@ fn main() -> ExitCode {
 /// Open the installation's database. Only commands that set up an installation (`serve`,
 /// `migrate`, `admin create-body`) create a missing SQLite file; the others refuse, so a mistyped
 /// `--data` is reported instead of silently working on an empty database.
+/// The PostgreSQL database a benchmark uses (a fresh schema of it), if one is configured;
+/// otherwise benchmarks use SQLite in a temporary folder.
+fn bench_database_url(cli: &Cli, cfg: &Config) -> Option<String> {
+    cli.global
+        .database_url
+        .clone()
+        .or(Some(cfg.database.url.clone()).filter(|u| u.starts_with("postgres")))
+}
+
 /// Open the search index of this installation.
 fn open_search(
     cfg: &Config,
@@ -429,22 +438,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench {
             command: BenchCommand::Import { count },
         } => {
-            let url = cli
-                .global
-                .database_url
-                .clone()
-                .or(Some(cfg.database.url.clone()).filter(|u| u.starts_with("postgres")));
+            let url = bench_database_url(&cli, &cfg);
             bench::bench_import(count, url).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
             command: BenchCommand::Cases { count },
         } => {
-            let url = cli
-                .global
-                .database_url
-                .clone()
-                .or(Some(cfg.database.url.clone()).filter(|u| u.starts_with("postgres")));
+            let url = bench_database_url(&cli, &cfg);
             bench::bench_cases(count, url).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -456,11 +457,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     connections,
                 },
         } => {
-            let url = cli
-                .global
-                .database_url
-                .clone()
-                .or(Some(cfg.database.url.clone()).filter(|u| u.starts_with("postgres")));
+            let url = bench_database_url(&cli, &cfg);
             bench_portal::bench_portal(count, url, seconds, connections).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -523,20 +520,24 @@ fn init_tracing() {
     };
 }
 
-/// The installation's ledger signing key, `ledger.key` in the data folder (created on first
-/// start, readable by its owner only). It is part of the backup.
-fn load_or_create_ledger_key(
-    data_dir: &std::path::Path,
-) -> anyhow::Result<gongkai_domain::ledger::LedgerKey> {
-    use gongkai_domain::ledger::LedgerKey;
-    let path = data_dir.join("ledger.key");
+/// A key kept as base64 text in `path`, readable by its owner only: read it, or create it
+/// (written with `create_new` and synced) on first start. `what` names it in the error for a
+/// damaged file.
+fn load_or_create_key<K>(
+    path: &std::path::Path,
+    what: &str,
+    parse: impl Fn(&str) -> Option<K>,
+    generate: impl Fn() -> K,
+    encode: impl Fn(&K) -> String,
+) -> anyhow::Result<K> {
     if path.exists() {
-        let text = std::fs::read_to_string(&path)?;
-        return LedgerKey::from_base64(&text)
-            .ok_or_else(|| anyhow::anyhow!("台账签名密钥文件 {} 已损坏", path.display()));
+        let text = std::fs::read_to_string(path)?;
+        return parse(&text).ok_or_else(|| anyhow::anyhow!("{what}文件 {} 已损坏", path.display()));
     }
-    std::fs::create_dir_all(data_dir)?;
-    let key = LedgerKey::generate();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let key = generate();
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create_new(true);
     #[cfg(unix)]
@@ -545,39 +546,40 @@ fn load_or_create_ledger_key(
         o.mode(0o600);
     }
     use std::io::Write;
-    let mut f = o.open(&path)?;
-    f.write_all(key.to_base64().as_bytes())?;
+    let mut f = o.open(path)?;
+    f.write_all(encode(&key).as_bytes())?;
     f.sync_all()?;
     Ok(key)
 }
 
-/// The key that seals applicants' personal data, `secrets.key` in the data folder (created on
-/// first start, readable by its owner only, part of the backup). Without it the sealed values in
-/// the database cannot be read.
+/// The installation's ledger signing key, `ledger.key` in the data folder. It is part of the
+/// backup.
+fn load_or_create_ledger_key(
+    data_dir: &std::path::Path,
+) -> anyhow::Result<gongkai_domain::ledger::LedgerKey> {
+    use gongkai_domain::ledger::LedgerKey;
+    load_or_create_key(
+        &data_dir.join("ledger.key"),
+        "台账签名密钥",
+        LedgerKey::from_base64,
+        LedgerKey::generate,
+        LedgerKey::to_base64,
+    )
+}
+
+/// The key that seals applicants' personal data, `secrets.key` in the data folder (part of the
+/// backup). Without it the sealed values in the database cannot be read.
 fn load_or_create_seal_key(
     data_dir: &std::path::Path,
 ) -> anyhow::Result<gongkai_domain::seal::SealKey> {
     use gongkai_domain::seal::SealKey;
-    let path = data_dir.join("secrets.key");
-    if path.exists() {
-        let text = std::fs::read_to_string(&path)?;
-        return SealKey::from_base64(&text)
-            .ok_or_else(|| anyhow::anyhow!("数据加密密钥文件 {} 已损坏", path.display()));
-    }
-    std::fs::create_dir_all(data_dir)?;
-    let key = SealKey::generate();
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    use std::io::Write;
-    let mut f = o.open(&path)?;
-    f.write_all(key.to_base64().as_bytes())?;
-    f.sync_all()?;
-    Ok(key)
+    load_or_create_key(
+        &data_dir.join("secrets.key"),
+        "数据加密密钥",
+        SealKey::from_base64,
+        SealKey::generate,
+        SealKey::to_base64,
+    )
 }
 
 /// Publish versions approved for a later time once it comes, and sign the ledger head.
