@@ -136,6 +136,17 @@ pub const CASE_READERS: &[Permission] = &[
     Permission::Supervise,
 ];
 
+/// Who sees ordinary letters (信箱来信) in the back office: their handlers, the leaders who assign
+/// them and receive escalations, supervisors. A 举报 is seen only by [`REPORT_READERS`].
+pub const LETTER_READERS: &[Permission] = &[
+    Permission::HandleLetters,
+    Permission::ApproveCases,
+    Permission::Supervise,
+];
+
+/// Who sees a 举报 (whistle-blowing report) at all: the discipline-inspection role only.
+pub const REPORT_READERS: &[Permission] = &[Permission::HandleDisciplineCases];
+
 /// One role granted on one body; `body_path` is the body's materialised path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grant {

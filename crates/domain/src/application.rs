@@ -612,23 +612,6 @@ mod tests {
     }
 }
 
-macro_rules! labelled {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $s:literal, $label:literal),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $($variant),* }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),* } }
-            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),* } }
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                $name::ALL.iter().copied().find(|v| v.as_str() == s || v.label() == s)
-            }
-        }
-    };
-}
-
 labelled!(
     /// Applicant types: the columns of the annual report's table 三.
     ApplicantType {

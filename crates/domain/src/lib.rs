@@ -2,6 +2,25 @@
 //! the audit hash chain and the working-day calendar. No I/O happens here; the store and the web
 //! layer call into these rules so that every handler and every query applies the same ones.
 
+/// A closed vocabulary: each variant has a stored name and a Chinese label, and parses from
+/// either.
+macro_rules! labelled {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $s:literal, $label:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $($variant),* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),* } }
+            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),* } }
+            pub fn parse(s: &str) -> Option<$name> {
+                let s = s.trim();
+                $name::ALL.iter().copied().find(|v| v.as_str() == s || v.label() == s)
+            }
+        }
+    };
+}
+
 pub mod access;
 pub mod application;
 pub mod audit;
@@ -10,6 +29,7 @@ pub mod calendar;
 pub mod codes;
 pub mod disclosure;
 pub mod ledger;
+pub mod letters;
 pub mod notice;
 pub mod password;
 pub mod screening;

@@ -59,6 +59,46 @@ impl SealKey {
         )
     }
 
+    /// Seal raw bytes (attachments): nonce ‖ ciphertext+tag.
+    pub fn seal_bytes(&self, plain: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let ct = self
+            .0
+            .encrypt(Nonce::from_slice(&nonce), plain)
+            .unwrap_or_default();
+        let mut out = nonce.to_vec();
+        out.extend(ct);
+        out
+    }
+
+    pub fn open_bytes(&self, sealed: &[u8]) -> Result<Vec<u8>, SealError> {
+        if sealed.len() < 12 + 16 {
+            return Err(SealError);
+        }
+        let (nonce, ct) = sealed.split_at(12);
+        self.0
+            .decrypt(Nonce::from_slice(nonce), ct)
+            .map_err(|_| SealError)
+    }
+
+    /// A keyed hash of `s` (hex): equal inputs give equal tags, but without the key a tag
+    /// cannot be tested against guesses (an 11-digit phone number would be easy to guess).
+    pub fn tag(&self, s: &str) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(self.1);
+        h.update(b"gongkai-tag-v1");
+        h.update(s.as_bytes());
+        hex::encode(h.finalize())
+    }
+
+    /// An identifier of the key that does not reveal it: 16 hex characters of its SHA-256.
+    pub fn key_id(&self) -> String {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(self.1))[..16].to_string()
+    }
+
     pub fn open(&self, sealed: &str) -> Result<String, SealError> {
         let b64 = sealed.strip_prefix("v1:").ok_or(SealError)?;
         let raw = base64::engine::general_purpose::STANDARD
