@@ -120,6 +120,10 @@ pub struct ServerConfig {
     pub max_upload_bytes: usize,
     /// The site's name in page headers.
     pub site_name: String,
+    /// Public submissions (applications, letters) accepted per client address per window.
+    pub submissions_per_window: u32,
+    /// The length of that window, in seconds.
+    pub submission_window_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -186,6 +190,8 @@ impl Default for ServerConfig {
             max_body_bytes: 2 * 1024 * 1024,
             max_upload_bytes: 50 * 1024 * 1024,
             site_name: "政府信息公开平台".into(),
+            submissions_per_window: 10,
+            submission_window_secs: 600,
         }
     }
 }
@@ -354,6 +360,8 @@ impl Config {
             max_body_bytes: self.server.max_body_bytes,
             max_upload_bytes: self.server.max_upload_bytes,
             site_name: self.server.site_name.clone(),
+            submissions_per_window: self.server.submissions_per_window.max(1),
+            submission_window_secs: self.server.submission_window_secs.max(1),
             screening: {
                 use gongkai_domain::screening::{MaskRule, ScreeningConfig};
                 let d = ScreeningConfig::default();

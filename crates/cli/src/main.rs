@@ -7,7 +7,9 @@ mod config;
 mod demo;
 mod demo_cases;
 mod demo_items;
+mod demo_letters;
 mod import;
+mod keys;
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -84,6 +86,18 @@ enum Command {
     },
     /// Restore a backup into an empty data folder (given with --data).
     Restore { file: std::path::PathBuf },
+    /// The report key that protects whistle-blowers' identities (举报).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Re-wrap every 举报 letter key under a new report key (stop the servers first, restart
+    /// them afterwards). The old key is kept as `report.key.old-<time>` until you delete it.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -278,6 +292,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("已创建示例公开信息：{n}条（含草稿、待审查和待审批的信息）。");
                 }
                 let seal = load_or_create_seal_key(&cfg.server.data_dir)?;
+                let report_keys = keys::load_report_keys(&cfg.server.data_dir)?;
+                if let Some(rk) = report_keys.first() {
+                    let n = demo_letters::seed(&store, &seal, rk).await?;
+                    if n > 0 {
+                        println!("已创建示例信箱和来信：{n}封（含待受理、办理中、待审核、已答复、选登、超期督办和一件举报）。");
+                    }
+                }
                 let n = demo_cases::seed(&store, &seal).await?;
                 if n > 0 {
                     println!(
@@ -294,7 +315,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut state =
                 gongkai_web::AppState::new(store.clone(), web, calendar, cfg.blob_store()?)
                     .with_ledger_key(key)
-                    .with_seal_key(load_or_create_seal_key(&cfg.server.data_dir)?);
+                    .with_seal_key(load_or_create_seal_key(&cfg.server.data_dir)?)
+                    .with_report_keys(keys::load_report_keys(&cfg.server.data_dir)?);
             let font_dir = cfg.reports.font_dir.clone();
             match tokio::task::spawn_blocking(move || gongkai_reports::Renderer::new(font_dir))
                 .await?
@@ -322,6 +344,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             spawn_calendar_refresh(state.clone());
             spawn_scheduled_publishing(state.clone());
+            spawn_letter_escalation(state.clone());
             let addr = listen.unwrap_or(cfg.server.listen.clone());
             let listener = tokio::net::TcpListener::bind(&addr)
                 .await
@@ -333,6 +356,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             gongkai_web::serve(state, listener, shutdown).await?;
             store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let store = open_store(&cfg).await?;
+            let (n, old) = keys::rotate(&store, &cfg.server.data_dir).await?;
+            println!(
+                "已更换举报密钥：{n}件举报的密钥已用新密钥重新加密。原密钥保存为 {}，确认无误并备份后可删除；请重启服务。",
+                old.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
@@ -602,6 +636,22 @@ fn spawn_scheduled_publishing(state: gongkai_web::AppState) {
                 && let Err(e) = state.store.checkpoint_ledger(k).await
             {
                 tracing::error!(error = %e, "ledger checkpoint failed");
+            }
+        }
+    });
+}
+
+/// 督办: letters past their due date are escalated to the body's leaders every 10 minutes.
+fn spawn_letter_escalation(state: gongkai_web::AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            let today = gongkai_web::handlers::admin::today();
+            match state.store.escalate_overdue(today).await {
+                Ok(n) if n > 0 => tracing::info!(escalated = n, "overdue letters escalated"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "letter escalation failed"),
             }
         }
     });

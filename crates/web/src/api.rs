@@ -43,6 +43,12 @@ pub fn routes() -> Router<AppState> {
             "/applications/{number}",
             get(crate::api_applications::get_application),
         )
+        .route("/mailboxes", get(crate::api_letters::list_mailboxes))
+        .route(
+            "/letters",
+            axum::routing::post(crate::api_letters::create_letter),
+        )
+        .route("/letters/{number}", get(crate::api_letters::get_letter))
         .nest("/admin", admin::routes())
         .fallback(api_not_found)
 }
@@ -210,6 +216,9 @@ impl utoipa::Modify for BearerScheme {
         crate::api_public::search,
         crate::api_applications::create_application,
         crate::api_applications::get_application,
+        crate::api_letters::list_mailboxes,
+        crate::api_letters::create_letter,
+        crate::api_letters::get_letter,
         admin::list_categories,
         admin::list_items,
         admin::create_item,

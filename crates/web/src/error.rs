@@ -35,6 +35,9 @@ pub enum AppError {
     InvalidToken,
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// Too many submissions from one address (429, code `rate_limited`).
+    #[error("{0}")]
+    TooManyRequests(String),
     /// A feature that cannot work on this installation right now (the message says why).
     #[error("{0}")]
     Unavailable(String),
@@ -87,6 +90,7 @@ impl AppError {
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::InvalidToken => StatusCode::UNAUTHORIZED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -104,6 +108,7 @@ impl AppError {
             AppError::Unprocessable { code, .. } => code,
             AppError::InvalidToken => "unauthenticated",
             AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::TooManyRequests(_) => "rate_limited",
             AppError::Unavailable(_) => "unavailable",
         }
     }

@@ -8,7 +8,9 @@ pub mod api_applications;
 pub mod api_public;
 pub mod auth;
 pub mod error;
+pub mod api_letters;
 pub mod handlers;
+pub mod limits;
 pub mod middleware;
 pub mod render;
 pub mod views;
@@ -43,6 +45,9 @@ pub struct WebConfig {
     pub site_name: String,
     /// Screening before 保密审查: sensitive words and masks.
     pub screening: gongkai_domain::screening::ScreeningConfig,
+    /// Public submissions (applications, letters) accepted per client address per window.
+    pub submissions_per_window: u32,
+    pub submission_window_secs: u64,
 }
 
 impl Default for WebConfig {
@@ -56,6 +61,8 @@ impl Default for WebConfig {
             max_upload_bytes: 50 * 1024 * 1024,
             site_name: "政府信息公开平台".into(),
             screening: Default::default(),
+            submissions_per_window: 10,
+            submission_window_secs: 600,
         }
     }
 }
@@ -95,6 +102,11 @@ pub struct AppState {
     pub page_cache: middleware::PageCache,
     /// The change-log head, re-read when it may have moved.
     pub head: Arc<middleware::HeadClock>,
+    /// The report keys that wrap the letter keys of 举报 (`report.key`); the first wraps new
+    /// letters, the others open letters not yet re-wrapped after a rotation.
+    pub report_keys: Arc<Vec<gongkai_domain::seal::SealKey>>,
+    /// Public submissions per client address.
+    pub submissions: limits::SubmissionLimiter,
 }
 
 impl AppState {
@@ -114,6 +126,11 @@ impl AppState {
             counts: Default::default(),
             page_cache: middleware::new_page_cache(64 * 1024 * 1024),
             head: Default::default(),
+            report_keys: Arc::new(vec![gongkai_domain::seal::SealKey::generate()]),
+            submissions: limits::SubmissionLimiter::new(
+                config.submissions_per_window,
+                std::time::Duration::from_secs(config.submission_window_secs),
+            ),
             store,
             config: Arc::new(config),
             calendar: Arc::new(RwLock::new(calendar)),
@@ -149,6 +166,14 @@ impl AppState {
         self
     }
 
+    /// The report keys, current first (see [`AppState::report_keys`]).
+    pub fn with_report_keys(mut self, keys: Vec<gongkai_domain::seal::SealKey>) -> AppState {
+        if !keys.is_empty() {
+            self.report_keys = Arc::new(keys);
+        }
+        self
+    }
+
     pub fn with_ledger_key(mut self, key: gongkai_domain::ledger::LedgerKey) -> AppState {
         self.ledger_key = Some(Arc::new(key));
         self
@@ -171,8 +196,8 @@ impl AppState {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     use handlers::{
-        account, admin, applications, browse, catalogue, column, feeds, items, notices, portal,
-        public_items, search, tokens,
+        account, admin, applications, browse, catalogue, column, feeds, items, letters,
+        letters_admin, mailboxes, notices, portal, public_items, search, tokens,
     };
     let app = Router::new()
         // Public portal.
@@ -236,6 +261,36 @@ pub fn router(state: AppState) -> Router {
             get(applications::delivery_proof),
         )
         .route("/track/notice", post(applications::own_notice))
+        // 信箱: the mailboxes, the writer's view, published letters; the back office.
+        .route("/letters", get(letters::view_letters))
+        .route(
+            "/letters/track",
+            get(letters::view_track_get).post(letters::view_track_post),
+        )
+        .route("/letters/track/{action}", post(letters::track_action))
+        .route("/letters/{id}", get(letters::view_published))
+        .route("/mailboxes/{id}/write", get(letters::view_write_get))
+        .route("/feeds/letters.atom", get(letters::letters_feed))
+        .route("/admin/letters", get(letters_admin::view_list))
+        .route("/admin/letters/{id}", get(letters_admin::view_letter))
+        .route("/admin/letters/{id}/act", post(letters_admin::letter_act))
+        .route("/admin/letters/{id}/reveal", post(letters_admin::reveal))
+        .route("/admin/letters/{id}/publish", post(letters_admin::publish))
+        .route("/admin/letters/{id}/unpublish", post(letters_admin::unpublish))
+        .route("/admin/letters/{id}/convert", post(letters_admin::convert))
+        .route(
+            "/admin/letters/{id}/files/{file}",
+            get(letters_admin::download_file),
+        )
+        .route("/admin/mailboxes", get(mailboxes::view_mailboxes))
+        .route(
+            "/admin/mailboxes/new",
+            get(mailboxes::view_new_get).post(mailboxes::view_new_post),
+        )
+        .route(
+            "/admin/mailboxes/{id}",
+            get(mailboxes::view_edit_get).post(mailboxes::view_edit_post),
+        )
         .route("/static/app.css", get(portal::static_css))
         .route("/display", get(portal::set_display))
         .route("/healthz", get(portal::healthz))
@@ -344,6 +399,7 @@ pub fn router(state: AppState) -> Router {
                     "/admin/applications/{id}/delivery",
                     post(applications::record_delivery),
                 )
+                .route("/mailboxes/{id}/write", post(letters::view_write_post))
                 .route(
                     "/api/v1/admin/items/{id}/attachments",
                     post(api_admin::upload_attachments),

@@ -107,6 +107,19 @@ impl Chrome {
                 || has(Permission::Supervise),
         ));
         nav.push((
+            "/admin/letters",
+            "信箱来信",
+            has(Permission::HandleLetters)
+                || has(Permission::HandleDisciplineCases)
+                || has(Permission::ApproveCases)
+                || has(Permission::Supervise),
+        ));
+        nav.push((
+            "/admin/mailboxes",
+            "信箱设置",
+            has(Permission::ManageBodies),
+        ));
+        nav.push((
             "/admin/items",
             "主动公开",
             has(Permission::EditItems)
