@@ -89,7 +89,10 @@ const MAYOR: &[Demo] = &[
             ),
             ("approve", "2026-10-20"),
             ("rate:unsatisfied", "2026-10-22"),
-            ("reopen:工地晚上仍在使用电锯，问题没有解决，请再次核查。", "2026-10-23"),
+            (
+                "reopen:工地晚上仍在使用电锯，问题没有解决，请再次核查。",
+                "2026-10-23",
+            ),
         ],
     },
     Demo {
@@ -98,7 +101,13 @@ const MAYOR: &[Demo] = &[
         writer: ("孙晓", "13500004444"),
         received: "2026-11-20",
         consent: true,
-        steps: &[("take", "2026-11-23"), ("submit:已转县城管局研究，拟于年底前在本站公布全部公厕位置。", "2026-11-27")],
+        steps: &[
+            ("take", "2026-11-23"),
+            (
+                "submit:已转县城管局研究，拟于年底前在本站公布全部公厕位置。",
+                "2026-11-27",
+            ),
+        ],
     },
     Demo {
         subject: "咨询新生儿落户办理材料",
@@ -130,18 +139,46 @@ const MAYOR: &[Demo] = &[
         writer: ("某公司", "13100008888"),
         received: "2026-06-15",
         consent: false,
-        steps: &[("dismiss:内容为商业广告，与政务无关，不予受理。", "2026-06-15")],
+        steps: &[(
+            "dismiss:内容为商业广告，与政务无关，不予受理。",
+            "2026-06-15",
+        )],
     },
 ];
 
 /// Replied and rated letters so that the 县长信箱 has figures (10 letters or more).
 const ROUTINE: &[(&str, &str, &str, &str)] = &[
-    ("2026-01-12", "2026-01-20", "satisfied", "咨询农村危房改造补助申请条件"),
-    ("2026-02-02", "2026-02-10", "satisfied", "咨询城乡低保申请流程"),
+    (
+        "2026-01-12",
+        "2026-01-20",
+        "satisfied",
+        "咨询农村危房改造补助申请条件",
+    ),
+    (
+        "2026-02-02",
+        "2026-02-10",
+        "satisfied",
+        "咨询城乡低保申请流程",
+    ),
     ("2026-02-16", "2026-03-09", "fair", "反映村道路灯损坏"),
-    ("2026-03-16", "2026-03-27", "satisfied", "建议增加城区公共自行车站点"),
-    ("2026-06-08", "2026-07-10", "unsatisfied", "反映自来水水压不足"),
-    ("2026-07-06", "2026-07-14", "satisfied", "咨询高龄津贴发放时间"),
+    (
+        "2026-03-16",
+        "2026-03-27",
+        "satisfied",
+        "建议增加城区公共自行车站点",
+    ),
+    (
+        "2026-06-08",
+        "2026-07-10",
+        "unsatisfied",
+        "反映自来水水压不足",
+    ),
+    (
+        "2026-07-06",
+        "2026-07-14",
+        "satisfied",
+        "咨询高龄津贴发放时间",
+    ),
     ("2026-08-03", "2026-08-12", "fair", "反映河道垃圾清理不及时"),
 ];
 
@@ -152,22 +189,25 @@ pub async fn seed(store: &Store, seal: &SealKey, report_key: &SealKey) -> anyhow
     }
     let bodies = store.list_bodies().await?;
     let find = |part: &str| bodies.iter().find(|b| b.name.contains(part)).map(|b| b.id);
-    let (Some(office), Some(jw), Some(street)) =
-        (find("人民政府办公室"), find("纪律检查"), find("城关街道办事处"))
-    else {
+    let (Some(office), Some(jw), Some(street)) = (
+        find("人民政府办公室"),
+        find("纪律检查"),
+        find("城关街道办事处"),
+    ) else {
         return Ok(0);
     };
     let sys = Who::system();
-    let mailbox = |name: &str, kind, rule, anonymous, publish, approval, intro: &str| MailboxFields {
-        name: name.into(),
-        kind,
-        rule,
-        anonymous_allowed: anonymous,
-        publish_allowed: publish,
-        approval_required: approval,
-        intro: intro.into(),
-        active: true,
-    };
+    let mailbox =
+        |name: &str, kind, rule, anonymous, publish, approval, intro: &str| MailboxFields {
+            name: name.into(),
+            kind,
+            rule,
+            anonymous_allowed: anonymous,
+            publish_allowed: publish,
+            approval_required: approval,
+            intro: intro.into(),
+            active: true,
+        };
     let mayor = store
         .create_mailbox(
             office,
@@ -240,9 +280,8 @@ pub async fn seed(store: &Store, seal: &SealKey, report_key: &SealKey) -> anyhow
         },
         None => Who::system(),
     };
-    let actor_of = |u: &Option<gongkai_store::users::User>| {
-        u.as_ref().map(|u| (u.id, u.display_name.clone()))
-    };
+    let actor_of =
+        |u: &Option<gongkai_store::users::User>| u.as_ref().map(|u| (u.id, u.display_name.clone()));
     let writer_who = Who {
         user_id: None,
         name: "writer".into(),
@@ -250,7 +289,12 @@ pub async fn seed(store: &Store, seal: &SealKey, report_key: &SealKey) -> anyhow
     };
     let today = gongkai_web::handlers::admin::today();
     let mut n = 0;
-    let new_letter = |mailbox_id: i64, subject: &str, content: &str, w: Writer, received: NaiveDate, consent: bool| {
+    let new_letter = |mailbox_id: i64,
+                      subject: &str,
+                      content: &str,
+                      w: Writer,
+                      received: NaiveDate,
+                      consent: bool| {
         let json = serde_json::to_string(&w).unwrap_or_default();
         NewLetter {
             mailbox_id,
@@ -285,7 +329,14 @@ pub async fn seed(store: &Store, seal: &SealKey, report_key: &SealKey) -> anyhow
         };
         let (id, _) = store
             .create_letter(
-                &new_letter(mayor, demo.subject, &format!("{}，请予答复。", demo.subject), w, d(recv), false),
+                &new_letter(
+                    mayor,
+                    demo.subject,
+                    &format!("{}，请予答复。", demo.subject),
+                    w,
+                    d(recv),
+                    false,
+                ),
                 &cal,
                 &writer_who,
             )
@@ -294,13 +345,23 @@ pub async fn seed(store: &Store, seal: &SealKey, report_key: &SealKey) -> anyhow
         let h = actor_of(&handler);
         let hw = who_of(&handler);
         store
-            .letter_action(id, &LetterAction::Take, &cal, d(recv), h.as_ref().map(|(i, s)| (*i, s.as_str())), &hw)
+            .letter_action(
+                id,
+                &LetterAction::Take,
+                &cal,
+                d(recv),
+                h.as_ref().map(|(i, s)| (*i, s.as_str())),
+                &hw,
+            )
             .await?;
         store
             .letter_action(
                 id,
                 &LetterAction::Reply {
-                    text: format!("关于“{}”，已由相关部门办理，具体情况已电话告知。", demo.subject),
+                    text: format!(
+                        "关于“{}”，已由相关部门办理，具体情况已电话告知。",
+                        demo.subject
+                    ),
                 },
                 &cal,
                 d(replied),
@@ -310,11 +371,25 @@ pub async fn seed(store: &Store, seal: &SealKey, report_key: &SealKey) -> anyhow
             .await?;
         let a = actor_of(&approver);
         store
-            .letter_action(id, &LetterAction::Approve, &cal, d(replied), a.as_ref().map(|(i, s)| (*i, s.as_str())), &who_of(&approver))
+            .letter_action(
+                id,
+                &LetterAction::Approve,
+                &cal,
+                d(replied),
+                a.as_ref().map(|(i, s)| (*i, s.as_str())),
+                &who_of(&approver),
+            )
             .await?;
         if let Some(r) = Rating::parse(rating) {
             store
-                .letter_action(id, &LetterAction::Rate { rating: r }, &cal, d(replied), None, &writer_who)
+                .letter_action(
+                    id,
+                    &LetterAction::Rate { rating: r },
+                    &cal,
+                    d(replied),
+                    None,
+                    &writer_who,
+                )
                 .await?;
         }
     }
@@ -351,38 +426,78 @@ pub async fn seed(store: &Store, seal: &SealKey, report_key: &SealKey) -> anyhow
             let (kind, arg) = step.split_once(':').unwrap_or((step, ""));
             match kind {
                 "take" => {
-                    store.letter_action(id, &LetterAction::Take, &cal, on, ha, &who_of(&handler)).await?;
+                    store
+                        .letter_action(id, &LetterAction::Take, &cal, on, ha, &who_of(&handler))
+                        .await?;
                 }
                 "reply" | "submit" => {
                     store
-                        .letter_action(id, &LetterAction::Reply { text: arg.into() }, &cal, on, ha, &who_of(&handler))
+                        .letter_action(
+                            id,
+                            &LetterAction::Reply { text: arg.into() },
+                            &cal,
+                            on,
+                            ha,
+                            &who_of(&handler),
+                        )
                         .await?;
                 }
                 "approve" => {
-                    store.letter_action(id, &LetterAction::Approve, &cal, on, aa, &who_of(&approver)).await?;
+                    store
+                        .letter_action(id, &LetterAction::Approve, &cal, on, aa, &who_of(&approver))
+                        .await?;
                 }
                 "rate" => {
                     if let Some(r) = Rating::parse(arg) {
                         store
-                            .letter_action(id, &LetterAction::Rate { rating: r }, &cal, on, None, &writer_who)
+                            .letter_action(
+                                id,
+                                &LetterAction::Rate { rating: r },
+                                &cal,
+                                on,
+                                None,
+                                &writer_who,
+                            )
                             .await?;
                     }
                 }
                 "reopen" => {
                     store
-                        .letter_action(id, &LetterAction::Reopen { reason: arg.into() }, &cal, on, None, &writer_who)
+                        .letter_action(
+                            id,
+                            &LetterAction::Reopen { reason: arg.into() },
+                            &cal,
+                            on,
+                            None,
+                            &writer_who,
+                        )
                         .await?;
                 }
                 "dismiss" => {
                     store
-                        .letter_action(id, &LetterAction::Dismiss { reason: arg.into() }, &cal, on, ha, &who_of(&handler))
+                        .letter_action(
+                            id,
+                            &LetterAction::Dismiss { reason: arg.into() },
+                            &cal,
+                            on,
+                            ha,
+                            &who_of(&handler),
+                        )
                         .await?;
                 }
                 "publish" => {
                     let l = store.get_letter(id).await?;
-                    let masked = |s: &str| gongkai_domain::screening::mask_all(s, &Default::default()).0;
+                    let masked =
+                        |s: &str| gongkai_domain::screening::mask_all(s, &Default::default()).0;
                     store
-                        .publish_letter(id, &masked(&l.subject), &masked(&l.content), &masked(&l.reply_text), on, &who_of(&handler))
+                        .publish_letter(
+                            id,
+                            &masked(&l.subject),
+                            &masked(&l.content),
+                            &masked(&l.reply_text),
+                            on,
+                            &who_of(&handler),
+                        )
                         .await?;
                 }
                 _ => {}
@@ -412,7 +527,14 @@ pub async fn seed(store: &Store, seal: &SealKey, report_key: &SealKey) -> anyhow
     let h = actor_of(&handler);
     let ha = h.as_ref().map(|(i, s)| (*i, s.as_str()));
     store
-        .letter_action(cid, &LetterAction::Take, &cal, d("2026-10-16"), ha, &who_of(&handler))
+        .letter_action(
+            cid,
+            &LetterAction::Take,
+            &cal,
+            d("2026-10-16"),
+            ha,
+            &who_of(&handler),
+        )
         .await?;
     store
         .letter_action(
@@ -458,7 +580,14 @@ pub async fn seed(store: &Store, seal: &SealKey, report_key: &SealKey) -> anyhow
     n += 1;
     let dd = actor_of(&disc);
     store
-        .letter_action(rid, &LetterAction::Take, &cal, d("2026-11-19"), dd.as_ref().map(|(i, s)| (*i, s.as_str())), &who_of(&disc))
+        .letter_action(
+            rid,
+            &LetterAction::Take,
+            &cal,
+            d("2026-11-19"),
+            dd.as_ref().map(|(i, s)| (*i, s.as_str())),
+            &who_of(&disc),
+        )
         .await?;
     store.escalate_overdue(today).await?;
     Ok(n)

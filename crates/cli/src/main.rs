@@ -296,7 +296,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 if let Some(rk) = report_keys.first() {
                     let n = demo_letters::seed(&store, &seal, rk).await?;
                     if n > 0 {
-                        println!("已创建示例信箱和来信：{n}封（含待受理、办理中、待审核、已答复、选登、超期督办和一件举报）。");
+                        println!(
+                            "已创建示例信箱和来信：{n}封（含待受理、办理中、待审核、已答复、选登、超期督办和一件举报）。"
+                        );
                     }
                 }
                 let n = demo_cases::seed(&store, &seal).await?;
@@ -648,6 +650,9 @@ fn spawn_letter_escalation(state: gongkai_web::AppState) {
         loop {
             tick.tick().await;
             let today = gongkai_web::handlers::admin::today();
+            if let Err(e) = state.store.fill_pending_due(&state.calendar()).await {
+                tracing::error!(error = %e, "filling pending due dates failed");
+            }
             match state.store.escalate_overdue(today).await {
                 Ok(n) if n > 0 => tracing::info!(escalated = n, "overdue letters escalated"),
                 Ok(_) => {}

@@ -193,7 +193,9 @@ pub fn clock(
     };
     let ack_by = if rule.ack_days > 0 {
         let d = rule.add(cal, received_on, rule.ack_days)?;
-        lines.push(format!("应于 {d} 前书面告知是否受理（《信访工作条例》第二十四条）"));
+        lines.push(format!(
+            "应于 {d} 前书面告知是否受理（《信访工作条例》第二十四条）"
+        ));
         Some(d)
     } else {
         None
@@ -282,7 +284,11 @@ pub fn transition(
         (Received | Handling, Step::Assign) => Ok(Handling),
         (Handling, Step::Transfer) => owner_only(Received),
         (Handling, Step::Extend | Step::SaveDraft) => owner_only(Handling),
-        (Handling, Step::Reply) => owner_only(if approval_required { Approving } else { Replied }),
+        (Handling, Step::Reply) => owner_only(if approval_required {
+            Approving
+        } else {
+            Replied
+        }),
         (Approving, Step::Approve) => Ok(Replied),
         (Approving, Step::Return) => Ok(Handling),
         (Received, Step::Dismiss) => Ok(Dismissed),
@@ -335,7 +341,8 @@ pub fn check_reopen(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LetterFacts {
     pub received_on: NaiveDate,
-    pub due_on: NaiveDate,
+    /// None while the due date waits for next year's holiday notice.
+    pub due_on: Option<NaiveDate>,
     pub replied_on: Option<NaiveDate>,
     pub rating: Option<Rating>,
 }
@@ -386,7 +393,7 @@ pub fn stats(cal: &Calendar, letters: &[LetterFacts]) -> Option<Stats> {
     for l in letters {
         if let Some(r) = l.replied_on {
             s.replied += 1;
-            if r <= l.due_on {
+            if l.due_on.is_none_or(|d| r <= d) {
                 s.on_time += 1;
             }
             // A year outside the calendar leaves this letter out of the average, not the rest.
@@ -472,7 +479,10 @@ fn valid_email(s: &str) -> bool {
 
 impl LetterInput {
     /// Check the form. `anonymous_allowed` is the mailbox's setting.
-    pub fn validate(&self, anonymous_allowed: bool) -> Result<ValidLetter, crate::body::FieldErrors> {
+    pub fn validate(
+        &self,
+        anonymous_allowed: bool,
+    ) -> Result<ValidLetter, crate::body::FieldErrors> {
         let mut e: crate::body::FieldErrors = Vec::new();
         let subject = self.subject.trim().to_string();
         if subject.is_empty() {
@@ -488,7 +498,10 @@ impl LetterInput {
         }
         let anonymous = self.anonymous;
         if anonymous && !anonymous_allowed {
-            e.push(("anonymous", "本信箱不受理匿名来信，请填写姓名和联系方式".into()));
+            e.push((
+                "anonymous",
+                "本信箱不受理匿名来信，请填写姓名和联系方式".into(),
+            ));
         }
         let writer = Writer {
             name: self.name.trim().to_string(),
@@ -629,29 +642,68 @@ mod tests {
     #[test]
     fn first_responder_owns_the_letter() {
         use LetterStatus::*;
-        let nobody = Standing { owner: false, owned: false };
-        let me = Standing { owner: true, owned: true };
-        let other = Standing { owner: false, owned: true };
-        assert_eq!(transition(Received, Step::Take, nobody, false, false), Ok(Handling));
+        let nobody = Standing {
+            owner: false,
+            owned: false,
+        };
+        let me = Standing {
+            owner: true,
+            owned: true,
+        };
+        let other = Standing {
+            owner: false,
+            owned: true,
+        };
+        assert_eq!(
+            transition(Received, Step::Take, nobody, false, false),
+            Ok(Handling)
+        );
         assert!(transition(Handling, Step::Take, other, false, false).is_err());
         // Only the owner replies, transfers, extends.
         for step in [Step::Reply, Step::Transfer, Step::Extend, Step::SaveDraft] {
-            assert!(transition(Handling, step, other, false, false).is_err(), "{step:?}");
-            assert!(transition(Handling, step, me, false, false).is_ok(), "{step:?}");
+            assert!(
+                transition(Handling, step, other, false, false).is_err(),
+                "{step:?}"
+            );
+            assert!(
+                transition(Handling, step, me, false, false).is_ok(),
+                "{step:?}"
+            );
         }
         // A leader may assign whoever owns it.
-        assert_eq!(transition(Handling, Step::Assign, other, false, false), Ok(Handling));
+        assert_eq!(
+            transition(Handling, Step::Assign, other, false, false),
+            Ok(Handling)
+        );
         // A transfer hands it on: received again, to be taken by the next handler.
-        assert_eq!(transition(Handling, Step::Transfer, me, false, false), Ok(Received));
+        assert_eq!(
+            transition(Handling, Step::Transfer, me, false, false),
+            Ok(Received)
+        );
         // Approval when the mailbox requires it.
-        assert_eq!(transition(Handling, Step::Reply, me, true, false), Ok(Approving));
-        assert_eq!(transition(Approving, Step::Approve, other, true, false), Ok(Replied));
-        assert_eq!(transition(Approving, Step::Return, other, true, false), Ok(Handling));
+        assert_eq!(
+            transition(Handling, Step::Reply, me, true, false),
+            Ok(Approving)
+        );
+        assert_eq!(
+            transition(Approving, Step::Approve, other, true, false),
+            Ok(Replied)
+        );
+        assert_eq!(
+            transition(Approving, Step::Return, other, true, false),
+            Ok(Handling)
+        );
         assert!(transition(Approving, Step::Reply, me, true, false).is_err());
         // Rating once; nothing else after the reply but reopening.
-        assert_eq!(transition(Replied, Step::Rate, nobody, false, false), Ok(Replied));
+        assert_eq!(
+            transition(Replied, Step::Rate, nobody, false, false),
+            Ok(Replied)
+        );
         assert!(transition(Replied, Step::Rate, nobody, false, true).is_err());
-        assert_eq!(transition(Replied, Step::Reopen, nobody, false, true), Ok(Handling));
+        assert_eq!(
+            transition(Replied, Step::Reopen, nobody, false, true),
+            Ok(Handling)
+        );
         assert!(transition(Replied, Step::Reply, me, false, false).is_err());
         assert!(transition(Received, Step::Rate, nobody, false, false).is_err());
         assert!(transition(Dismissed, Step::Take, nobody, false, false).is_err());
@@ -670,13 +722,17 @@ mod tests {
         (0..n)
             .map(|i| LetterFacts {
                 received_on: d("2025-03-03"),
-                due_on: d("2025-03-24"),
+                due_on: Some(d("2025-03-24")),
                 replied_on: Some(if i < replied_late {
                     d("2025-03-25")
                 } else {
                     d("2025-03-10")
                 }),
-                rating: Some(if i % 2 == 0 { Rating::Satisfied } else { Rating::Unsatisfied }),
+                rating: Some(if i % 2 == 0 {
+                    Rating::Satisfied
+                } else {
+                    Rating::Unsatisfied
+                }),
             })
             .collect()
     }

@@ -295,17 +295,41 @@ pub struct NewLetterFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LetterAction {
     Take,
-    Assign { user_id: i64, name: String },
-    Transfer { to_user: Option<(i64, String)>, to_body: Option<(i64, String)>, reason: String },
-    Extend { days: u32, reason: String },
-    SaveDraft { text: String },
-    Reply { text: String },
+    Assign {
+        user_id: i64,
+        name: String,
+    },
+    Transfer {
+        to_user: Option<(i64, String)>,
+        to_body: Option<(i64, String)>,
+        reason: String,
+    },
+    Extend {
+        days: u32,
+        reason: String,
+    },
+    SaveDraft {
+        text: String,
+    },
+    Reply {
+        text: String,
+    },
     Approve,
-    Return { reason: String },
-    Dismiss { reason: String },
-    Rate { rating: Rating },
-    Reopen { reason: String },
-    Converted { application_id: i64 },
+    Return {
+        reason: String,
+    },
+    Dismiss {
+        reason: String,
+    },
+    Rate {
+        rating: Rating,
+    },
+    Reopen {
+        reason: String,
+    },
+    Converted {
+        application_id: i64,
+    },
 }
 
 impl LetterAction {
@@ -351,6 +375,7 @@ impl LetterListRow {
     }
     pub fn overdue(&self, today: &str) -> bool {
         LetterStatus::parse(&self.status).is_some_and(|s| s.is_open())
+            && !self.due_on.is_empty()
             && self.due_on.as_str() < today
     }
 }
@@ -412,7 +437,9 @@ fn event_json(ev: &LetterAction) -> serde_json::Value {
             };
             json!({"to": to, "reason": reason})
         }
-        LetterAction::Extend { days, reason } => json!({"days": days.to_string(), "reason": reason}),
+        LetterAction::Extend { days, reason } => {
+            json!({"days": days.to_string(), "reason": reason})
+        }
         LetterAction::Return { reason }
         | LetterAction::Dismiss { reason }
         | LetterAction::Reopen { reason } => json!({"reason": reason}),
@@ -587,8 +614,13 @@ impl Store {
         if !mb.active {
             return Err(StoreError::Invalid("该信箱已停用".into()));
         }
-        let clock = dl::clock(cal, &mb.rule(), l.received_on, 0)
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        // A letter is never refused for want of next year's holiday notice: its due date is
+        // left open (empty) and filled in as soon as that year is loaded (`fill_pending_due`).
+        let due_on = match dl::clock(cal, &mb.rule(), l.received_on, 0) {
+            Ok(c) => c.due_on.to_string(),
+            Err(gongkai_domain::calendar::CalendarError::MissingYear(_)) => String::new(),
+            Err(e) => return Err(StoreError::Invalid(e.to_string())),
+        };
         // A similar text from the same writer in the last 30 days is flagged, not refused.
         let duplicate_of = if l.writer_tag.is_empty() {
             None
@@ -646,7 +678,7 @@ impl Store {
                 .bind(key_id)
                 .bind(l.consent_publish && mb.publish_allowed && !mb.is_report())
                 .bind(l.received_on.to_string())
-                .bind(clock.due_on.to_string())
+                .bind(&due_on)
                 .bind(duplicate_of)
                 .bind(now)
                 .fetch_one(&mut *tx)
@@ -768,7 +800,7 @@ impl Store {
                 owner: actor.is_some_and(|(uid, _)| l.owner_id == Some(uid)),
                 owned: l.owner_id.is_some(),
             };
-            let next = dl::transition(
+            let mut next = dl::transition(
                 l.status(),
                 action.step(),
                 standing,
@@ -776,6 +808,14 @@ impl Store {
                 l.rating.is_some(),
             )
             .map_err(|m| StoreError::Invalid(m.to_string()))?;
+            // Handed to a named colleague, the letter is theirs at once; handed to another
+            // body, it waits there for its first handler (首问负责 again).
+            if let LetterAction::Transfer {
+                to_user: Some(_), ..
+            } = action
+            {
+                next = LetterStatus::Handling;
+            }
             let mut due_on = l.due_on.clone();
             let mut owner: (Option<i64>, String) = (l.owner_id, l.owner_name.clone());
             let mut body_id = l.body_id;
@@ -789,7 +829,8 @@ impl Store {
             let mut application_id = l.application_id;
             match action {
                 LetterAction::Take => {
-                    let (uid, name) = actor.ok_or(StoreError::Invalid("须由工作人员受理".into()))?;
+                    let (uid, name) =
+                        actor.ok_or(StoreError::Invalid("须由工作人员受理".into()))?;
                     owner = (Some(uid), name.to_string());
                 }
                 LetterAction::Assign { user_id, name } => owner = (Some(*user_id), name.clone()),
@@ -816,7 +857,9 @@ impl Store {
                             owner = (None, String::new());
                         }
                         (None, None) => {
-                            return Err(StoreError::Invalid("请选择转办给哪位工作人员或哪个机关".into()));
+                            return Err(StoreError::Invalid(
+                                "请选择转办给哪位工作人员或哪个机关".into(),
+                            ));
                         }
                     }
                 }
@@ -834,7 +877,10 @@ impl Store {
                 }
                 LetterAction::SaveDraft { text } => {
                     if text.chars().count() > dl::MAX_REPLY {
-                        return Err(StoreError::Invalid(format!("答复不能超过{}个字", dl::MAX_REPLY)));
+                        return Err(StoreError::Invalid(format!(
+                            "答复不能超过{}个字",
+                            dl::MAX_REPLY
+                        )));
                     }
                     reply_draft = text.clone();
                 }
@@ -844,7 +890,10 @@ impl Store {
                         return Err(StoreError::Invalid("请填写答复内容（至少5个字）".into()));
                     }
                     if t.chars().count() > dl::MAX_REPLY {
-                        return Err(StoreError::Invalid(format!("答复不能超过{}个字", dl::MAX_REPLY)));
+                        return Err(StoreError::Invalid(format!(
+                            "答复不能超过{}个字",
+                            dl::MAX_REPLY
+                        )));
                     }
                     reply_draft = t.to_string();
                     if next == LetterStatus::Replied {
@@ -881,7 +930,9 @@ impl Store {
                     )
                     .map_err(|m| StoreError::Invalid(m.to_string()))?;
                     if reason.trim().chars().count() < 5 {
-                        return Err(StoreError::Invalid("请说明需要重新办理的理由（至少5个字）".into()));
+                        return Err(StoreError::Invalid(
+                            "请说明需要重新办理的理由（至少5个字）".into(),
+                        ));
                     }
                     reopened = true;
                     // A new limit runs from the day of the request; the rating is cleared so
@@ -964,7 +1015,9 @@ impl Store {
                 return Err(StoreError::Invalid("答复后才能选登".into()));
             }
             if subject.trim().is_empty() || content.trim().is_empty() || reply.trim().is_empty() {
-                return Err(StoreError::Invalid("公开的标题、来信内容和答复都不能为空".into()));
+                return Err(StoreError::Invalid(
+                    "公开的标题、来信内容和答复都不能为空".into(),
+                ));
             }
             sqlx::query(
                 "UPDATE letters SET published = TRUE, pub_subject = $1, pub_content = $2, pub_reply = $3, \
@@ -983,7 +1036,9 @@ impl Store {
                 AuditEvent::new("letter.publish", "letter", id)
                     .who(who)
                     .body(Some(l.body_id))
-                    .after(serde_json::json!({"subject": subject, "content": content, "reply": reply}))
+                    .after(
+                        serde_json::json!({"subject": subject, "content": content, "reply": reply})
+                    )
             );
             change_log!(tx, "letter", id, "publish");
             Ok(())
@@ -1065,13 +1120,44 @@ impl Store {
         })
     }
 
+    /// Fill in the due dates left open because a year's holiday notice was missing, now that
+    /// the calendar may have it. Returns how many were filled.
+    pub async fn fill_pending_due(&self, cal: &Calendar) -> StoreResult<usize> {
+        let rows: Vec<(i64, i64, String, i64)> = read!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, mailbox_id, received_on, extended FROM letters WHERE due_on = '' ORDER BY id LIMIT 1000",
+            )
+            .fetch_all(c)
+            .await
+        })?;
+        let mut n = 0;
+        for (id, mailbox_id, received, extended) in rows {
+            let mb = self.get_mailbox(mailbox_id).await?;
+            let Some(r) = date(&received) else { continue };
+            let Ok(c) = dl::clock(cal, &mb.rule(), r, u32::try_from(extended).unwrap_or(0)) else {
+                continue;
+            };
+            write_tx!(self, |tx| {
+                sqlx::query("UPDATE letters SET due_on = $1 WHERE id = $2 AND due_on = ''")
+                    .bind(c.due_on.to_string())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                change_log!(tx, "letter", id, "due");
+                Ok(())
+            })?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// 督办: record an escalation once for every open letter whose due date has passed.
     /// Returns how many were escalated.
     pub async fn escalate_overdue(&self, today: NaiveDate) -> StoreResult<usize> {
         let ids: Vec<(i64, String)> = read!(self, |c| {
             sqlx::query_as(
                 "SELECT id, due_on FROM letters WHERE status IN ('received', 'handling', 'approving') \
-                 AND due_on < $1 AND escalated_on IS NULL ORDER BY id LIMIT 1000",
+                 AND due_on <> '' AND due_on < $1 AND escalated_on IS NULL ORDER BY id LIMIT 1000",
             )
             .bind(today.to_string())
             .fetch_all(c)
@@ -1083,7 +1169,7 @@ impl Store {
             let done: StoreResult<bool> = write_tx!(self, |tx| {
                 let r = sqlx::query(
                     "UPDATE letters SET escalated_on = $1 WHERE id = $2 AND escalated_on IS NULL \
-                     AND status IN ('received', 'handling', 'approving') AND due_on < $1",
+                     AND status IN ('received', 'handling', 'approving') AND due_on <> '' AND due_on < $1",
                 )
                 .bind(today.to_string())
                 .bind(id)
@@ -1142,7 +1228,8 @@ impl Store {
                 qb.push(" AND l.status IN ('received', 'handling', 'approving')");
             }
             if let Some(d) = f.overdue_before {
-                qb.push(" AND l.due_on < ").push_bind(d.to_string());
+                qb.push(" AND l.due_on <> '' AND l.due_on < ")
+                    .push_bind(d.to_string());
             }
             if let Some(uid) = f.mine {
                 qb.push(" AND l.owner_id = ").push_bind(uid);
@@ -1177,7 +1264,9 @@ impl Store {
         read!(self, |c| {
             let mut qb = sqlx::QueryBuilder::new(PUBLISHED_SELECT);
             qb.push(" AND l.id = ").push_bind(id);
-            qb.build_query_as::<PublishedLetter>().fetch_optional(c).await
+            qb.build_query_as::<PublishedLetter>()
+                .fetch_optional(c)
+                .await
         })?
         .ok_or(StoreError::NotFound)
     }
@@ -1185,8 +1274,9 @@ impl Store {
     /// The statistics input for letters received in `year`: per mailbox id, the facts of
     /// each letter (withdrawn into an application or dismissed letters are left out).
     pub async fn letter_facts(&self, year: i32) -> StoreResult<Vec<(i64, i64, dl::LetterFacts)>> {
-        let rows: Vec<(i64, i64, String, String, Option<String>, Option<String>)> =
-            read!(self, |c| {
+        let rows: Vec<(i64, i64, String, String, Option<String>, Option<String>)> = read!(
+            self,
+            |c| {
                 sqlx::query_as(
                     "SELECT mailbox_id, body_id, received_on, due_on, replied_on, rating FROM letters \
                      WHERE received_on >= $1 AND received_on < $2 AND status NOT IN ('dismissed', 'converted')",
@@ -1195,7 +1285,8 @@ impl Store {
                 .bind(format!("{:04}-01-01", year + 1))
                 .fetch_all(c)
                 .await
-            })?;
+            }
+        )?;
         Ok(rows
             .into_iter()
             .filter_map(|(m, b, r, d, rep, rat)| {
@@ -1204,7 +1295,7 @@ impl Store {
                     b,
                     dl::LetterFacts {
                         received_on: date(&r)?,
-                        due_on: date(&d)?,
+                        due_on: date(&d),
                         replied_on: rep.as_deref().and_then(date),
                         rating: rat.as_deref().and_then(Rating::parse),
                     },
@@ -1244,12 +1335,14 @@ impl Store {
     ) -> StoreResult<()> {
         write_tx!(self, |tx| {
             for (id, e) in envelopes {
-                sqlx::query("UPDATE letters SET envelope_key = $1, envelope_key_id = $2 WHERE id = $3")
-                    .bind(&e.wrapped_key)
-                    .bind(&e.key_id)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE letters SET envelope_key = $1, envelope_key_id = $2 WHERE id = $3",
+                )
+                .bind(&e.wrapped_key)
+                .bind(&e.key_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             }
             audit_append!(
                 tx,
@@ -1262,7 +1355,11 @@ impl Store {
     }
 
     /// Link a letter and the application it became (or came from), both ways.
-    pub async fn link_application_letter(&self, application_id: i64, letter_id: i64) -> StoreResult<()> {
+    pub async fn link_application_letter(
+        &self,
+        application_id: i64,
+        letter_id: i64,
+    ) -> StoreResult<()> {
         write_tx!(self, |tx| {
             sqlx::query("UPDATE applications SET letter_id = $1 WHERE id = $2")
                 .bind(letter_id)

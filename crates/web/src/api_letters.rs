@@ -39,7 +39,9 @@ pub struct MailboxJson {
     tag = "public",
     responses((status = 200, description = "信箱列表", body = [MailboxJson]))
 )]
-pub async fn list_mailboxes(State(state): State<AppState>) -> Result<Json<Vec<MailboxJson>>, ApiError> {
+pub async fn list_mailboxes(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<MailboxJson>>, ApiError> {
     Ok(Json(
         state
             .store

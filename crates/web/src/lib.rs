@@ -5,10 +5,10 @@
 pub mod api;
 pub mod api_admin;
 pub mod api_applications;
+pub mod api_letters;
 pub mod api_public;
 pub mod auth;
 pub mod error;
-pub mod api_letters;
 pub mod handlers;
 pub mod limits;
 pub mod middleware;
@@ -276,7 +276,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/letters/{id}/act", post(letters_admin::letter_act))
         .route("/admin/letters/{id}/reveal", post(letters_admin::reveal))
         .route("/admin/letters/{id}/publish", post(letters_admin::publish))
-        .route("/admin/letters/{id}/unpublish", post(letters_admin::unpublish))
+        .route(
+            "/admin/letters/{id}/unpublish",
+            post(letters_admin::unpublish),
+        )
         .route("/admin/letters/{id}/convert", post(letters_admin::convert))
         .route(
             "/admin/letters/{id}/files/{file}",

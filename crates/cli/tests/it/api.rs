@@ -93,7 +93,7 @@ impl Api {
         }
     }
 
-    fn new(app: &TestApp, token: Option<&str>) -> Api {
+    pub(crate) fn new(app: &TestApp, token: Option<&str>) -> Api {
         Api {
             client: reqwest::Client::new(),
             base: app.base.clone(),

@@ -1189,13 +1189,15 @@ fn import_items_reports_problems_and_is_idempotent() {
     gk(data, &["audit", "verify"]).expect_ok("imports are audited");
 }
 
-/// 依申请公开: an application whose receipt was given is never lost, even when the server process
-/// is killed (SIGKILL) at any moment while submissions keep arriving.
-#[test]
-fn killing_the_server_never_loses_an_acknowledged_application() {
+/// The public submission endpoints (application and letter) acknowledge only what is durable:
+/// while submissions keep arriving, the server process is killed (SIGKILL) five times, and every
+/// number that was answered with 201 is in the database afterwards. `table` holds the numbers.
+fn kill_loop(path: &'static str, body: serde_json::Value, table: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().to_path_buf();
-    let mut server = Server::start(&data, true);
+    // No submission limit here: the loop is the flood.
+    let env = [("GONGKAI__SERVER__SUBMISSIONS_PER_WINDOW", "1000000")];
+    let mut server = Server::start_with(&data, true, &env);
     let addr = Arc::new(Mutex::new(server.addr.clone()));
     let stop = Arc::new(AtomicBool::new(false));
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -1209,16 +1211,11 @@ fn killing_the_server_never_loses_an_acknowledged_application() {
                     .timeout(Duration::from_secs(3))
                     .build()
                     .unwrap();
-                let body = serde_json::json!({
-                    "applicant_type": "natural", "name": "压力测试申请人", "id_type": "居民身份证",
-                    "id_number": "11010519491231002X", "phone": "13800002222",
-                    "description": "示例县2025年城乡低保资金发放情况", "delivery": "online",
-                });
                 while !stop.load(Ordering::SeqCst) {
                     let a = addr.lock().unwrap().clone();
                     *attempts.lock().unwrap() += 1;
                     let r = client
-                        .post(format!("http://{a}/api/v1/applications"))
+                        .post(format!("http://{a}{path}"))
                         .json(&body)
                         .send()
                         .await;
@@ -1244,7 +1241,7 @@ fn killing_the_server_never_loses_an_acknowledged_application() {
         // SIGKILL: no chance to flush anything that was not already durable.
         server.child.kill().unwrap();
         server.child.wait().unwrap();
-        server = Server::start(&data, false);
+        server = Server::start_with(&data, false, &env);
         *addr.lock().unwrap() = server.addr.clone();
     }
     std::thread::sleep(Duration::from_millis(300));
@@ -1258,12 +1255,40 @@ fn killing_the_server_never_loses_an_acknowledged_application() {
         acked.len(),
         attempts.lock().unwrap()
     );
-    let stored: BTreeSet<String> = db_strings(&data, "SELECT number FROM applications")
+    let stored: BTreeSet<String> = db_strings(&data, &format!("SELECT number FROM {table}"))
         .into_iter()
         .collect();
     let lost: Vec<&String> = acked.iter().filter(|n| !stored.contains(*n)).collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
     gk(&data, &["audit", "verify"]).expect_ok("the audit chain survived the kills");
+}
+
+/// 依申请公开: an application whose receipt was given is never lost, even when the server process
+/// is killed (SIGKILL) at any moment while submissions keep arriving.
+#[test]
+fn killing_the_server_never_loses_an_acknowledged_application() {
+    kill_loop(
+        "/api/v1/applications",
+        serde_json::json!({
+            "applicant_type": "natural", "name": "压力测试申请人", "id_type": "居民身份证",
+            "id_number": "11010519491231002X", "phone": "13800002222",
+            "description": "示例县2025年城乡低保资金发放情况", "delivery": "online",
+        }),
+        "applications",
+    );
+}
+
+/// 信箱: the same for letters (the demo's first mailbox, 县长信箱).
+#[test]
+fn killing_the_server_never_loses_an_acknowledged_letter() {
+    kill_loop(
+        "/api/v1/letters",
+        serde_json::json!({
+            "mailbox_id": 1, "subject": "压力测试来信", "content": "建议在城区增设公共充电桩。",
+            "name": "压力测试来信人", "phone": "13800002222",
+        }),
+        "letters",
+    );
 }
 
 /// The search index is derived data: `gongkai reindex` rebuilds it (refused while a server holds

@@ -9,6 +9,7 @@ mod applications;
 mod cli;
 mod disclosure;
 mod http;
+mod letters;
 mod notices;
 mod portal;
 mod reports;

@@ -67,6 +67,12 @@ pub async fn submit_online(
             return Ok(Err(f));
         }
     };
+    // One limit per client address for every public submission (applications and letters).
+    if !state.submissions.allow(ip) {
+        return Err(AppError::TooManyRequests(
+            "提交过于频繁，请稍后再试（您填写的内容未丢失，可稍后重新提交）".into(),
+        ));
+    }
     let bodies = state.store.list_bodies().await?;
     let (body_id, routed) = match v.body_id {
         Some(id) if bodies.iter().any(|b| b.id == id) => (id, true),
@@ -213,7 +219,16 @@ pub async fn view_apply_post(
     headers: HeaderMap,
     Form(input): Form<ApplicationInput>,
 ) -> Result<Response, AppError> {
-    match submit_online(&state, &input, &ip).await? {
+    let submitted = match submit_online(&state, &input, &ip).await {
+        Err(AppError::TooManyRequests(m)) => {
+            let mut r =
+                apply_page(&state, &headers, a.as_ref(), input, FormErrors::general(m)).await?;
+            *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            return Ok(r);
+        }
+        other => other?,
+    };
+    match submitted {
         Err(errors) => apply_page(&state, &headers, a.as_ref(), input, errors).await,
         Ok((application, secret)) => {
             // The application is committed; only now is the receipt shown.

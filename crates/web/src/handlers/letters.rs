@@ -51,11 +51,6 @@ pub async fn submit_letter(
         }
         Err(e) => return Err(e.into()),
     };
-    if !state.submissions.allow(ip) {
-        return Err(AppError::TooManyRequests(
-            "提交过于频繁，请稍后再试（您填写的内容未丢失，可稍后重新提交）".into(),
-        ));
-    }
     let v = match input.validate(mb.anonymous_allowed) {
         Ok(v) => v,
         Err(errs) => {
@@ -86,6 +81,12 @@ pub async fn submit_letter(
                 return Ok(Err(f));
             }
         }
+    }
+    // One limit per client address for every public submission; refused input does not count.
+    if !state.submissions.allow(ip) {
+        return Err(AppError::TooManyRequests(
+            "提交过于频繁，请稍后再试（您填写的内容未丢失，可稍后重新提交）".into(),
+        ));
     }
     let writer_json = serde_json::to_string(&v.writer).unwrap_or_default();
     let report = mb.is_report();
@@ -154,7 +155,11 @@ pub async fn submit_letter(
         name: "public".into(),
         ip: ip.to_string(),
     };
-    let (id, _) = match state.store.create_letter(&new, &state.calendar(), &who).await {
+    let (id, _) = match state
+        .store
+        .create_letter(&new, &state.calendar(), &who)
+        .await
+    {
         Ok(x) => x,
         Err(StoreError::Invalid(m)) => return Err(AppError::Unavailable(m)),
         Err(e) => return Err(e.into()),
@@ -285,10 +290,7 @@ pub async fn view_letters(
             .map(|b| {
                 (
                     name_of(b),
-                    bstats
-                        .get(&b)
-                        .and_then(|s| s.as_ref())
-                        .map(StatsView::from),
+                    bstats.get(&b).and_then(|s| s.as_ref()).map(StatsView::from),
                 )
             })
             .collect(),
@@ -603,7 +605,10 @@ async fn track_page(
             .and_then(Letter::reopen_until)
             .map(|d| d.to_string())
             .unwrap_or_default(),
-        ratings: Rating::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        ratings: Rating::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.label()))
+            .collect(),
         letter: found,
         mailbox_name,
         events,
@@ -766,10 +771,7 @@ pub async fn letters_feed(
             .replace('>', "&gt;")
             .replace('"', "&quot;")
     };
-    let updated = letters
-        .first()
-        .map_or(0, |l| l.published_at)
-        .max(0);
+    let updated = letters.first().map_or(0, |l| l.published_at).max(0);
     let ts = |ms: i64| {
         chrono::DateTime::from_timestamp_millis(ms)
             .unwrap_or_default()

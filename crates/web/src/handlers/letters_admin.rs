@@ -88,6 +88,7 @@ pub async fn view_list(
         return Err(AppError::Forbidden);
     }
     // 督办: overdue letters are escalated whenever someone looks (and by the server's timer).
+    state.store.fill_pending_due(&state.calendar()).await?;
     state.store.escalate_overdue(today()).await?;
     let tab = q.tab.unwrap_or_else(|| "todo".into());
     let mut f = LetterFilter {
@@ -220,10 +221,15 @@ async fn letter_page(
     } else {
         l.writer_name.clone()
     };
-    let masked = plain.as_ref().map_or(
-        (String::new(), String::new(), String::new()),
-        |w| (mask(&w.phone, 3, 4), mask(&w.email, 2, 4), mask(&w.address, 6, 0)),
-    );
+    let masked = plain
+        .as_ref()
+        .map_or((String::new(), String::new(), String::new()), |w| {
+            (
+                mask(&w.phone, 3, 4),
+                mask(&w.email, 2, 4),
+                mask(&w.address, 6, 0),
+            )
+        });
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -263,7 +269,11 @@ async fn letter_page(
             let cfg = &state.config.screening;
             let m = |t: &str| gongkai_domain::screening::mask_all(t, cfg).0;
             if l.published {
-                (l.pub_subject.clone(), l.pub_content.clone(), l.pub_reply.clone())
+                (
+                    l.pub_subject.clone(),
+                    l.pub_content.clone(),
+                    l.pub_reply.clone(),
+                )
             } else {
                 (m(&l.subject), m(&l.content), m(&l.reply_text))
             }
@@ -570,7 +580,12 @@ pub async fn download_file(
         })?;
         state
             .store
-            .audit_letter_reveal(&l, &format!("下载举报附件：{}", file.name), today(), &a.who())
+            .audit_letter_reveal(
+                &l,
+                &format!("下载举报附件：{}", file.name),
+                today(),
+                &a.who(),
+            )
             .await?;
         k.open_bytes(&stored)
             .map_err(|e| AppError::Internal(e.to_string()))?
@@ -687,11 +702,14 @@ pub async fn convert(
     if !r.handle {
         return Err(AppError::Forbidden);
     }
-    let refuse = |l: Letter, m: &str| {
-        letter_page(&state, &a, l, r, None, Some(m.to_string()), None)
-    };
+    let refuse =
+        |l: Letter, m: &str| letter_page(&state, &a, l, r, None, Some(m.to_string()), None);
     if l.is_report() || l.anonymous {
-        return refuse(l, "匿名来信和举报不能转为政府信息公开申请（申请须有申请人的身份信息）").await;
+        return refuse(
+            l,
+            "匿名来信和举报不能转为政府信息公开申请（申请须有申请人的身份信息）",
+        )
+        .await;
     }
     if !matches!(l.status.as_str(), "received" | "handling") {
         return refuse(l, "只有待受理或办理中的来信可以转为申请").await;

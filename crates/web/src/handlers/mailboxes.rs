@@ -157,8 +157,7 @@ impl MailboxForm {
                 LimitMode::parse(&self.limit_mode),
                 num(&self.limit_days),
                 num(&self.ack_days).or(Some(0).filter(|_| self.ack_days.trim().is_empty())),
-                num(&self.extend_days)
-                    .or(Some(0).filter(|_| self.extend_days.trim().is_empty())),
+                num(&self.extend_days).or(Some(0).filter(|_| self.extend_days.trim().is_empty())),
             ) {
                 (Some(mode), Some(days), Some(ack_days), Some(extend_days)) => Some(LimitRule {
                     mode,
@@ -223,7 +222,11 @@ async fn form_page(
         chrome: Chrome::admin(
             state,
             a,
-            if id.is_some() { "修改信箱" } else { "新建信箱" },
+            if id.is_some() {
+                "修改信箱"
+            } else {
+                "新建信箱"
+            },
             "/admin/letters",
         )
         .await,
