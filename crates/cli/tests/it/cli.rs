@@ -1346,3 +1346,73 @@ fn the_search_index_is_rebuilt_and_follows_the_database() {
     }
     server.stop();
 }
+
+/// The demo's 举报 opens only with the report key; `gongkai keys rotate` re-wraps it under a new
+/// key (the old one kept aside), after which the new key opens it and the old one does not; the
+/// database never held the whistle-blower's name. The backup includes the report key.
+#[test]
+fn rotating_the_report_key_keeps_whistle_blowers_readable() {
+    use gongkai_domain::letters::{Envelope, open_envelope};
+    use gongkai_domain::seal::SealKey;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut server = Server::start(&data, true);
+    server.stop();
+    let key = |p: &Path| SealKey::from_base64(&std::fs::read_to_string(p).unwrap()).unwrap();
+    let old = key(&data.join("report.key"));
+    let row = |data: &Path| {
+        let v = db_strings(
+            data,
+            "SELECT envelope_key || '|' || envelope_key_id || '|' || writer_sealed FROM letters WHERE kind = 'report'",
+        );
+        assert_eq!(v.len(), 1, "the demo has one 举报");
+        let parts: Vec<String> = v[0].split('|').map(str::to_string).collect();
+        (
+            Envelope {
+                wrapped_key: parts[0].clone(),
+                key_id: parts[1].clone(),
+            },
+            parts[2].clone(),
+        )
+    };
+    let (env, sealed) = row(&data);
+    let opened = open_envelope(std::slice::from_ref(&old), &env).unwrap();
+    assert!(opened.open(&sealed).unwrap().contains("李卫东"));
+    // secrets.key (the applications' key) opens nothing of it.
+    let secrets = key(&data.join("secrets.key"));
+    assert!(open_envelope(&[secrets], &env).is_err());
+    let dbfile = std::fs::read(data.join("gongkai.db")).unwrap();
+    assert!(!String::from_utf8_lossy(&dbfile).contains("李卫东"));
+    let r = gk(&data, &["keys", "rotate"]);
+    assert!(r.ok(), "{r:#?}");
+    assert!(r.stdout.contains("1件举报"), "{}", r.stdout);
+    let new = key(&data.join("report.key"));
+    assert_ne!(new.key_id(), old.key_id());
+    let kept: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("report.key.old-")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1, "the old key is kept aside");
+    let (env2, sealed2) = row(&data);
+    assert_eq!(sealed2, sealed, "only the letter key is re-wrapped");
+    assert_eq!(env2.key_id, new.key_id());
+    let opened = open_envelope(std::slice::from_ref(&new), &env2).unwrap();
+    assert!(opened.open(&sealed2).unwrap().contains("李卫东"));
+    assert!(open_envelope(std::slice::from_ref(&old), &env2).is_err());
+    gk(&data, &["audit", "verify"]).expect_ok("the rotation is audited in the chain");
+    assert_eq!(
+        db_i64(
+            &data,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'keys.rotate'"
+        ),
+        1
+    );
+    // The server starts again with the new key.
+    let mut server = Server::start(&data, false);
+    server.stop();
+}

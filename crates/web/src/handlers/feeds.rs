@@ -274,8 +274,22 @@ pub async fn sitemap_file(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     if name == "sitemap-pages.xml" {
-        for p in ["/", "/catalogue", "/bodies", "/search", "/apply"] {
+        for p in [
+            "/",
+            "/catalogue",
+            "/bodies",
+            "/search",
+            "/apply",
+            "/letters",
+        ] {
             url_entry(&mut s, &base, p, None);
+        }
+        for m in state.store.list_mailboxes(true).await? {
+            url_entry(&mut s, &base, &format!("/mailboxes/{}/write", m.id), None);
+        }
+        for l in state.store.published_letters(None, 500).await? {
+            let day = l.replied_on.clone();
+            url_entry(&mut s, &base, &format!("/letters/{}", l.id), day.as_deref());
         }
         for b in state.store.list_bodies().await? {
             for p in [

@@ -755,16 +755,11 @@ pub struct ListQuery {
 /// The published letters as an Atom feed.
 pub async fn letters_feed(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let letters = state.store.published_letters(q.mailbox, 50).await?;
-    let base = state
-        .config
-        .public_url
-        .clone()
-        .unwrap_or_default()
-        .trim_end_matches('/')
-        .to_string();
+    let base = crate::handlers::public_items::site_base(&state, &headers);
     let esc = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
