@@ -1274,7 +1274,7 @@ impl Store {
     /// The statistics input for letters received in `year`: per mailbox id, the facts of
     /// each letter (withdrawn into an application or dismissed letters are left out).
     pub async fn letter_facts(&self, year: i32) -> StoreResult<Vec<(i64, i64, dl::LetterFacts)>> {
-        let rows: Vec<(i64, i64, String, String, Option<String>, Option<String>)> = read!(
+        let rows: Vec<FactRow> = read!(
             self,
             |c| {
                 sqlx::query_as(
@@ -1375,6 +1375,9 @@ impl Store {
         })
     }
 }
+
+/// mailbox, body, received, due, replied, rating.
+type FactRow = (i64, i64, String, String, Option<String>, Option<String>);
 
 const PUBLISHED_SELECT: &str = "SELECT l.id, l.number, l.body_id, b.name AS body_name, l.mailbox_id, m.name AS mailbox_name, \
     l.kind, l.pub_subject, l.pub_content, l.pub_reply, l.received_on, l.replied_on, l.rating, l.published_at \
