@@ -1274,10 +1274,8 @@ impl Store {
     /// The statistics input for letters received in `year`: per mailbox id, the facts of
     /// each letter (withdrawn into an application or dismissed letters are left out).
     pub async fn letter_facts(&self, year: i32) -> StoreResult<Vec<(i64, i64, dl::LetterFacts)>> {
-        let rows: Vec<FactRow> = read!(
-            self,
-            |c| {
-                sqlx::query_as(
+        let rows: Vec<FactRow> = read!(self, |c| {
+            sqlx::query_as(
                     "SELECT mailbox_id, body_id, received_on, due_on, replied_on, rating FROM letters \
                      WHERE received_on >= $1 AND received_on < $2 AND status NOT IN ('dismissed', 'converted')",
                 )
@@ -1285,8 +1283,7 @@ impl Store {
                 .bind(format!("{:04}-01-01", year + 1))
                 .fetch_all(c)
                 .await
-            }
-        )?;
+        })?;
         Ok(rows
             .into_iter()
             .filter_map(|(m, b, r, d, rep, rat)| {
