@@ -119,3 +119,58 @@ export async function accessibilityViolations(browser, url, cookies = []) {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
+
+/// A violation as a person reads it: rule, impact, what to do, and each offending element with
+/// axe's summary of the failure.
+export function describe(v) {
+  const nodes = v.nodes
+    .slice(0, 8)
+    .map((n) => `    - ${n.target.join(' ')}\n      ${(n.failureSummary ?? '').replace(/\n\s*/g, '\n      ')}`)
+    .join('\n');
+  const more = v.nodes.length > 8 ? `\n    … and ${v.nodes.length - 8} more` : '';
+  return `  [${v.impact}] ${v.id}: ${v.help}\n    ${v.helpUrl}\n${nodes}${more}`;
+}
+
+export async function axeViolations(page) {
+  await page.addScriptTag({ content: AXE });
+  return page.evaluate(async () => {
+    /* global axe */
+    const wcag = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    // WCAG 2.2's minimum tap target (24 × 24 px), which matters most on a phone.
+    const target = await axe.run(document, { runOnly: { type: 'rule', values: ['target-size'] } });
+    return [...wcag.violations, ...target.violations]
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        helpUrl: v.helpUrl,
+        nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+      }));
+  });
+}
+
+/// lang, one <h1>, one <main>, and (on a phone) no sideways scrolling.
+export async function structureProblems(page, width) {
+  const s = await page.evaluate(() => ({
+    lang: document.documentElement.getAttribute('lang'),
+    h1: document.querySelectorAll('h1').length,
+    main: document.querySelectorAll('main, [role=main]').length,
+    scrollWidth: document.documentElement.scrollWidth,
+    wide: [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+      .filter((e) => !e.closest('.table-wrap'))
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className ? '.' + String(e.className).split(' ').join('.') : ''}`),
+  }));
+  const problems = [];
+  if (s.lang !== 'zh-CN') problems.push(`  lang is ${JSON.stringify(s.lang)}, not "zh-CN"`);
+  if (s.h1 !== 1) problems.push(`  ${s.h1} <h1> elements, not exactly one`);
+  if (s.main !== 1) problems.push(`  ${s.main} <main> landmarks, not exactly one`);
+  if (width <= 360 && s.scrollWidth > width + 1) {
+    problems.push(`  scrolls sideways: scrollWidth ${s.scrollWidth} > ${width} (wide: ${s.wide.join(', ')})`);
+  }
+  return problems;
+}

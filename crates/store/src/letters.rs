@@ -236,6 +236,15 @@ impl LetterEventRow {
             _ => String::new(),
         }
     }
+    /// Who acted, as staff read it: the writer and the server by role, staff by account.
+    pub fn actor_label(&self) -> &str {
+        match self.actor_name.as_str() {
+            "public" | "writer" => "来信人",
+            "system" => "系统",
+            other => other,
+        }
+    }
+
     /// Shown on the tracking page?
     pub fn is_public(&self) -> bool {
         matches!(
