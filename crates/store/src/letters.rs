@@ -1360,6 +1360,17 @@ impl Store {
         })
     }
 
+    /// The letter an application became or came from, if any.
+    pub async fn application_letter_id(&self, application_id: i64) -> StoreResult<Option<i64>> {
+        Ok(read!(self, |c| {
+            sqlx::query_scalar::<_, Option<i64>>("SELECT letter_id FROM applications WHERE id = $1")
+                .bind(application_id)
+                .fetch_optional(c)
+                .await
+        })?
+        .flatten())
+    }
+
     /// Link a letter and the application it became (or came from), both ways.
     pub async fn link_application_letter(
         &self,

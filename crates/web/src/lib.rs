@@ -282,6 +282,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/letters/{id}/convert", post(letters_admin::convert))
         .route(
+            "/admin/applications/{id}/to-letter",
+            post(letters_admin::application_to_letter),
+        )
+        .route(
             "/admin/letters/{id}/files/{file}",
             get(letters_admin::download_file),
         )

@@ -807,6 +807,74 @@ async fn letters_become_applications(db: Db) {
         .post_form("/track", &[("number", &x.number), ("secret", &secret)])
         .await;
     assert!(r.text().await.unwrap().contains("道路维修工程"));
+
+    // The other way: an application that is really a complaint becomes a letter in a mailbox of
+    // the body or an ancestor, answered 不予处理（五）1 and linked both ways.
+    let complaints = mailbox(
+        &app,
+        app.tree.root,
+        "县投诉台",
+        MailboxKind::Complaint,
+        false,
+    )
+    .await;
+    app.staff("hap", Some(Role::ApplicationHandler), a).await;
+    let api = Api::new(&app, None);
+    let (s, rc) = api
+        .post(
+            "/api/v1/applications",
+            json!({"body_id": a, "applicant_type": "natural", "name": "周强", "id_type": "其他",
+                   "id_number": "X-1", "phone": "13500001111",
+                   "description": "投诉甲局工作人员办事态度恶劣，要求处理", "delivery": "online"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{rc}");
+    let x = app
+        .store
+        .find_application(rc["number"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let hap = app.login("hap").await;
+    let (_, page) = hap.get_text(&format!("/admin/applications/{}", x.id)).await;
+    assert!(
+        page.contains("县投诉台") && page.contains("转为来信"),
+        "{page}"
+    );
+    let cs = complaints.to_string();
+    let r = hap
+        .post_form(
+            &format!("/admin/applications/{}/to-letter", x.id),
+            &[("mailbox_id", &cs)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let x2 = app.store.get_application(x.id).await.unwrap();
+    assert_eq!(x2.reply_type.as_deref(), Some("complaint"));
+    assert!(x2.reply_row.unwrap().starts_with("（五）不予处理 1."));
+    let lid = app
+        .store
+        .application_letter_id(x.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let l = app.store.get_letter(lid).await.unwrap();
+    assert_eq!(l.application_id, Some(x.id));
+    assert_eq!(Some(l.received_on.as_str()), x.received_on.as_deref());
+    assert!(x2.reply_text.contains(&l.number));
+    let t = track(&public, &l.number, rc["secret"].as_str().unwrap()).await;
+    assert!(
+        t.contains("办事态度恶劣"),
+        "the applicant follows the letter with the same secret"
+    );
+    // Once only.
+    let r = hap
+        .post_form(
+            &format!("/admin/applications/{}/to-letter", x.id),
+            &[("mailbox_id", &cs)],
+        )
+        .await;
+    assert!(location(&r).contains("error="));
 }
 
 async fn the_api_writes_and_reads_letters(db: Db) {

@@ -589,6 +589,10 @@ pub struct CasePage {
     /// What the fee, payment and delivery forms show (the user's input after a refusal).
     pub forms: CaseForms,
     pub delivery_methods: Vec<(&'static str, &'static str)>,
+    /// Mailboxes of the body and its ancestors, for turning a complaint into a letter.
+    pub mailboxes: Vec<(i64, String)>,
+    /// The letter this application became or came from.
+    pub letter_id: Option<i64>,
 }
 
 /// The input of the case page's forms, kept when a submission is refused.
@@ -750,6 +754,8 @@ async fn case_page_with(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = CasePage {
+        mailboxes: crate::handlers::letters_admin::mailboxes_for(state, &body.path).await?,
+        letter_id: state.store.application_letter_id(x.id).await?,
         fees: state.store.application_fees(x.id).await?,
         deliveries: state.store.application_deliveries(x.id).await?,
         forms,

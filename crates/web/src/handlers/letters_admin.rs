@@ -766,3 +766,151 @@ pub async fn convert(
         Err(e) => Err(e.into()),
     }
 }
+
+/// Active mailboxes of the body at `path` and of its ancestors (a department without its own
+/// complaint box sends complaints to the county's), as (id, "信箱 · 机关").
+pub async fn mailboxes_for(state: &AppState, path: &str) -> Result<Vec<(i64, String)>, AppError> {
+    let bodies = state.store.list_bodies().await?;
+    Ok(state
+        .store
+        .list_mailboxes(true)
+        .await?
+        .into_iter()
+        .filter_map(|m| {
+            let b = bodies.iter().find(|b| b.id == m.body_id)?;
+            gongkai_domain::body::in_subtree(path, &b.path)
+                .then(|| (m.id, format!("{} · {}", m.name, b.name)))
+        })
+        .collect())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ToLetterForm {
+    #[serde(default)]
+    pub mailbox_id: i64,
+}
+
+/// 条例第三十九条第一款: an application that is really a complaint, report or petition becomes a
+/// letter in a mailbox (received on the application's day, the same secret tracks both); the
+/// application is answered 不予处理 (row （五）1) naming the letter. Both keep a link.
+pub async fn application_to_letter(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<ToLetterForm>,
+) -> Result<Response, AppError> {
+    use gongkai_domain::application::ReplyType;
+    use gongkai_store::applications::CaseEvent;
+    let x = state.store.get_application(id).await?;
+    let body = state.store.get_body(x.body_id).await?;
+    if !a
+        .actor
+        .can_any(gongkai_domain::access::CASE_READERS, &body.path)
+    {
+        return Err(AppError::NotFound);
+    }
+    if !a.actor.can(Permission::HandleApplications, &body.path) {
+        return Err(AppError::Forbidden);
+    }
+    let back = |m: &str| {
+        let q: String = form_urlencoded::byte_serialize(m.as_bytes()).collect();
+        Redirect::to(&format!("/admin/applications/{id}?error={q}")).into_response()
+    };
+    if !x.is_open() {
+        return Ok(back("该申请已办结，不能再转为来信"));
+    }
+    if state.store.application_letter_id(id).await?.is_some() {
+        return Ok(back("该申请已转为来信"));
+    }
+    if !mailboxes_for(&state, &body.path)
+        .await?
+        .iter()
+        .any(|(m, _)| *m == f.mailbox_id)
+    {
+        return Ok(back("请选择本机关或上级机关的信箱"));
+    }
+    let mb = state.store.get_mailbox(f.mailbox_id).await?;
+    let contact: serde_json::Value =
+        serde_json::from_str(&state.seal.open(&x.contact_sealed).unwrap_or_default())
+            .unwrap_or_default();
+    let field = |k: &str| {
+        contact
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let w = Writer {
+        name: x.applicant_name.clone(),
+        phone: field("phone"),
+        email: field("email"),
+        address: field("address"),
+    };
+    let json = serde_json::to_string(&w).unwrap_or_default();
+    let (writer_sealed, envelope, tag_key) = if mb.is_report() {
+        let rk = state
+            .report_keys
+            .first()
+            .ok_or_else(|| AppError::Unavailable("举报密钥未配置".into()))?;
+        let (k, e) = dl::new_envelope(rk);
+        (k.seal(&json), Some(e), rk.clone())
+    } else {
+        (state.seal.seal(&json), None, (*state.seal).clone())
+    };
+    let received = x
+        .received_on
+        .as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .unwrap_or(today());
+    let subject: String = x.description.chars().take(60).collect();
+    let new = gongkai_store::letters::NewLetter {
+        mailbox_id: mb.id,
+        subject: format!("（由政府信息公开申请{}转来）{subject}", x.number),
+        content: x.description.clone(),
+        anonymous: false,
+        writer_name: if mb.is_report() {
+            String::new()
+        } else {
+            x.applicant_name.clone()
+        },
+        writer_sealed,
+        writer_tag: w
+            .contact_key()
+            .map(|c| tag_key.tag(&format!("contact:{c}")))
+            .unwrap_or_default(),
+        envelope,
+        consent_publish: false,
+        received_on: received,
+        secret_hash: x.secret_hash.clone(),
+        files: vec![],
+    };
+    let (letter_id, number) = match state
+        .store
+        .create_letter(&new, &state.calendar(), &a.who())
+        .await
+    {
+        Ok(v) => v,
+        Err(StoreError::Invalid(m)) => return Ok(back(&m)),
+        Err(e) => return Err(e.into()),
+    };
+    state.store.link_application_letter(id, letter_id).await?;
+    let reply = CaseEvent::Reply {
+        on: today(),
+        reply: ReplyType::Complaint,
+        text: format!(
+            "您的申请属于信访、举报、投诉类事项，依照条例第三十九条第一款不作为政府信息公开申请处理，已转为来信（编号{number}）由“{}”办理，可凭原查询密码在“来信办理进度查询”中查看。",
+            mb.name
+        ),
+    };
+    match state
+        .store
+        .add_case_event(id, &reply, None, &state.calendar(), today(), &a.who())
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/admin/applications/{id}?done=转为来信")).into_response())
+        }
+        Err(StoreError::Invalid(m)) => Ok(back(&m)),
+        Err(e) => Err(e.into()),
+    }
+}
