@@ -386,8 +386,11 @@ impl SearchIndex {
             };
             let mut ids: Vec<i64> = rows
                 .iter()
-                .filter(|r| r.entity == "item")
-                .map(|r| r.entity_id)
+                .filter_map(|r| match r.entity.as_str() {
+                    "item" => Some(r.entity_id),
+                    "letter" => Some(gongkai_store::search::LETTER_DOC_BASE + r.entity_id),
+                    _ => None,
+                })
                 .collect();
             ids.sort_unstable();
             ids.dedup();

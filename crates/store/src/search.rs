@@ -35,7 +35,24 @@ pub struct SearchDoc {
     pub attachment_text: String,
 }
 
+/// Published letters (选登) share the index with items; their document ids are the letter's id
+/// plus this offset, so one id space, one change log and one rebuild cover both.
+pub const LETTER_DOC_BASE: i64 = 1 << 40;
+
 impl SearchDoc {
+    /// The letter this document is, if it is one.
+    pub fn letter_id(&self) -> Option<i64> {
+        (self.id >= LETTER_DOC_BASE).then(|| self.id - LETTER_DOC_BASE)
+    }
+
+    /// The public page of the document.
+    pub fn href(&self) -> String {
+        match self.letter_id() {
+            Some(l) => format!("/letters/{l}"),
+            None => format!("/items/{}", self.id),
+        }
+    }
+
     /// The category and every ancestor, from the materialised path (`/1/5/9/`).
     pub fn category_ids(&self) -> Vec<i64> {
         self.category_path
@@ -60,6 +77,46 @@ const DOC_SELECT: &str = "SELECT i.id, i.body_id, c.path AS category_path, i.pub
     JOIN categories c ON c.id = i.category_id \
     WHERE i.status = 'published' AND i.scope = 'public'";
 
+/// A published letter as the index sees it: only its masked, published texts.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct LetterDocRow {
+    id: i64,
+    body_id: i64,
+    published_at: Option<i64>,
+    pub_subject: String,
+    pub_content: String,
+    pub_reply: String,
+}
+
+const LETTER_DOC_SELECT: &str = "SELECT id, body_id, published_at, pub_subject, pub_content, pub_reply \
+    FROM letters WHERE published AND kind <> 'report' AND consent_publish";
+
+impl From<LetterDocRow> for SearchDoc {
+    fn from(r: LetterDocRow) -> SearchDoc {
+        let published_on = r.published_at.and_then(|ms| {
+            chrono::DateTime::from_timestamp_millis(ms + 8 * 3_600_000)
+                .map(|t| t.date_naive().to_string())
+        });
+        SearchDoc {
+            id: LETTER_DOC_BASE + r.id,
+            body_id: r.body_id,
+            category_path: String::new(),
+            published_on,
+            published_at: r.published_at,
+            validity: "valid".into(),
+            title: r.pub_subject,
+            doc_no: String::new(),
+            index_no: String::new(),
+            subject: "来信选登".into(),
+            keywords: String::new(),
+            summary: String::new(),
+            body_md: format!("{}\n\n答复：{}", r.pub_content, r.pub_reply),
+            version_id: 0,
+            attachment_text: String::new(),
+        }
+    }
+}
+
 impl Store {
     /// Change-log rows after `after`, oldest first.
     pub async fn change_log_after(&self, after: i64, limit: i64) -> StoreResult<Vec<ChangeRow>> {
@@ -77,6 +134,26 @@ impl Store {
     /// The searchable form of those of `ids` that are published and public (the others, such as
     /// withdrawn or internal items, are simply absent).
     pub async fn search_docs(&self, ids: &[i64]) -> StoreResult<Vec<SearchDoc>> {
+        let (letters, items): (Vec<i64>, Vec<i64>) =
+            ids.iter().partition(|id| **id >= LETTER_DOC_BASE);
+        let mut docs = self.item_docs(&items).await?;
+        if !letters.is_empty() {
+            let rows = read!(self, |c| {
+                let mut qb = sqlx::QueryBuilder::new(LETTER_DOC_SELECT);
+                qb.push(" AND id IN (");
+                let mut sep = qb.separated(", ");
+                for id in &letters {
+                    sep.push_bind(*id - LETTER_DOC_BASE);
+                }
+                qb.push(") ORDER BY id");
+                qb.build_query_as::<LetterDocRow>().fetch_all(c).await
+            })?;
+            docs.extend(rows.into_iter().map(SearchDoc::from));
+        }
+        Ok(docs)
+    }
+
+    async fn item_docs(&self, ids: &[i64]) -> StoreResult<Vec<SearchDoc>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -94,7 +171,28 @@ impl Store {
     }
 
     /// The next `limit` searchable items with an id above `after_id` (for a full rebuild).
+    /// Items come first, then letters (whose ids are above [`LETTER_DOC_BASE`]), so one cursor
+    /// walks both.
     pub async fn search_docs_page(&self, after_id: i64, limit: i64) -> StoreResult<Vec<SearchDoc>> {
+        if after_id < LETTER_DOC_BASE {
+            let items = self.item_docs_page(after_id, limit).await?;
+            if !items.is_empty() {
+                return Ok(items);
+            }
+        }
+        let after_letter = (after_id - LETTER_DOC_BASE).max(0);
+        let rows = read!(self, |c| {
+            let mut qb = sqlx::QueryBuilder::new(LETTER_DOC_SELECT);
+            qb.push(" AND id > ")
+                .push_bind(after_letter)
+                .push(" ORDER BY id LIMIT ")
+                .push_bind(limit);
+            qb.build_query_as::<LetterDocRow>().fetch_all(c).await
+        })?;
+        Ok(rows.into_iter().map(SearchDoc::from).collect())
+    }
+
+    async fn item_docs_page(&self, after_id: i64, limit: i64) -> StoreResult<Vec<SearchDoc>> {
         let docs = read!(self, |c| {
             let mut qb = sqlx::QueryBuilder::new(DOC_SELECT);
             qb.push(" AND i.id > ")
@@ -106,11 +204,13 @@ impl Store {
         self.with_attachment_text(docs).await
     }
 
-    /// How many items are published and public (the size of a full rebuild).
+    /// How many items are published and public, and letters published (the size of a full
+    /// rebuild).
     pub async fn count_searchable(&self) -> StoreResult<i64> {
         Ok(read!(self, |c| {
             sqlx::query_scalar(
-                "SELECT COUNT(*) FROM items WHERE status = 'published' AND scope = 'public'",
+                "SELECT (SELECT COUNT(*) FROM items WHERE status = 'published' AND scope = 'public') + \
+                 (SELECT COUNT(*) FROM letters WHERE published AND kind <> 'report' AND consent_publish)",
             )
             .fetch_one(c)
             .await

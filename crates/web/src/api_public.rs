@@ -462,7 +462,7 @@ pub async fn search(
                 published_on: h.published_on.clone(),
                 validity: h.validity.clone(),
                 snippet: mark(&h.snippet),
-                url: format!("/items/{}", h.id),
+                url: h.href.clone(),
             })
             .collect(),
     }))

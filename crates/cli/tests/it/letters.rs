@@ -732,6 +732,22 @@ async fn published_replies_are_masked_and_withdrawable(db: Db) {
     assert!(index.contains("建议整修人行道"));
     let (_, feed) = public.get_text("/feeds/letters.atom").await;
     assert!(feed.contains("建议整修人行道"));
+    // Searchable where the public may see it, with its masked text only.
+    let q = "/search?q=%E4%BA%BA%E8%A1%8C%E9%81%93"; // 人行道
+    let found = app
+        .eventually(q, |t| t.contains(&format!("/letters/{id}")))
+        .await;
+    assert!(!found.contains("13812345678"));
+    let private = app
+        .eventually(
+            "/search?q=%E4%B8%8D%E5%90%8C%E6%84%8F%E5%85%AC%E5%BC%80",
+            |t| t.contains("search"),
+        )
+        .await;
+    assert!(
+        !private.contains(&format!("/letters/{id2}")),
+        "an unpublished letter is not searchable"
+    );
     // Not consented: refused, and the page does not exist.
     h1.refresh_csrf(&format!("/admin/letters/{id2}")).await;
     let r = h1
@@ -761,6 +777,8 @@ async fn published_replies_are_masked_and_withdrawable(db: Db) {
     assert_eq!(s, 404);
     let (_, feed) = public.get_text("/feeds/letters.atom").await;
     assert!(!feed.contains("建议整修人行道"));
+    app.eventually(q, |t| !t.contains(&format!("/letters/{id}")))
+        .await;
 }
 
 async fn letters_become_applications(db: Db) {

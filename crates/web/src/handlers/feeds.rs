@@ -19,7 +19,8 @@ const FEED_LEN: i64 = 50;
 pub const SITEMAP_CHUNK: i64 = 40_000;
 
 pub struct Entry {
-    pub id: i64,
+    /// The entry's page, e.g. `/items/5` or `/letters/3`.
+    pub path: String,
     pub title: String,
     pub body_name: String,
     pub doc_no: String,
@@ -39,7 +40,7 @@ pub struct Feed {
     pub entries: Vec<Entry>,
 }
 
-fn rfc3339(ms: Option<i64>) -> String {
+pub(crate) fn rfc3339(ms: Option<i64>) -> String {
     chrono::DateTime::from_timestamp_millis(ms.unwrap_or(0))
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -47,7 +48,7 @@ fn rfc3339(ms: Option<i64>) -> String {
 
 fn entry(r: PublicListRow) -> Entry {
     Entry {
-        id: r.id,
+        path: format!("/items/{}", r.id),
         updated: rfc3339(r.published_at),
         withdrawn: r.status == "withdrawn",
         title: r.title,
@@ -65,7 +66,7 @@ fn xml(body: String, content_type: &'static str) -> Response {
         .into_response()
 }
 
-fn render(feed: Feed) -> Result<Response, AppError> {
+pub(crate) fn render(feed: Feed) -> Result<Response, AppError> {
     let body = feed
         .render()
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -184,7 +185,7 @@ pub async fn search_feed(
                 .hits
                 .into_iter()
                 .map(|h| Entry {
-                    id: h.id,
+                    path: h.href,
                     title: h.title,
                     body_name: h.body_name,
                     doc_no: h.doc_no,

@@ -752,49 +752,31 @@ pub struct ListQuery {
     pub mailbox: Option<i64>,
 }
 
-/// The published letters as an Atom feed.
+/// The published letters as an Atom feed (the portal's one feed template).
 pub async fn letters_feed(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
+    use crate::handlers::feeds::{Entry, Feed, render, rfc3339};
     let letters = state.store.published_letters(q.mailbox, 50).await?;
-    let base = crate::handlers::public_items::site_base(&state, &headers);
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
-    let updated = letters.first().map_or(0, |l| l.published_at).max(0);
-    let ts = |ms: i64| {
-        chrono::DateTime::from_timestamp_millis(ms)
-            .unwrap_or_default()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-    };
-    let mut xml = format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>{} · 来信选登</title>\n<id>{base}/letters</id>\n<link rel=\"alternate\" href=\"{base}/letters\"/>\n<updated>{}</updated>\n",
-        esc(&state.config.site_name),
-        ts(updated)
-    );
-    for l in &letters {
-        xml.push_str(&format!(
-            "<entry><title>{}</title><id>{base}/letters/{}</id><link rel=\"alternate\" href=\"{base}/letters/{}\"/><updated>{}</updated><author><name>{}</name></author><summary>{}</summary></entry>\n",
-            esc(&l.pub_subject),
-            l.id,
-            l.id,
-            ts(l.published_at),
-            esc(&l.body_name),
-            esc(&l.pub_reply.chars().take(200).collect::<String>())
-        ));
-    }
-    xml.push_str("</feed>\n");
-    Ok((
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "application/atom+xml; charset=utf-8",
-        )],
-        xml,
-    )
-        .into_response())
+    render(Feed {
+        base: crate::handlers::public_items::site_base(&state, &headers),
+        self_path: "/feeds/letters.atom".into(),
+        alternate: "/letters".into(),
+        title: format!("{} · 来信选登", state.config.site_name),
+        updated: rfc3339(letters.first().map(|l| l.published_at)),
+        entries: letters
+            .into_iter()
+            .map(|l| Entry {
+                path: format!("/letters/{}", l.id),
+                updated: rfc3339(Some(l.published_at)),
+                title: l.pub_subject,
+                body_name: format!("{} · {}", l.body_name, l.mailbox_name),
+                doc_no: String::new(),
+                index_no: String::new(),
+                withdrawn: false,
+            })
+            .collect(),
+    })
 }

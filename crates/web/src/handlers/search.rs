@@ -130,6 +130,8 @@ pub struct SearchParams {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SearchHit {
     pub id: i64,
+    /// The public page: an item's, or a published letter's.
+    pub href: String,
     pub title: String,
     pub title_marked: Vec<Piece>,
     pub snippet: Vec<Piece>,
@@ -202,6 +204,7 @@ pub async fn run(
             );
             SearchHit {
                 id: d.id,
+                href: d.href(),
                 title_marked: gongkai_search::snippet(&d.title, &clauses, 200),
                 snippet: gongkai_search::snippet(text.trim(), &clauses, 120),
                 title: d.title,
