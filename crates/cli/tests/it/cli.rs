@@ -1318,9 +1318,15 @@ fn the_search_index_is_rebuilt_and_follows_the_database() {
     };
     assert!(found.contains("result-title"), "demo items are searchable");
     server.stop();
+    // Published items and published letters (选登) share the index.
     let n = db_i64(
         &data,
-        "SELECT COUNT(*) FROM items WHERE status = 'published' AND scope = 'public'",
+        "SELECT (SELECT COUNT(*) FROM items WHERE status = 'published' AND scope = 'public') + \
+         (SELECT COUNT(*) FROM letters WHERE published AND kind <> 'report' AND consent_publish)",
+    );
+    assert!(
+        db_i64(&data, "SELECT COUNT(*) FROM letters WHERE published") > 0,
+        "the demo publishes letters"
     );
     let run = gk(&data, &["reindex"]);
     assert!(run.ok(), "{}", run.stderr);
