@@ -98,7 +98,7 @@ pub async fn backup(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut entries: Vec<(String, PathBuf)> = vec![("gongkai.db".into(), db)];
     let mut files = Vec::new();
-    for name in ["ledger.key", "secrets.key", "report.key"] {
+    for name in ["ledger.key", "secrets.key", "report.key", "report.key.next"] {
         let key = data_dir.join(name);
         if key.exists() {
             files.push(key);

@@ -49,13 +49,27 @@ fn sync_dir(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The report keys: `report.key` (created on first use) first, then a `report.key.next` left
-/// by an interrupted rotation, so letters wrapped by either open.
-pub fn load_report_keys(data_dir: &Path) -> anyhow::Result<Vec<SealKey>> {
+/// The report keys: `report.key` first (it wraps new letters), then a `report.key.next` left by
+/// an interrupted rotation and the `report.key.old-*` files kept after rotations (so a letter
+/// wrapped by a server that still ran with the old key opens too). `report.key` is created on
+/// first use — but never while the database holds 举报 envelopes: a missing key file then is a
+/// lost key (a restore without it, a wrong folder), and a fresh key would hide that.
+pub async fn open_report_keys(store: &Store, data_dir: &Path) -> anyhow::Result<Vec<SealKey>> {
     let path = data_dir.join(REPORT_KEY);
     let current = match read_key(&path)? {
         Some(k) => k,
         None => {
+            let n = store
+                .letter_envelopes()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .len();
+            if n > 0 {
+                anyhow::bail!(
+                    "举报密钥文件 {} 不存在，但数据库中有{n}件举报：请从备份恢复 report.key（丢失该文件即丢失这些举报人的身份信息），不会另建新密钥",
+                    path.display()
+                );
+            }
             let k = SealKey::generate();
             write_new(&path, &k)?;
             k
@@ -65,6 +79,20 @@ pub fn load_report_keys(data_dir: &Path) -> anyhow::Result<Vec<SealKey>> {
     if let Some(next) = read_key(&data_dir.join(NEXT))? {
         keys.push(next);
     }
+    let mut old: Vec<PathBuf> = std::fs::read_dir(data_dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("report.key.old-"))
+        })
+        .collect();
+    old.sort();
+    for p in old.into_iter().rev() {
+        if let Some(k) = read_key(&p)? {
+            keys.push(k);
+        }
+    }
     Ok(keys)
 }
 
@@ -72,7 +100,7 @@ pub fn load_report_keys(data_dir: &Path) -> anyhow::Result<Vec<SealKey>> {
 /// (`report.key.next`), the letters are re-wrapped in one transaction, then the files are
 /// renamed; at every step both keys are on disk and loaded.
 pub async fn rotate(store: &Store, data_dir: &Path) -> anyhow::Result<(usize, PathBuf)> {
-    let keys = load_report_keys(data_dir)?;
+    let keys = open_report_keys(store, data_dir).await?;
     let next_path = data_dir.join(NEXT);
     let new_key = match read_key(&next_path)? {
         Some(k) => k,

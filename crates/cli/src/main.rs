@@ -292,7 +292,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("已创建示例公开信息：{n}条（含草稿、待审查和待审批的信息）。");
                 }
                 let seal = load_or_create_seal_key(&cfg.server.data_dir)?;
-                let report_keys = keys::load_report_keys(&cfg.server.data_dir)?;
+                let report_keys = keys::open_report_keys(&store, &cfg.server.data_dir).await?;
                 if let Some(rk) = report_keys.first() {
                     let n = demo_letters::seed(&store, &seal, rk).await?;
                     if n > 0 {
@@ -318,7 +318,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 gongkai_web::AppState::new(store.clone(), web, calendar, cfg.blob_store()?)
                     .with_ledger_key(key)
                     .with_seal_key(load_or_create_seal_key(&cfg.server.data_dir)?)
-                    .with_report_keys(keys::load_report_keys(&cfg.server.data_dir)?);
+                    .with_report_keys(keys::open_report_keys(&store, &cfg.server.data_dir).await?);
             let font_dir = cfg.reports.font_dir.clone();
             match tokio::task::spawn_blocking(move || gongkai_reports::Renderer::new(font_dir))
                 .await?

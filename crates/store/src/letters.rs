@@ -481,6 +481,19 @@ fn event_kind(ev: &LetterAction, next: LetterStatus) -> &'static str {
     }
 }
 
+impl Store {
+    /// Lock the row read inside a write transaction. SQLite's `BEGIN IMMEDIATE` already
+    /// serialises writers; PostgreSQL's READ COMMITTED needs the lock, or two simultaneous
+    /// takes (or approve and return) would both pass the state machine.
+    fn row_lock(&self) -> &'static str {
+        if self.is_postgres() {
+            " FOR UPDATE"
+        } else {
+            ""
+        }
+    }
+}
+
 macro_rules! insert_event {
     ($tx:ident, $id:expr, $kind:expr, $on:expr, $data:expr, $who:expr) => {{
         sqlx::query(
@@ -552,6 +565,18 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound)?;
+            if (before.kind() == MailboxKind::Report) != (f.kind == MailboxKind::Report) {
+                let n: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM letters WHERE mailbox_id = $1")
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if n > 0 {
+                    return Err(StoreError::Invalid(
+                        "已有来信的信箱不能改为或改出“举报”类别（举报人信息的保护方式不同），请新建信箱".into(),
+                    ));
+                }
+            }
             sqlx::query(
                 "UPDATE mailboxes SET name = $1, kind = $2, limit_mode = $3, limit_days = $4, ack_days = $5, \
                  extend_days = $6, anonymous_allowed = $7, publish_allowed = $8, approval_required = $9, intro = $10, \
@@ -622,6 +647,10 @@ impl Store {
         let mb = self.get_mailbox(l.mailbox_id).await?;
         if !mb.active {
             return Err(StoreError::Invalid("该信箱已停用".into()));
+        }
+        // The envelope was made for the mailbox's kind as it was read: a 举报 never without one.
+        if mb.is_report() != l.envelope.is_some() {
+            return Err(StoreError::Invalid("信箱类别刚刚变更，请重新提交".into()));
         }
         // A letter is never refused for want of next year's holiday notice: its due date is
         // left open (empty) and filled in as soon as that year is loaded (`fill_pending_due`).
@@ -793,7 +822,8 @@ impl Store {
         let now = crate::now_ms();
         let r: StoreResult<()> = write_tx!(self, |tx| {
             let l = sqlx::query_as::<_, Letter>(sqlx::AssertSqlSafe(format!(
-                "SELECT {LETTER_COLS} FROM letters WHERE id = $1"
+                "SELECT {LETTER_COLS} FROM letters WHERE id = $1{}",
+                self.row_lock()
             )))
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -809,12 +839,16 @@ impl Store {
                 owner: actor.is_some_and(|(uid, _)| l.owner_id == Some(uid)),
                 owned: l.owner_id.is_some(),
             };
+            // A rating answers the latest reply: a reopening clears `rated_on` but keeps the
+            // rating, which stays in the statistics (and the history) until the writer rates the
+            // new reply.
+            let rated = l.rated_on.is_some();
             let mut next = dl::transition(
                 l.status(),
                 action.step(),
                 standing,
                 mb.approval_required,
-                l.rating.is_some(),
+                rated,
             )
             .map_err(|m| StoreError::Invalid(m.to_string()))?;
             // Handed to a named colleague, the letter is theirs at once; handed to another
@@ -836,6 +870,7 @@ impl Store {
             let mut rated_on = l.rated_on.clone();
             let mut reopened = l.reopened;
             let mut application_id = l.application_id;
+            let mut unpublish = false;
             match action {
                 LetterAction::Take => {
                     let (uid, name) =
@@ -878,10 +913,17 @@ impl Store {
                     if reason.trim().is_empty() {
                         return Err(StoreError::Invalid("延期须说明理由（将告知来信人）".into()));
                     }
-                    let received = date(&l.received_on).unwrap_or(today);
-                    let c = dl::clock(cal, &mb.rule(), received, *days)
+                    // From the due date in force (after a reopening, the new one).
+                    let current = date(&l.due_on).ok_or_else(|| {
+                        StoreError::Invalid(
+                            "答复期限尚未确定（待下一年度日历载入），暂不能延期".into(),
+                        )
+                    })?;
+                    let d = mb
+                        .rule()
+                        .add(cal, current, *days)
                         .map_err(|e| StoreError::Invalid(e.to_string()))?;
-                    due_on = c.due_on.to_string();
+                    due_on = d.to_string();
                     extended = i64::from(*days);
                 }
                 LetterAction::SaveDraft { text } => {
@@ -944,21 +986,26 @@ impl Store {
                         ));
                     }
                     reopened = true;
-                    // A new limit runs from the day of the request; the rating is cleared so
-                    // the writer can rate the new reply.
-                    let c = dl::clock(cal, &mb.rule(), today, 0)
-                        .map_err(|e| StoreError::Invalid(e.to_string()))?;
-                    due_on = c.due_on.to_string();
+                    // A new limit runs from the day of the request (left open, not guessed, when
+                    // its year's calendar is missing); the old reply leaves the public pages.
+                    due_on = match dl::clock(cal, &mb.rule(), today, 0) {
+                        Ok(c) => c.due_on.to_string(),
+                        Err(gongkai_domain::calendar::CalendarError::MissingYear(_)) => {
+                            String::new()
+                        }
+                        Err(e) => return Err(StoreError::Invalid(e.to_string())),
+                    };
                     replied_on = None;
-                    rating = None;
                     rated_on = None;
+                    unpublish = true;
                 }
                 LetterAction::Converted { application_id: a } => application_id = Some(*a),
             }
             sqlx::query(
                 "UPDATE letters SET status = $1, owner_id = $2, owner_name = $3, body_id = $4, due_on = $5, extended = $6, \
                  replied_on = $7, reply_text = $8, reply_draft = $9, rating = $10, rated_on = $11, reopened = $12, \
-                 application_id = $13, escalated_on = CASE WHEN $14 THEN NULL ELSE escalated_on END, updated_at = $15 WHERE id = $16",
+                 application_id = $13, escalated_on = CASE WHEN $14 THEN NULL ELSE escalated_on END, updated_at = $15, \
+                 published = CASE WHEN $17 THEN FALSE ELSE published END WHERE id = $16",
             )
             .bind(next.as_str())
             .bind(owner.0)
@@ -973,9 +1020,11 @@ impl Store {
             .bind(&rated_on)
             .bind(reopened)
             .bind(application_id)
-            .bind(due_on != l.due_on)
+            // 督办 starts again for a new due date or at a new body.
+            .bind(due_on != l.due_on || body_id != l.body_id)
             .bind(now)
             .bind(id)
+            .bind(unpublish)
             .execute(&mut *tx)
             .await?;
             let kind = event_kind(action, next);
@@ -1008,7 +1057,8 @@ impl Store {
         let now = crate::now_ms();
         write_tx!(self, |tx| {
             let l = sqlx::query_as::<_, Letter>(sqlx::AssertSqlSafe(format!(
-                "SELECT {LETTER_COLS} FROM letters WHERE id = $1"
+                "SELECT {LETTER_COLS} FROM letters WHERE id = $1{}",
+                self.row_lock()
             )))
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -1067,7 +1117,8 @@ impl Store {
         let now = crate::now_ms();
         write_tx!(self, |tx| {
             let l = sqlx::query_as::<_, Letter>(sqlx::AssertSqlSafe(format!(
-                "SELECT {LETTER_COLS} FROM letters WHERE id = $1"
+                "SELECT {LETTER_COLS} FROM letters WHERE id = $1{}",
+                self.row_lock()
             )))
             .bind(id)
             .fetch_optional(&mut *tx)

@@ -242,7 +242,8 @@ async fn load_and_check(state: &AppState, req: Request, next: Next) -> (Response
     let public_read = parts.method == Method::GET
         && !parts.uri.path().starts_with("/api/v1/admin")
         && !parts.headers.contains_key(header::AUTHORIZATION)
-        && !parts.headers.contains_key("x-application-secret");
+        && !parts.headers.contains_key("x-application-secret")
+        && !parts.headers.contains_key("x-letter-secret");
     let req = Request::from_parts(parts, body);
     let mut resp = next.run(req).await;
     metrics::counter!("gongkai_http_responses_total", "class" => status_class(resp.status()))

@@ -284,6 +284,27 @@ async fn a_letter_goes_from_the_form_to_a_rated_reply(db: Db) {
         t.contains("加装完毕") && !t.contains("申请重新办理一次"),
         "{t}"
     );
+    // The first rating counted until now; the writer rates the new reply.
+    assert_eq!(
+        app.store.get_letter(l.id).await.unwrap().rating.as_deref(),
+        Some("unsatisfied")
+    );
+    assert!(t.contains("评价答复"), "the new reply can be rated");
+    let r = public
+        .post_form(
+            "/letters/track/rate",
+            &[
+                ("number", &number),
+                ("secret", &secret),
+                ("rating", "satisfied"),
+            ],
+        )
+        .await;
+    assert!(r.text().await.unwrap().contains("感谢您的评价"));
+    assert_eq!(
+        app.store.get_letter(l.id).await.unwrap().rating.as_deref(),
+        Some("satisfied")
+    );
     let r = public
         .post_form(
             "/letters/track/reopen",
@@ -444,8 +465,29 @@ async fn whistle_blowers_are_seen_only_by_discipline(db: Db) {
     app.staff("lead", Some(Role::Approver), a).await;
     app.staff("sup", Some(Role::Supervisor), app.tree.root)
         .await;
-    app.staff("adm", Some(Role::Admin), app.tree.root).await;
+    let adm = app.staff("adm", Some(Role::Admin), app.tree.root).await;
     let public = Browser::new(&app);
+    // An administrator cannot make himself 纪检监督 (nobody widens their own rights).
+    let admin = app.login("adm").await;
+    admin.get_text(&format!("/admin/users/{adm}")).await;
+    let r = admin
+        .post_form(
+            &format!("/admin/users/{adm}/grant"),
+            &[("role", "discipline"), ("body_id", &a.to_string())],
+        )
+        .await;
+    assert!(
+        location(&r).contains("error=self_grant"),
+        "{}",
+        location(&r)
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM role_grants WHERE user_id = {adm}"
+        ))
+        .await,
+        1
+    );
     let secret_doc = "举报材料：某科长收受礼金的转账记录".as_bytes().to_vec();
     let (s, page) = write(
         &public,
@@ -533,9 +575,18 @@ async fn whistle_blowers_are_seen_only_by_discipline(db: Db) {
         "the dump is real: {}",
         dump.len()
     );
-    for x in identity {
+    for x in identity.iter().chain(&["证据.txt"]) {
         assert!(!dump.contains(x), "{x} found in the database dump");
     }
+    // Not even the writer's address is in the audit log.
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'letter.create' AND object_id = '{id}' AND ip <> ''"
+        ))
+        .await,
+        0
+    );
+    // The stored file is ciphertext.
     let stored = app.store.letter_files(id).await.unwrap()[0].sha256.clone();
     let blob_dir = app
         .data_dir()

@@ -823,6 +823,9 @@ fn user_error_message(code: &str) -> Option<&'static str> {
         }
         "role_exists" => "该用户在该机关已有此角色。",
         "no_role" => "请选择要授予的角色。",
+        "self_grant" => {
+            "不能给自己授予角色：请由另一位管理员授予（防止自行取得查看举报人身份等权限）。"
+        }
         "session_gone" => "该会话已经结束。",
         _ => return None,
     })
@@ -939,6 +942,10 @@ pub async fn grant_role(
     };
     if !a.actor.can_grant(role, &target.path) {
         return Err(AppError::Forbidden);
+    }
+    // Separation of duties: nobody widens their own rights.
+    if id == a.user.id {
+        return Ok(to_user(id, "error", "self_grant"));
     }
     match state.store.grant_role(id, target.id, role, &a.who()).await {
         Ok(()) => Ok(to_user(id, "done", "granted")),

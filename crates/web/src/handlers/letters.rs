@@ -128,7 +128,11 @@ pub async fn submit_letter(
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
         stored.push(NewLetterFile {
-            name: u.name,
+            // A 举报's file names can name people too: sealed with the letter key.
+            name: match &letter_key {
+                Some(k) => k.seal(&u.name),
+                None => u.name,
+            },
             mime: kind.mime().to_string(),
             size,
             sha256,
@@ -153,7 +157,12 @@ pub async fn submit_letter(
     let who = Who {
         user_id: None,
         name: "public".into(),
-        ip: ip.to_string(),
+        // A whistle-blower's address is identity too: it is not written to the audit log.
+        ip: if report {
+            String::new()
+        } else {
+            ip.to_string()
+        },
     };
     let (id, _) = match state
         .store
@@ -598,7 +607,7 @@ async fn track_page(
         notice,
         can_rate: found
             .as_ref()
-            .is_some_and(|l| l.status == "replied" && l.rating.is_none()),
+            .is_some_and(|l| l.status == "replied" && l.rated_on.is_none()),
         can_reopen: found.as_ref().is_some_and(|l| l.can_reopen(today)),
         reopen_until: found
             .as_ref()
@@ -700,7 +709,7 @@ pub async fn track_action(
     let who = Who {
         user_id: None,
         name: "writer".into(),
-        ip,
+        ip: if l.is_report() { String::new() } else { ip },
     };
     match state
         .store

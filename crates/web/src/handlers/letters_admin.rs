@@ -447,7 +447,8 @@ pub async fn letter_act(
             text: f.text.clone(),
         },
         "approve" if r.lead => LetterAction::Approve,
-        "return" if r.lead => LetterAction::Return {
+        // The leader returns a reply, or its author takes it back from approval.
+        "return" if r.lead || l.owner_id == Some(a.user.id) => LetterAction::Return {
             reason: f.reason.trim().to_string(),
         },
         "dismiss" if r.handle => LetterAction::Dismiss {
@@ -582,22 +583,28 @@ pub async fn download_file(
             .store
             .audit_letter_reveal(
                 &l,
-                &format!("下载举报附件：{}", file.name),
+                &format!("下载举报附件（第{}号）", file.id),
                 today(),
                 &a.who(),
             )
             .await?;
-        k.open_bytes(&stored)
-            .map_err(|e| AppError::Internal(e.to_string()))?
+        let name = k
+            .open(&file.name)
+            .unwrap_or_else(|_| format!("附件{}", file.id));
+        let bytes = k
+            .open_bytes(&stored)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        (name, bytes)
     } else {
-        stored
+        (file.name.clone(), stored)
     };
+    let (name, bytes) = bytes;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, file.mime.clone()),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                gongkai_files::content_disposition(&file.name),
+                gongkai_files::content_disposition(&name),
             ),
             (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
         ],
@@ -717,6 +724,19 @@ pub async fn convert(
     if l.status == "handling" && l.owner_id != Some(a.user.id) {
         return refuse(l, "只有该来信的负责人可以将其转为申请（首问负责）").await;
     }
+    // Every rule is checked before the application is created, so a refusal leaves nothing.
+    if let Err(m) = dl::transition(
+        l.status(),
+        dl::Step::Convert,
+        dl::Standing {
+            owner: l.owner_id == Some(a.user.id),
+            owned: l.owner_id.is_some(),
+        },
+        false,
+        false,
+    ) {
+        return refuse(l, m).await;
+    }
     let w = writer_of(&state, &l).unwrap_or_default();
     let received = chrono::NaiveDate::parse_from_str(&l.received_on, "%Y-%m-%d").unwrap_or(today());
     let contact = serde_json::json!({"phone": w.phone, "email": w.email, "address": w.address});
@@ -767,8 +787,8 @@ pub async fn convert(
     }
 }
 
-/// Active mailboxes of the body at `path` and of its ancestors (a department without its own
-/// complaint box sends complaints to the county's), as (id, "信箱 · 机关").
+/// Active mailboxes (not 举报) of the body at `path` and of its ancestors (a department without
+/// its own complaint box sends complaints to the county's), as (id, "信箱 · 机关").
 pub async fn mailboxes_for(state: &AppState, path: &str) -> Result<Vec<(i64, String)>, AppError> {
     let bodies = state.store.list_bodies().await?;
     Ok(state
@@ -776,6 +796,8 @@ pub async fn mailboxes_for(state: &AppState, path: &str) -> Result<Vec<(i64, Str
         .list_mailboxes(true)
         .await?
         .into_iter()
+        // Not into a 举报 box: the application's identity is not enveloped.
+        .filter(|m| !m.is_report())
         .filter_map(|m| {
             let b = bodies.iter().find(|b| b.id == m.body_id)?;
             gongkai_domain::body::in_subtree(path, &b.path)
@@ -847,16 +869,7 @@ pub async fn application_to_letter(
         address: field("address"),
     };
     let json = serde_json::to_string(&w).unwrap_or_default();
-    let (writer_sealed, envelope, tag_key) = if mb.is_report() {
-        let rk = state
-            .report_keys
-            .first()
-            .ok_or_else(|| AppError::Unavailable("举报密钥未配置".into()))?;
-        let (k, e) = dl::new_envelope(rk);
-        (k.seal(&json), Some(e), rk.clone())
-    } else {
-        (state.seal.seal(&json), None, (*state.seal).clone())
-    };
+    let (writer_sealed, tag_key) = (state.seal.seal(&json), &*state.seal);
     let received = x
         .received_on
         .as_deref()
@@ -868,17 +881,13 @@ pub async fn application_to_letter(
         subject: format!("（由政府信息公开申请{}转来）{subject}", x.number),
         content: x.description.clone(),
         anonymous: false,
-        writer_name: if mb.is_report() {
-            String::new()
-        } else {
-            x.applicant_name.clone()
-        },
+        writer_name: x.applicant_name.clone(),
         writer_sealed,
         writer_tag: w
             .contact_key()
             .map(|c| tag_key.tag(&format!("contact:{c}")))
             .unwrap_or_default(),
-        envelope,
+        envelope: None,
         consent_publish: false,
         received_on: received,
         secret_hash: x.secret_hash.clone(),

@@ -319,9 +319,12 @@ pub async fn view_edit_post(
     f.body_id = m.body_id;
     match f.validate() {
         Err(e) => form_page(&state, &a, Some(id), f, e).await,
-        Ok(fields) => {
-            state.store.update_mailbox(id, &fields, &a.who()).await?;
-            Ok(Redirect::to("/admin/mailboxes?done=saved").into_response())
-        }
+        Ok(fields) => match state.store.update_mailbox(id, &fields, &a.who()).await {
+            Ok(()) => Ok(Redirect::to("/admin/mailboxes?done=saved").into_response()),
+            Err(gongkai_store::StoreError::Invalid(m)) => {
+                form_page(&state, &a, Some(id), f, FormErrors::general(m)).await
+            }
+            Err(e) => Err(e.into()),
+        },
     }
 }
