@@ -55,6 +55,7 @@ CREATE TABLE letters (
     escalated_on TEXT,
     duplicate_of BIGINT,
     application_id BIGINT,
+    notified_at BIGINT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );

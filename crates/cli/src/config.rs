@@ -20,6 +20,20 @@ pub struct Config {
     pub attachments: AttachmentsConfig,
     pub reports: ReportsConfig,
     pub search: SearchConfig,
+    pub mail: MailConfig,
+}
+
+/// E-mail to writers when their letter is answered, through an SMTP relay (plain SMTP, as an
+/// intranet relay or a local MTA speaks). Empty `smtp_host` turns it off.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MailConfig {
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// The sender address, e.g. `gongkai@example.gov.cn`.
+    pub from: String,
+    pub username: String,
+    pub password: String,
 }
 
 /// The full-text search index (derived data, rebuilt from the database when missing).
@@ -176,6 +190,10 @@ impl Default for Config {
             attachments: AttachmentsConfig::default(),
             reports: ReportsConfig::default(),
             search: SearchConfig::default(),
+            mail: MailConfig {
+                smtp_port: 25,
+                ..Default::default()
+            },
         }
     }
 }
@@ -362,6 +380,18 @@ impl Config {
             site_name: self.server.site_name.clone(),
             submissions_per_window: self.server.submissions_per_window.max(1),
             submission_window_secs: self.server.submission_window_secs.max(1),
+            smtp: (!self.mail.smtp_host.trim().is_empty()).then(|| gongkai_web::SmtpSettings {
+                host: self.mail.smtp_host.trim().to_string(),
+                port: if self.mail.smtp_port == 0 {
+                    25
+                } else {
+                    self.mail.smtp_port
+                },
+                from: self.mail.from.trim().to_string(),
+                username: self.mail.username.clone(),
+                password: self.mail.password.clone(),
+            }),
+            mail_every_ms: 5000,
             screening: {
                 use gongkai_domain::screening::{MaskRule, ScreeningConfig};
                 let d = ScreeningConfig::default();

@@ -203,6 +203,7 @@ impl LetterEventRow {
             "dismissed" => "不予受理",
             "converted" => "转为政府信息公开申请",
             "revealed" => "查看举报人身份",
+            "emailed" => "答复已发送至来信人电子邮箱",
             _ => "其他",
         }
     }
@@ -258,6 +259,7 @@ impl LetterEventRow {
                 | "reopened"
                 | "dismissed"
                 | "converted"
+                | "emailed"
         )
     }
 }
@@ -358,6 +360,16 @@ impl LetterAction {
             LetterAction::Converted { .. } => Step::Convert,
         }
     }
+}
+
+/// An answered letter to e-mail.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NotifyRow {
+    pub id: i64,
+    pub number: String,
+    pub subject: String,
+    pub writer_sealed: String,
+    pub reply_text: String,
 }
 
 /// A row of the back-office list.
@@ -1005,7 +1017,8 @@ impl Store {
                 "UPDATE letters SET status = $1, owner_id = $2, owner_name = $3, body_id = $4, due_on = $5, extended = $6, \
                  replied_on = $7, reply_text = $8, reply_draft = $9, rating = $10, rated_on = $11, reopened = $12, \
                  application_id = $13, escalated_on = CASE WHEN $14 THEN NULL ELSE escalated_on END, updated_at = $15, \
-                 published = CASE WHEN $17 THEN FALSE ELSE published END WHERE id = $16",
+                 published = CASE WHEN $17 THEN FALSE ELSE published END, \
+                 notified_at = CASE WHEN $18 THEN NULL ELSE notified_at END WHERE id = $16",
             )
             .bind(next.as_str())
             .bind(owner.0)
@@ -1025,6 +1038,8 @@ impl Store {
             .bind(now)
             .bind(id)
             .bind(unpublish)
+            // A new reply is e-mailed again.
+            .bind(next == LetterStatus::Replied && l.status() != LetterStatus::Replied)
             .execute(&mut *tx)
             .await?;
             let kind = event_kind(action, next);
@@ -1420,6 +1435,44 @@ impl Store {
                 .await
         })?
         .flatten())
+    }
+
+    /// Answered letters not yet e-mailed to their writers (never a 举报: its contact is in the
+    /// envelope, opened only by 纪检监督): (id, number, subject, writer_sealed, reply_text).
+    pub async fn letters_to_notify(&self, limit: i64) -> StoreResult<Vec<NotifyRow>> {
+        Ok(read!(self, |c| {
+            sqlx::query_as::<_, NotifyRow>(
+                "SELECT id, number, subject, writer_sealed, reply_text FROM letters \
+                 WHERE status = 'replied' AND notified_at IS NULL AND kind <> 'report' ORDER BY id LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(c)
+            .await
+        })?)
+    }
+
+    /// Record that a letter's reply was e-mailed (`to` is Some) or needs no e-mail (no address).
+    pub async fn mark_letter_notified(
+        &self,
+        id: i64,
+        emailed: bool,
+        today: NaiveDate,
+    ) -> StoreResult<()> {
+        let now = crate::now_ms();
+        let who = Who::system();
+        write_tx!(self, |tx| {
+            sqlx::query(
+                "UPDATE letters SET notified_at = $1 WHERE id = $2 AND notified_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if emailed {
+                insert_event!(tx, id, "emailed", today, serde_json::json!({}), who);
+            }
+            Ok(())
+        })
     }
 
     /// Link a letter and the application it became (or came from), both ways.

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod error;
 pub mod handlers;
 pub mod limits;
+pub mod mail;
 pub mod middleware;
 pub mod render;
 pub mod views;
@@ -48,6 +49,20 @@ pub struct WebConfig {
     /// Public submissions (applications, letters) accepted per client address per window.
     pub submissions_per_window: u32,
     pub submission_window_secs: u64,
+    /// E-mail to writers of answered letters; None: no e-mail (the tracking page only).
+    pub smtp: Option<SmtpSettings>,
+    /// How often answered letters are looked for to e-mail.
+    pub mail_every_ms: u64,
+}
+
+/// An SMTP relay.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub from: String,
+    pub username: String,
+    pub password: String,
 }
 
 impl Default for WebConfig {
@@ -63,6 +78,8 @@ impl Default for WebConfig {
             screening: Default::default(),
             submissions_per_window: 10,
             submission_window_secs: 600,
+            smtp: None,
+            mail_every_ms: 5000,
         }
     }
 }
@@ -441,10 +458,14 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // The search index catches up with the change log now and then continuously.
     let follower = state.search.follow(state.store.clone(), state.search_every);
+    let mailer = mail::spawn(state.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let r = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     follower.abort();
+    if let Some(m) = mailer {
+        m.abort();
+    }
     r
 }

@@ -24,6 +24,7 @@ both_backends!(
     the_api_writes_and_reads_letters,
     abuse_is_limited_and_input_is_kept,
     overdue_letters_are_escalated,
+    replies_are_emailed_when_smtp_is_configured,
 );
 
 fn fields(name: &str, kind: MailboxKind, approval: bool) -> MailboxFields {
@@ -1126,4 +1127,117 @@ async fn overdue_letters_are_escalated(db: Db) {
         ))
         .await;
     assert_eq!(n, 1);
+}
+
+/// A minimal SMTP server on a free port that keeps every message it is given.
+async fn fake_smtp() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = got.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let keep = keep.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                w.write_all(b"220 test ESMTP\r\n").await.unwrap();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let up = line.to_uppercase();
+                    if up.starts_with("DATA") {
+                        w.write_all(b"354 go ahead\r\n").await.unwrap();
+                        let mut msg = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            msg.push_str(&l);
+                            msg.push('\n');
+                        }
+                        keep.lock().unwrap().push(msg);
+                        w.write_all(b"250 queued\r\n").await.unwrap();
+                    } else if up.starts_with("QUIT") {
+                        w.write_all(b"221 bye\r\n").await.unwrap();
+                        break;
+                    } else {
+                        w.write_all(b"250 OK\r\n").await.unwrap();
+                    }
+                }
+            });
+        }
+    });
+    (port, got)
+}
+
+async fn replies_are_emailed_when_smtp_is_configured(db: Db) {
+    let (port, got) = fake_smtp().await;
+    let app = TestApp::spawn_with(db, |c| {
+        c.smtp = Some(gongkai_web::SmtpSettings {
+            host: "127.0.0.1".into(),
+            port,
+            from: "gongkai@example.gov.cn".into(),
+            username: String::new(),
+            password: String::new(),
+        });
+        c.mail_every_ms = 100;
+    })
+    .await;
+    let a = app.tree.a;
+    let mb = mailbox(&app, a, "邮件信箱", MailboxKind::Consult, false).await;
+    app.staff("hd1", Some(Role::LetterHandler), a).await;
+    let api = Api::new(&app, None);
+    let (_, with_mail) = api
+        .post(
+            "/api/v1/letters",
+            json!({"mailbox_id": mb, "subject": "咨询社保卡补办", "content": "社保卡丢失后在哪里补办？",
+                   "name": "孙七", "email": "sunqi@example.cn"}),
+        )
+        .await;
+    let (_, phone_only) = api
+        .post(
+            "/api/v1/letters",
+            json!({"mailbox_id": mb, "subject": "咨询公交卡", "content": "老年人公交卡在哪里办理？",
+                   "name": "钱八", "phone": "13700002222"}),
+        )
+        .await;
+    let hd1 = app.login("hd1").await;
+    for rc in [&with_mail, &phone_only] {
+        let id = letter_id(&app, rc["number"].as_str().unwrap()).await;
+        hd1.get_text(&format!("/admin/letters/{id}")).await;
+        let r = hd1
+            .post_form(
+                &format!("/admin/letters/{id}/act"),
+                &[
+                    ("step", "reply"),
+                    ("text", "请携带身份证到县政务服务中心社保窗口办理。"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+    let number = with_mail["number"].as_str().unwrap().to_string();
+    let mut mail = String::new();
+    for _ in 0..50 {
+        if let Some(m) = got.lock().unwrap().first().cloned() {
+            mail = m;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(mail.contains("sunqi@example.cn"), "{mail}");
+    assert!(mail.contains(&number), "{mail}");
+    // Once: the pass does not send it again; the phone-only letter is never mailed.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(got.lock().unwrap().len(), 1);
+    let id = letter_id(&app, &number).await;
+    let kinds: Vec<String> = app
+        .store
+        .letter_events(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(kinds.contains(&"emailed".to_string()));
 }
