@@ -10,24 +10,7 @@ use crate::access::{Actor, Permission};
 use crate::body::BodyKind;
 use crate::calendar::{Calendar, CalendarError};
 
-macro_rules! string_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $s:literal, $label:literal),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $($variant),* }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),* } }
-            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),* } }
-            pub fn parse(s: &str) -> Option<$name> {
-                let s = s.trim();
-                $name::ALL.iter().copied().find(|v| v.as_str() == s || v.label() == s)
-            }
-        }
-    };
-}
-
-string_enum!(
+labelled!(
     /// The public state of an item.
     ItemStatus {
         Unpublished => "unpublished", "未发布",
@@ -36,7 +19,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+labelled!(
     /// The workflow state of one version (先审查、后公开).
     VersionState {
         Draft => "draft", "草稿",
@@ -49,7 +32,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+labelled!(
     /// 公开范围.
     Scope {
         Public => "public", "面向社会",
@@ -58,7 +41,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+labelled!(
     /// 有效性.
     Validity {
         Valid => "valid", "有效",
@@ -67,7 +50,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+labelled!(
     /// 公开方式.
     OpenMethod {
         Proactive => "proactive", "主动公开",
@@ -75,7 +58,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+labelled!(
     /// Whether the item is a 规章 or 行政规范性文件 (counted in the annual report, table 二).
     NormativeKind {
         None => "none", "否",
@@ -84,7 +67,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+labelled!(
     /// The 保密审查 conclusion.
     Conclusion {
         Disclose => "disclose", "可以公开",
@@ -93,7 +76,7 @@ string_enum!(
     }
 );
 
-string_enum!(
+labelled!(
     /// Legal grounds for not disclosing (条例 第十四条至第十六条).
     WithholdGround {
         StateSecret => "art14_secret", "第十四条：国家秘密",

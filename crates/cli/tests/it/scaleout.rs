@@ -68,7 +68,7 @@ async fn two_processes_behave_as_one_site() {
     let s1 = start(d1.clone(), true).await.unwrap();
     // The second instance has its own data folder (and search index) but the site's keys.
     std::fs::create_dir_all(&d2).unwrap();
-    for k in ["ledger.key", "secrets.key"] {
+    for k in ["ledger.key", "secrets.key", "report.key"] {
         std::fs::copy(d1.join(k), d2.join(k)).unwrap();
     }
     let s2 = start(d2.clone(), false).await.unwrap();
