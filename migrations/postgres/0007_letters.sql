@@ -39,6 +39,14 @@ CREATE TABLE letters (
     owner_id BIGINT REFERENCES users(id),
     owner_name TEXT NOT NULL DEFAULT '',
     received_on TEXT NOT NULL,
+    -- The mailbox's limit as it was when the letter arrived (a later edit of the mailbox does
+    -- not move the deadline of letters already received), and the day the limit runs from
+    -- (receipt, or the writer's request to reopen).
+    limit_mode TEXT NOT NULL DEFAULT 'working',
+    limit_days BIGINT NOT NULL DEFAULT 15,
+    ack_days BIGINT NOT NULL DEFAULT 0,
+    extend_days BIGINT NOT NULL DEFAULT 0,
+    clock_from TEXT NOT NULL DEFAULT '',
     due_on TEXT NOT NULL,
     extended BIGINT NOT NULL DEFAULT 0,
     replied_on TEXT,

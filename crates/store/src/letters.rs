@@ -95,6 +95,11 @@ pub struct Letter {
     pub owner_id: Option<i64>,
     pub owner_name: String,
     pub received_on: String,
+    pub limit_mode: String,
+    pub limit_days: i64,
+    pub ack_days: i64,
+    pub extend_days: i64,
+    pub clock_from: String,
     pub due_on: String,
     pub extended: i64,
     pub replied_on: Option<String>,
@@ -117,7 +122,7 @@ pub struct Letter {
 
 const LETTER_COLS: &str = "id, number, secret_hash, mailbox_id, body_id, kind, subject, content, anonymous, \
     writer_name, writer_sealed, writer_tag, envelope_key, envelope_key_id, consent_publish, status, owner_id, \
-    owner_name, received_on, due_on, extended, replied_on, reply_draft, reply_text, rating, rated_on, reopened, \
+    owner_name, received_on, limit_mode, limit_days, ack_days, extend_days, clock_from, due_on, extended, replied_on, reply_draft, reply_text, rating, rated_on, reopened, \
     published, pub_subject, pub_content, pub_reply, published_at, escalated_on, duplicate_of, application_id, \
     created_at, updated_at";
 
@@ -126,6 +131,15 @@ fn date(s: &str) -> Option<NaiveDate> {
 }
 
 impl Letter {
+    /// The limit the letter runs under (its mailbox's when it arrived).
+    pub fn rule(&self) -> LimitRule {
+        LimitRule {
+            mode: LimitMode::parse(&self.limit_mode).unwrap_or(LimitMode::Working),
+            days: self.limit_days.clamp(1, 365) as u32,
+            ack_days: self.ack_days.clamp(0, 365) as u32,
+            extend_days: self.extend_days.clamp(0, 365) as u32,
+        }
+    }
     pub fn status(&self) -> LetterStatus {
         LetterStatus::parse(&self.status).unwrap_or(LetterStatus::Received)
     }
@@ -709,8 +723,10 @@ impl Store {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO letters (number, secret_hash, mailbox_id, body_id, kind, subject, content, anonymous, \
                      writer_name, writer_sealed, writer_tag, envelope_key, envelope_key_id, consent_publish, status, \
-                     received_on, due_on, duplicate_of, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'received', $15, $16, $17, $18, $18) \
+                     received_on, due_on, duplicate_of, created_at, updated_at, limit_mode, limit_days, ack_days, \
+                     extend_days, clock_from) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'received', $15, $16, $17, $18, $18, \
+                     $19, $20, $21, $22, $15) \
                      RETURNING id",
                 )
                 .bind(&number)
@@ -731,6 +747,10 @@ impl Store {
                 .bind(&due_on)
                 .bind(duplicate_of)
                 .bind(now)
+                .bind(mb.rule().mode.as_str())
+                .bind(i64::from(mb.rule().days))
+                .bind(i64::from(mb.rule().ack_days))
+                .bind(i64::from(mb.rule().extend_days))
                 .fetch_one(&mut *tx)
                 .await?;
                 for f in &l.files {
@@ -883,6 +903,7 @@ impl Store {
             let mut reopened = l.reopened;
             let mut application_id = l.application_id;
             let mut unpublish = false;
+            let mut clock_from = l.clock_from.clone();
             match action {
                 LetterAction::Take => {
                     let (uid, name) =
@@ -920,7 +941,7 @@ impl Store {
                     }
                 }
                 LetterAction::Extend { days, reason } => {
-                    dl::check_extension(&mb.rule(), l.extended > 0, *days)
+                    dl::check_extension(&l.rule(), l.extended > 0, *days)
                         .map_err(StoreError::Invalid)?;
                     if reason.trim().is_empty() {
                         return Err(StoreError::Invalid("延期须说明理由（将告知来信人）".into()));
@@ -931,7 +952,7 @@ impl Store {
                             "答复期限尚未确定（待下一年度日历载入），暂不能延期".into(),
                         )
                     })?;
-                    let d = mb
+                    let d = l
                         .rule()
                         .add(cal, current, *days)
                         .map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -1000,7 +1021,8 @@ impl Store {
                     reopened = true;
                     // A new limit runs from the day of the request (left open, not guessed, when
                     // its year's calendar is missing); the old reply leaves the public pages.
-                    due_on = match dl::clock(cal, &mb.rule(), today, 0) {
+                    clock_from = today.to_string();
+                    due_on = match dl::clock(cal, &l.rule(), today, 0) {
                         Ok(c) => c.due_on.to_string(),
                         Err(gongkai_domain::calendar::CalendarError::MissingYear(_)) => {
                             String::new()
@@ -1018,7 +1040,7 @@ impl Store {
                  replied_on = $7, reply_text = $8, reply_draft = $9, rating = $10, rated_on = $11, reopened = $12, \
                  application_id = $13, escalated_on = CASE WHEN $14 THEN NULL ELSE escalated_on END, updated_at = $15, \
                  published = CASE WHEN $17 THEN FALSE ELSE published END, \
-                 notified_at = CASE WHEN $18 THEN NULL ELSE notified_at END WHERE id = $16",
+                 notified_at = CASE WHEN $18 THEN NULL ELSE notified_at END, clock_from = $19 WHERE id = $16",
             )
             .bind(next.as_str())
             .bind(owner.0)
@@ -1040,6 +1062,7 @@ impl Store {
             .bind(unpublish)
             // A new reply is e-mailed again.
             .bind(next == LetterStatus::Replied && l.status() != LetterStatus::Replied)
+            .bind(&clock_from)
             .execute(&mut *tx)
             .await?;
             let kind = event_kind(action, next);
@@ -1198,18 +1221,26 @@ impl Store {
     /// Fill in the due dates left open because a year's holiday notice was missing, now that
     /// the calendar may have it. Returns how many were filled.
     pub async fn fill_pending_due(&self, cal: &Calendar) -> StoreResult<usize> {
-        let rows: Vec<(i64, i64, String, i64)> = read!(self, |c| {
-            sqlx::query_as(
-                "SELECT id, mailbox_id, received_on, extended FROM letters WHERE due_on = '' ORDER BY id LIMIT 1000",
-            )
+        let rows: Vec<Letter> = read!(self, |c| {
+            sqlx::query_as::<_, Letter>(sqlx::AssertSqlSafe(format!(
+                "SELECT {LETTER_COLS} FROM letters WHERE due_on = '' ORDER BY id LIMIT 1000"
+            )))
             .fetch_all(c)
             .await
         })?;
         let mut n = 0;
-        for (id, mailbox_id, received, extended) in rows {
-            let mb = self.get_mailbox(mailbox_id).await?;
-            let Some(r) = date(&received) else { continue };
-            let Ok(c) = dl::clock(cal, &mb.rule(), r, u32::try_from(extended).unwrap_or(0)) else {
+        for l in rows {
+            let id = l.id;
+            let Some(from) = date(&l.clock_from).or_else(|| date(&l.received_on)) else {
+                continue;
+            };
+            // A reopened letter's new limit has no extension; a first one may.
+            let extended = if l.reopened {
+                0
+            } else {
+                u32::try_from(l.extended).unwrap_or(0)
+            };
+            let Ok(c) = dl::clock(cal, &l.rule(), from, extended) else {
                 continue;
             };
             write_tx!(self, |tx| {

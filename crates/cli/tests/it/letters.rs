@@ -1104,6 +1104,18 @@ async fn overdue_letters_are_escalated(db: Db) {
         Ok(expected) => assert_eq!(l.due_on, expected.to_string()),
         Err(_) => assert_eq!(l.due_on, "", "no guessed date"),
     }
+    // Editing the mailbox later does not move the deadline of letters already received.
+    app.store
+        .update_mailbox(
+            mb,
+            &fields("督办信箱", MailboxKind::Consult, false),
+            &Who::system(),
+        )
+        .await
+        .unwrap();
+    let again = app.store.get_letter(l.id).await.unwrap();
+    assert_eq!(again.rule(), LimitRule::xinfang());
+    assert_eq!(again.due_on, l.due_on);
     // Not overdue today: nothing to escalate.
     let today = gongkai_web::handlers::admin::today();
     assert_eq!(app.store.escalate_overdue(today).await.unwrap(), 0);

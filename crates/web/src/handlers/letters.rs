@@ -542,14 +542,17 @@ pub struct TrackForm {
 
 /// The reply clock's explanation of a letter.
 pub async fn letter_explanation(state: &AppState, l: &Letter) -> Result<Vec<String>, AppError> {
-    let mb = state.store.get_mailbox(l.mailbox_id).await?;
     let received = chrono::NaiveDate::parse_from_str(&l.received_on, "%Y-%m-%d").unwrap_or(today());
     Ok(
         match dl::clock(
             &state.calendar(),
-            &mb.rule(),
+            &l.rule(),
             received,
-            u32::try_from(l.extended).unwrap_or(0),
+            if l.reopened {
+                0
+            } else {
+                u32::try_from(l.extended).unwrap_or(0)
+            },
         ) {
             Ok(c) => {
                 let mut lines = c.explanation;
