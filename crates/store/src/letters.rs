@@ -1349,6 +1349,57 @@ impl Store {
         })?)
     }
 
+    /// For the back office's desk: open letters nobody has taken, open letters of `user_id`,
+    /// and open letters past their due date — ordinary ones in `letters`, 举报 in `reports`.
+    pub async fn letter_counts(
+        &self,
+        letters: &Scope,
+        reports: &Scope,
+        user_id: i64,
+        today: NaiveDate,
+    ) -> StoreResult<(i64, i64, i64)> {
+        let row: (Option<i64>, Option<i64>, Option<i64>) = read!(self, |c| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT SUM(CASE WHEN l.owner_id IS NULL THEN 1 ELSE 0 END), SUM(CASE WHEN l.owner_id = ",
+            );
+            qb.push_bind(user_id)
+                .push(" THEN 1 ELSE 0 END), SUM(CASE WHEN l.due_on <> '' AND l.due_on < ")
+                .push_bind(today.to_string())
+                .push(
+                    " THEN 1 ELSE 0 END) FROM letters l JOIN bodies b ON b.id = l.body_id \
+                     WHERE l.status IN ('received', 'handling', 'approving') AND ((l.kind <> 'report'",
+                );
+            push_scope!(qb, letters, "b.path");
+            qb.push(") OR (l.kind = 'report'");
+            push_scope!(qb, reports, "b.path");
+            qb.push("))");
+            qb.build_query_as().fetch_one(c).await
+        })?;
+        Ok((row.0.unwrap_or(0), row.1.unwrap_or(0), row.2.unwrap_or(0)))
+    }
+
+    /// How many active accounts hold one of `roles` on the body at `path` or an ancestor (who
+    /// could handle a letter sent there).
+    pub async fn role_holders_at(&self, path: &str, roles: &[&str]) -> StoreResult<i64> {
+        if roles.is_empty() {
+            return Ok(0);
+        }
+        Ok(read!(self, |c| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT COUNT(*) FROM role_grants g JOIN bodies b ON b.id = g.body_id \
+                 JOIN users u ON u.id = g.user_id WHERE u.disabled = FALSE AND ",
+            );
+            qb.push_bind(path.to_string())
+                .push(" LIKE b.path || '%' AND g.role IN (");
+            let mut sep = qb.separated(", ");
+            for r in roles {
+                sep.push_bind(r.to_string());
+            }
+            qb.push(")");
+            qb.build_query_scalar::<i64>().fetch_one(c).await
+        })?)
+    }
+
     /// Published letters, newest first; of one mailbox when given.
     pub async fn published_letters(
         &self,

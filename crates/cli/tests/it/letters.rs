@@ -360,7 +360,33 @@ async fn first_responder_transfers_and_assignments(db: Db) {
     assert_eq!(r.status(), 403);
     // h1 opens first and owns it; h2 cannot reply (首问负责).
     let h1 = app.login("hd1").await;
+    let (_, desk) = h1.get_text("/admin").await;
+    assert!(
+        desk.contains("待受理 1 封") && desk.contains("我负责的 0 封"),
+        "{desk}"
+    );
     h1.get_text(&path).await;
+    let (_, desk) = h1.get_text("/admin").await;
+    assert!(desk.contains("我负责的 1 封"), "{desk}");
+    // Not to a body where nobody handles letters (A1 has no letter handler of its own, but A's
+    // handlers cover it; the root has none).
+    let root = app.tree.root.to_string();
+    let r = h1
+        .post_form(
+            &act,
+            &[
+                ("step", "transfer"),
+                ("to_body", &root),
+                ("reason", "县政府办理"),
+            ],
+        )
+        .await;
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("没有可以办理该来信的工作人员")
+    );
     let h2 = app.login("hd2").await;
     let (_, page) = h2.get_text(&path).await;
     assert!(page.contains("hd1") && !page.contains("发送答复"));

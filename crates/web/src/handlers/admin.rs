@@ -51,6 +51,8 @@ pub struct DashboardPage {
     /// Whether the account manages bodies (the count reads 可管辖机关, else 可查看机关).
     pub manages_bodies: bool,
     pub manages_accounts: bool,
+    /// Letters: waiting to be taken, mine, overdue (None when the account sees no letters).
+    pub letters: Option<(i64, i64, i64)>,
 }
 
 /// Who reads the calendar warning, and where.
@@ -124,7 +126,22 @@ pub async fn view_dashboard(
     } else {
         any
     };
+    let (ls, rs) = (
+        a.actor.scope_any(gongkai_domain::access::LETTER_READERS),
+        a.actor.scope_any(gongkai_domain::access::REPORT_READERS),
+    );
+    let letters = if ls.is_empty() && rs.is_empty() {
+        None
+    } else {
+        Some(
+            state
+                .store
+                .letter_counts(&ls, &rs, a.user.id, today())
+                .await?,
+        )
+    };
     Ok(DashboardPage {
+        letters,
         chrome: Chrome::admin(&state, &a, "工作台", "/admin").await,
         grants: state.store.grants_of(a.user.id).await?,
         calendar_warning: calendar_warning(&state.calendar(), today(), warning_reader(&a, false)),

@@ -427,7 +427,28 @@ pub async fn letter_act(
                 }
             };
             let to_body = match (&to_user, f.to_body.filter(|b| *b > 0)) {
-                (None, Some(b)) => Some((b, state.store.get_body(b).await?.name)),
+                (None, Some(b)) => {
+                    let target = state.store.get_body(b).await?;
+                    // Never into a body where nobody could take it (it would sit unseen).
+                    let perm = if l.is_report() {
+                        Permission::HandleDisciplineCases
+                    } else {
+                        Permission::HandleLetters
+                    };
+                    let roles: Vec<&str> = gongkai_domain::access::Role::ALL
+                        .iter()
+                        .filter(|r| r.permissions().contains(&perm))
+                        .map(|r| r.as_str())
+                        .collect();
+                    if state.store.role_holders_at(&target.path, &roles).await? == 0 {
+                        return refuse(
+                            l,
+                            format!("“{}”没有可以办理该来信的工作人员，不能转办", target.name),
+                        )
+                        .await;
+                    }
+                    Some((b, target.name))
+                }
                 _ => None,
             };
             LetterAction::Transfer {
