@@ -38,6 +38,8 @@ pub struct Chrome {
     pub nav: Vec<NavLink>,
     pub switcher: Vec<BodyOption>,
     pub notice: Option<String>,
+    /// The page's Atom feed (title, address), announced in the head for feed readers.
+    pub feed: Option<(String, String)>,
 }
 
 /// Display preferences of the current request (set by [`crate::middleware::display_prefs`]).
@@ -179,6 +181,7 @@ impl Chrome {
                 .filter(|d| *d == "switched")
                 .and_then(done_notice)
                 .map(str::to_string),
+            feed: None,
         }
     }
 

@@ -808,6 +808,10 @@ async fn published_replies_are_masked_and_withdrawable(db: Db) {
     assert!(!p.contains("张小明"));
     let (_, index) = public.get_text("/letters").await;
     assert!(index.contains("建议整修人行道"));
+    assert!(
+        index.contains(r#"<link rel="alternate" type="application/atom+xml" title="来信选登" href="/feeds/letters.atom">"#),
+        "feed readers find the feed"
+    );
     let (_, feed) = public.get_text("/feeds/letters.atom").await;
     assert!(feed.contains("建议整修人行道"));
     // Searchable where the public may see it, with its masked text only.

@@ -291,8 +291,10 @@ pub async fn view_letters(
         .collect();
     let mut body_ids: Vec<i64> = mailboxes.iter().map(|m| m.mailbox.body_id).collect();
     body_ids.dedup();
+    let mut chrome = Chrome::public(&state, "政民互动 · 信箱", a.as_ref());
+    chrome.feed = Some(("来信选登".into(), "/feeds/letters.atom".into()));
     let page = IndexPage {
-        chrome: Chrome::public(&state, "政民互动 · 信箱", a.as_ref()),
+        chrome,
         year,
         bodies: body_ids
             .into_iter()
