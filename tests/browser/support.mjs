@@ -65,6 +65,19 @@ export function totp(secret, at = Date.now()) {
 }
 
 const enrolled = new Map();
+const lastStep = new Map();
+
+/// A code the server has not accepted yet for `user`: each code signs in once (RFC 6238 §5.2),
+/// so a second sign-in within 30 s takes the next step's code (one step of drift is allowed),
+/// waiting for it when needed.
+async function freshCode(user, key) {
+  const now = () => Math.floor(Date.now() / 1000 / 30);
+  const last = lastStep.get(user);
+  const step = last !== undefined && last >= now() ? last + 1 : now();
+  lastStep.set(user, step);
+  while (step > now() + 1) await new Promise((r) => setTimeout(r, 500));
+  return totp(key, step * 30 * 1000);
+}
 
 /// Sign in through the forms. The first sign-in enrols TOTP (the policy requires it): the key is
 /// read from the page, as a person would type it into an authenticator app.
@@ -77,12 +90,12 @@ export async function signIn(page, user = USER) {
   if (page.url().includes('/account/totp')) {
     const key = (await page.locator('code.secret').innerText()).replace(/\s/g, '');
     enrolled.set(user, key);
-    await page.getByLabel('6位动态码').fill(totp(key));
+    await page.getByLabel('6位动态码').fill(await freshCode(user, key));
     await page.getByRole('button', { name: '开启二次验证' }).click();
     await page.getByRole('link', { name: '我已保存，进入工作台' }).click();
   } else if (page.url().includes('/login/totp')) {
     if (!enrolled.has(user)) throw new Error(`TOTP asked but ${user} enrolled no key in this run`);
-    await page.locator('input[name=code]').fill(totp(enrolled.get(user)));
+    await page.locator('input[name=code]').fill(await freshCode(user, enrolled.get(user)));
     await page.locator('form button[type=submit]').click();
   }
   await page.waitForURL(/\/admin/);

@@ -314,6 +314,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 web.site_name = "示例县人民政府 政府信息公开".into();
             }
             let key = load_or_create_ledger_key(&cfg.server.data_dir)?;
+            seal_totp_secrets(&store, &cfg.server.data_dir).await?;
             let mut state =
                 gongkai_web::AppState::new(store.clone(), web, calendar, cfg.blob_store()?)
                     .with_ledger_key(key)
@@ -373,6 +374,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let store = open_store_with(&cfg, true).await?;
+            seal_totp_secrets(&store, &cfg.server.data_dir).await?;
             println!("数据库已是最新结构（{}）", store.backend_name());
             Ok(ExitCode::SUCCESS)
         }
@@ -616,6 +618,19 @@ fn load_or_create_seal_key(
         SealKey::generate,
         SealKey::to_base64,
     )
+}
+
+/// Seal TOTP secrets stored in clear by earlier versions (once; later starts find none).
+async fn seal_totp_secrets(store: &Store, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    let key = load_or_create_seal_key(data_dir)?;
+    let n = store
+        .seal_totp_secrets(|s| key.seal(s))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if n > 0 {
+        println!("已加密保存{n}个账号的二次验证密钥。");
+    }
+    Ok(())
 }
 
 /// Publish versions approved for a later time once it comes, and sign the ledger head.

@@ -475,7 +475,8 @@ impl Store {
         })
     }
 
-    /// Store a TOTP secret that is not yet confirmed (enrolment in progress).
+    /// Store a TOTP secret that is not yet confirmed (enrolment in progress). The web layer
+    /// passes it sealed (`secrets.key`); a database copy alone does not give the second factor.
     pub async fn set_pending_totp(&self, user_id: i64, secret: &str) -> StoreResult<()> {
         write_tx!(self, |tx| {
             sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_enabled = FALSE")
@@ -485,6 +486,58 @@ impl Store {
                 .await?;
             Ok(())
         })
+    }
+
+    /// Accept the TOTP code of time step `step` for the account once: true when no code of this
+    /// step or a later one was accepted before (one atomic update, so two processes cannot both
+    /// accept the same code).
+    pub async fn accept_totp_step(&self, user_id: i64, step: i64) -> StoreResult<bool> {
+        write_tx!(self, |tx| {
+            let r = sqlx::query(
+                "UPDATE users SET totp_last_step = $1 WHERE id = $2 \
+                 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+            )
+            .bind(step)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+            Ok(r.rows_affected() == 1)
+        })
+    }
+
+    /// Seal every TOTP secret still stored in clear (rows from before sealing) with `seal`, in
+    /// one transaction. Returns how many were sealed.
+    pub async fn seal_totp_secrets(&self, seal: impl Fn(&str) -> String) -> StoreResult<usize> {
+        let rows: Vec<(i64, String)> = read!(self, |c| {
+            sqlx::query_as(
+                "SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL AND totp_secret <> '' \
+                 AND totp_secret NOT LIKE 'v1:%'",
+            )
+            .fetch_all(c)
+            .await
+        })?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let n = rows.len();
+        write_tx!(self, |tx| {
+            for (id, plain) in &rows {
+                sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3")
+                    .bind(seal(plain))
+                    .bind(id)
+                    .bind(plain)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            audit_append!(
+                tx,
+                AuditEvent::new("users.totp_sealed", "user", 0)
+                    .who(&Who::system())
+                    .after(serde_json::json!({"accounts": n}))
+            );
+            Ok(())
+        })?;
+        Ok(n)
     }
 
     /// Turn the second factor on, replacing the recovery codes with new ones (stored hashed).

@@ -6,7 +6,7 @@ use gongkai_store::now_ms;
 
 use crate::both_backends;
 use crate::support::{
-    Browser, Db, PASSWORD, TOTP_SECRET, TestApp, code, csrf_in, location, totp_now,
+    Browser, Db, PASSWORD, TOTP_SECRET, TestApp, code, csrf_in, fresh_code, location,
 };
 
 both_backends!(
@@ -38,9 +38,8 @@ async fn sign_in_needs_password_and_second_factor(db: Db) {
     assert_eq!(location(&r), "/login/totp");
     let r = b.post_form("/login/totp", &[("code", "000000")]).await;
     assert_eq!(r.status(), 422);
-    let r = b
-        .post_form("/login/totp", &[("code", &totp_now(TOTP_SECRET))])
-        .await;
+    let code = fresh_code(&app.base, "wang.wu", TOTP_SECRET).await;
+    let r = b.post_form("/login/totp", &[("code", &code)]).await;
     assert_eq!(location(&r), "/admin");
     let (s, page) = b.get_text("/admin").await;
     assert_eq!(s, 200);
@@ -143,7 +142,10 @@ async fn first_sign_in_forces_password_change_and_totp_enrolment(db: Db) {
     let r = b.post_form("/account/totp", &[("code", "123456")]).await;
     assert_eq!(r.status(), 422);
     let r = b
-        .post_form("/account/totp", &[("code", &totp_now(&secret))])
+        .post_form(
+            "/account/totp",
+            &[("code", &fresh_code(&app.base, "new.staff", &secret).await)],
+        )
         .await;
     assert_eq!(r.status(), 200);
     let page = r.text().await.unwrap();

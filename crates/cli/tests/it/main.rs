@@ -14,4 +14,5 @@ mod notices;
 mod portal;
 mod reports;
 mod scaleout;
+mod second_factor;
 mod store;

@@ -292,9 +292,8 @@ impl TestApp {
         let r = b.login_password(username, PASSWORD).await;
         assert_eq!(r.status(), 303, "password step for {username}");
         assert_eq!(location(&r), "/login/totp");
-        let r = b
-            .post_form("/login/totp", &[("code", &totp_now(TOTP_SECRET))])
-            .await;
+        let code = fresh_code(&self.base, username, TOTP_SECRET).await;
+        let r = b.post_form("/login/totp", &[("code", &code)]).await;
         assert_eq!(r.status(), 303, "totp step for {username}");
         assert_eq!(location(&r), "/admin");
         b
@@ -354,6 +353,54 @@ pub async fn create_bucket(endpoint: &str, bucket: &str) {
         "{}",
         String::from_utf8_lossy(&buf)
     );
+}
+
+/// A code an authenticator shows for `user` now that the server has not accepted yet: each code
+/// is accepted once (RFC 6238 §5.2), so a second sign-in of the same account within 30 s takes
+/// the next step's code (the server allows one step of drift), waiting for it when needed.
+pub async fn fresh_code(base: &str, user: &str, secret: &str) -> String {
+    static USED: OnceLock<std::sync::Mutex<std::collections::HashMap<String, u64>>> =
+        OnceLock::new();
+    let used = USED.get_or_init(Default::default);
+    let now_step = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            / 30
+    };
+    let key = format!("{base} {user}");
+    let step = {
+        let mut m = used.lock().unwrap();
+        let now = now_step();
+        let step = match m.get(&key) {
+            Some(last) if *last >= now => last + 1,
+            _ => now,
+        };
+        m.insert(key, step);
+        step
+    };
+    while step > now_step() + 1 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    totp_at(secret, step * 30)
+}
+
+fn totp_at(secret: &str, time: u64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_string())
+        .to_bytes()
+        .unwrap();
+    totp_rs::TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        Some("Gongkai".into()),
+        "t".into(),
+    )
+    .unwrap()
+    .generate(time)
 }
 
 pub fn totp_now(secret: &str) -> String {

@@ -280,6 +280,49 @@ pub fn totp_for(secret_b32: &str, account: &str) -> Option<TOTP> {
     .ok()
 }
 
+/// The account's TOTP secret in clear: sealed at rest with `secrets.key` (rows from before
+/// sealing are read as they are until the start-up pass seals them).
+pub fn totp_secret(state: &AppState, user: &gongkai_store::users::User) -> String {
+    match user.totp_secret.as_deref() {
+        Some(v) if v.starts_with("v1:") => state.seal.open(v).unwrap_or_default(),
+        Some(v) => v.to_string(),
+        None => String::new(),
+    }
+}
+
+/// The 30-second time step whose code `code` is — the current one or one either side (clock
+/// drift) — so that it can be accepted once (RFC 6238 §4, §5.2).
+fn matching_step(t: &TOTP, code: &str) -> Option<u64> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    let step = now / 30;
+    [step.saturating_sub(1), step, step + 1]
+        .into_iter()
+        .find(|s| crate::auth::constant_eq(&t.generate(s * 30), code))
+}
+
+/// Check a TOTP code of the account and use it up: false when wrong or already used.
+async fn use_totp_code(
+    state: &AppState,
+    user: &gongkai_store::users::User,
+    code: &str,
+) -> Result<bool, AppError> {
+    if code.len() != 6 {
+        return Ok(false);
+    }
+    let Some(step) =
+        totp_for(&totp_secret(state, user), &user.username).and_then(|t| matching_step(&t, code))
+    else {
+        return Ok(false);
+    };
+    Ok(state
+        .store
+        .accept_totp_step(user.id, i64::try_from(step).unwrap_or(i64::MAX))
+        .await?)
+}
+
 fn normalise_code(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_whitespace())
@@ -296,11 +339,7 @@ pub async fn view_totp_post(
         return Ok(Redirect::to(&landing(&f.next)).into_response());
     }
     let code = normalise_code(&f.code);
-    let secret = a.user.totp_secret.clone().unwrap_or_default();
-    let ok_totp = code.len() == 6
-        && totp_for(&secret, &a.user.username)
-            .and_then(|t| t.check_current(&code).ok())
-            .unwrap_or(false);
+    let ok_totp = use_totp_code(&state, &a.user, &code).await?;
     let ok = ok_totp
         || (code.len() > 6
             && state
@@ -332,7 +371,7 @@ pub async fn view_totp_post(
                 chrome: Chrome::anonymous(&state, "二次验证", &a.session.csrf_token),
                 next: checked_next(&f.next),
                 errors: FormErrors::general(
-                    "动态码或恢复码不正确（动态码每30秒更新一次），请重新输入",
+                    "动态码或恢复码不正确，或该动态码已使用过（动态码每30秒更新一次，每个只能使用一次），请输入新的动态码",
                 ),
             },
         )
@@ -538,11 +577,14 @@ async fn setup_page(
             unused_codes: state.store.unused_recovery_codes(a.user.id).await?,
         });
     }
-    let secret = match a.user.totp_secret.clone() {
-        Some(s) if !s.is_empty() => s,
+    let secret = match totp_secret(state, &a.user) {
+        s if !s.is_empty() => s,
         _ => {
             let s = Secret::generate_secret().to_encoded().to_string();
-            state.store.set_pending_totp(a.user.id, &s).await?;
+            state
+                .store
+                .set_pending_totp(a.user.id, &state.seal.seal(&s))
+                .await?;
             s
         }
     };
@@ -599,10 +641,8 @@ pub async fn view_totp_setup_post(
         return Ok(Redirect::to("/account/totp").into_response());
     }
     let code = normalise_code(&f.code);
-    let secret = a.user.totp_secret.clone().unwrap_or_default();
-    let ok = totp_for(&secret, &a.user.username)
-        .and_then(|t| t.check_current(&code).ok())
-        .unwrap_or(false);
+    // The enrolment code is used up too: it cannot sign in a second session.
+    let ok = use_totp_code(&state, &a.user, &code).await?;
     if !ok {
         let page = setup_page(
             &state,
