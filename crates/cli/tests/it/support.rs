@@ -403,24 +403,6 @@ fn totp_at(secret: &str, time: u64) -> String {
     .generate(time)
 }
 
-pub fn totp_now(secret: &str) -> String {
-    let bytes = totp_rs::Secret::Encoded(secret.to_string())
-        .to_bytes()
-        .unwrap();
-    totp_rs::TOTP::new(
-        totp_rs::Algorithm::SHA1,
-        6,
-        1,
-        30,
-        bytes,
-        Some("Gongkai".into()),
-        "t".into(),
-    )
-    .unwrap()
-    .generate_current()
-    .unwrap()
-}
-
 pub fn location(r: &reqwest::Response) -> String {
     r.headers()
         .get("location")
