@@ -856,6 +856,9 @@ pub const ID_TYPES: &[&str] = &[
     "其他",
 ];
 
+/// The form in which the information is wanted (载体形式); empty means the first.
+pub const FORMS_WANTED: &[&str] = &["电子数据", "纸质文本"];
+
 /// Delivery of the reply.
 pub const DELIVERIES: &[(&str, &str)] = &[
     ("email", "电子邮件"),
@@ -1002,6 +1005,13 @@ impl ApplicationInput {
         } else if description.chars().count() > 5000 {
             e.push(("description", "描述不能超过5000字".into()));
         }
+        let form = self.form_wanted.trim();
+        if !form.is_empty() && !FORMS_WANTED.contains(&form) {
+            e.push((
+                "form_wanted",
+                "请选择获取信息的载体形式（电子数据或纸质文本）".into(),
+            ));
+        }
         let delivery = self.delivery.trim().to_string();
         if !DELIVERIES.iter().any(|(k, _)| *k == delivery) {
             e.push(("delivery", "请选择获取信息的方式".into()));
@@ -1024,7 +1034,10 @@ impl ApplicationInput {
             contact,
             description,
             doc_no: self.doc_no.trim().to_string(),
-            form_wanted: self.form_wanted.trim().to_string(),
+            form_wanted: match self.form_wanted.trim() {
+                "" => FORMS_WANTED[0].to_string(),
+                f => f.to_string(),
+            },
             delivery,
         })
     }

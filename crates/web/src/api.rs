@@ -57,6 +57,52 @@ pub(crate) async fn api_not_found() -> ApiError {
     ApiError(crate::error::AppError::NotFound)
 }
 
+/// A string schema allowing exactly `values` — taken from the Rust vocabulary itself
+/// (`ApplicantType::ALL`, `ID_TYPES` …), so the document cannot drift from what the server
+/// accepts — with the labels in the description. `nullable` adds `null` (an absent value).
+pub fn vocabulary_schema(
+    values: &[(&'static str, &'static str)],
+    what: &str,
+    nullable: bool,
+) -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let mut enum_values: Vec<serde_json::Value> =
+        values.iter().map(|(v, _)| serde_json::json!(v)).collect();
+    if nullable {
+        enum_values.push(serde_json::Value::Null);
+    }
+    let described: Vec<String> = values
+        .iter()
+        .map(|(v, l)| {
+            if v == l {
+                v.to_string()
+            } else {
+                format!("`{v}` {l}")
+            }
+        })
+        .collect();
+    ObjectBuilder::new()
+        .schema_type(if nullable {
+            SchemaType::from_iter([Type::String, Type::Null])
+        } else {
+            SchemaType::new(Type::String)
+        })
+        .enum_values(Some(enum_values))
+        .description(Some(format!("{what}：{}", described.join("；"))))
+        .build()
+}
+
+/// The vocabulary of a `labelled!` type as (stored name, label) pairs.
+#[macro_export]
+macro_rules! vocabulary {
+    ($t:ty) => {
+        <$t>::ALL
+            .iter()
+            .map(|v| (v.as_str(), v.label()))
+            .collect::<Vec<(&'static str, &'static str)>>()
+    };
+}
+
 /// An error answer. `code` is stable: `bad_request`, `unauthenticated`, `forbidden`,
 /// `not_found`, `conflict`, `validation`, `workflow`, `payload_too_large`,
 /// `unsupported_media_type`, `method_not_allowed`, `internal`.

@@ -15,16 +15,68 @@ use crate::auth::Ip;
 use crate::error::{ApiError, AppError};
 use crate::handlers::applications::{explain, find_own, submit_online};
 
+fn applicant_type_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &crate::vocabulary!(gongkai_domain::application::ApplicantType),
+        "申请人类型（年度报告表三的栏目）",
+        false,
+    )
+}
+
+fn id_type_schema() -> utoipa::openapi::schema::Object {
+    let v: Vec<(&str, &str)> = gongkai_domain::application::ID_TYPES
+        .iter()
+        .map(|t| (*t, *t))
+        .collect();
+    crate::api::vocabulary_schema(&v, "身份证件类型", false)
+}
+
+fn form_wanted_schema() -> utoipa::openapi::schema::Object {
+    let v: Vec<(&str, &str)> = gongkai_domain::application::FORMS_WANTED
+        .iter()
+        .map(|t| (*t, *t))
+        .collect();
+    let mut o = crate::api::vocabulary_schema(&v, "载体形式（可省略，默认电子数据）", false);
+    o.default = Some(serde_json::json!(
+        gongkai_domain::application::FORMS_WANTED[0]
+    ));
+    o
+}
+
+fn delivery_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        gongkai_domain::application::DELIVERIES,
+        "获取方式（email 须填电子邮箱，post 须填通信地址）",
+        false,
+    )
+}
+
+fn case_status_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &crate::vocabulary!(gongkai_domain::application::CaseStatus),
+        "办理状态",
+        false,
+    )
+}
+
+fn reply_type_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &crate::vocabulary!(gongkai_domain::application::ReplyType),
+        "答复类型（条例第三十六条至第三十九条），未答复时为 null",
+        true,
+    )
+}
+
 /// An application as submitted through the API.
 #[derive(Deserialize, ToSchema)]
 pub struct ApplicationRequest {
     /// The body applied to; 0 or absent means "not sure" (the government office routes it).
     #[serde(default)]
     pub body_id: i64,
-    /// `natural`, `commercial`, `research`, `public_interest`, `legal` or `other_org`.
+    #[schema(schema_with = applicant_type_schema)]
     pub applicant_type: String,
     pub name: String,
-    /// 居民身份证, 统一社会信用代码, 护照, 港澳居民来往内地通行证, 台湾居民来往大陆通行证 or 其他.
+    #[schema(schema_with = id_type_schema)]
     pub id_type: String,
     pub id_number: String,
     #[serde(default)]
@@ -37,10 +89,10 @@ pub struct ApplicationRequest {
     pub description: String,
     #[serde(default)]
     pub doc_no: String,
-    /// 电子数据 or 纸质文本.
     #[serde(default)]
+    #[schema(schema_with = form_wanted_schema)]
     pub form_wanted: String,
-    /// `email`, `post`, `pickup` or `online`.
+    #[schema(schema_with = delivery_schema)]
     pub delivery: String,
 }
 
@@ -66,6 +118,7 @@ pub struct ApplicationEvent {
 #[derive(Serialize, ToSchema)]
 pub struct ApplicationStatus {
     pub number: String,
+    #[schema(schema_with = case_status_schema)]
     pub status: String,
     pub status_label: String,
     pub received_on: Option<String>,
@@ -73,6 +126,7 @@ pub struct ApplicationStatus {
     /// How the due date was computed, line by line.
     pub explanation: Vec<String>,
     pub events: Vec<ApplicationEvent>,
+    #[schema(schema_with = reply_type_schema)]
     pub reply_type: Option<String>,
     pub reply_label: Option<String>,
     pub reply_text: Option<String>,

@@ -16,13 +16,37 @@ use crate::auth::Ip;
 use crate::error::{ApiError, AppError};
 use crate::handlers::letters::{find_own_letter, letter_explanation, submit_letter};
 
+fn mailbox_kind_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &crate::vocabulary!(gongkai_domain::letters::MailboxKind),
+        "信箱类别",
+        false,
+    )
+}
+
+fn letter_status_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &crate::vocabulary!(gongkai_domain::letters::LetterStatus),
+        "办理状态",
+        false,
+    )
+}
+
+fn rating_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &crate::vocabulary!(gongkai_domain::letters::Rating),
+        "来信人对答复的评价，未评价时为 null",
+        true,
+    )
+}
+
 /// A mailbox the public can write to.
 #[derive(Serialize, ToSchema)]
 pub struct MailboxJson {
     pub id: i64,
     pub body_id: i64,
     pub name: String,
-    /// `consult` 咨询, `suggest` 建议, `complaint` 投诉, `report` 举报 or `help` 求助.
+    #[schema(schema_with = mailbox_kind_schema)]
     pub kind: String,
     pub kind_label: String,
     /// The reply limit, e.g. "15个工作日" or "60日".
@@ -114,7 +138,7 @@ pub struct LetterEventJson {
 #[derive(Serialize, ToSchema)]
 pub struct LetterStatusJson {
     pub number: String,
-    /// `received`, `handling`, `approving`, `replied`, `dismissed` or `converted`.
+    #[schema(schema_with = letter_status_schema)]
     pub status: String,
     pub status_label: String,
     pub subject: String,
@@ -124,7 +148,7 @@ pub struct LetterStatusJson {
     pub events: Vec<LetterEventJson>,
     pub reply_text: Option<String>,
     pub replied_on: Option<String>,
-    /// `satisfied`, `fair` or `unsatisfied`.
+    #[schema(schema_with = rating_schema)]
     pub rating: Option<String>,
     /// The last day the writer may ask to reopen (once), while that is possible.
     pub reopen_until: Option<String>,
