@@ -75,17 +75,26 @@ pub struct ApplicationRequest {
     pub body_id: i64,
     #[schema(schema_with = applicant_type_schema)]
     pub applicant_type: String,
+    #[schema(example = "张三", max_length = 100)]
     pub name: String,
     #[schema(schema_with = id_type_schema)]
     pub id_type: String,
+    /// With 居民身份证 a valid 18-character number (check digit), with 统一社会信用代码 a valid
+    /// 18-character code.
+    #[schema(example = "11010519491231002X", max_length = 40)]
     pub id_number: String,
+    /// At least one of phone, email and address.
     #[serde(default)]
+    #[schema(example = "13812345678")]
     pub phone: String,
     #[serde(default)]
+    #[schema(example = "zhangsan@example.cn")]
     pub email: String,
     #[serde(default)]
+    #[schema(example = "示例县城关镇人民路1号")]
     pub address: String,
     /// The information wanted: name, 文号 or other features.
+    #[schema(example = "示例县2025年部门预算")]
     pub description: String,
     #[serde(default)]
     pub doc_no: String,

@@ -92,21 +92,28 @@ pub async fn list_mailboxes(
 pub struct LetterRequest {
     pub mailbox_id: i64,
     /// 标题, at most 100 characters.
-    #[schema(max_length = 100)]
+    #[schema(max_length = 100, example = "建议增设公交站台遮雨棚")]
     pub subject: String,
     /// 来信内容, 5 to 5,000 characters.
-    #[schema(min_length = 5, max_length = 5000)]
+    #[schema(
+        min_length = 5,
+        max_length = 5000,
+        example = "城关路公交站台没有遮雨棚，雨天候车不便。"
+    )]
     pub content: String,
     /// Only where the mailbox accepts anonymous letters; no identity is kept then.
     #[serde(default)]
     pub anonymous: bool,
     /// Required unless anonymous.
     #[serde(default)]
+    #[schema(example = "张三", max_length = 50)]
     pub name: String,
     /// A phone or an e-mail address is required unless anonymous.
     #[serde(default)]
+    #[schema(example = "13812345678")]
     pub phone: String,
     #[serde(default)]
+    #[schema(example = "zhangsan@example.cn")]
     pub email: String,
     #[serde(default)]
     pub address: String,

@@ -17,6 +17,7 @@ both_backends!(
     bad_input_is_refused_with_field_messages,
     the_openapi_document_describes_the_real_responses,
     applications_through_the_api_match_the_document,
+    a_client_built_from_the_document_alone_is_accepted,
 );
 
 /// A category of `body` (the first leaf of the default catalogue).
@@ -816,6 +817,12 @@ fn check_value(doc: &Value, schema: &Value, v: &Value, at: &str) -> Vec<String> 
         }
         _ => {}
     }
+    // A closed set: the value must be one of the document's.
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+        && !allowed.contains(v)
+    {
+        return vec![format!("{at}: {v} is not one of {allowed:?}")];
+    }
     if let (Some(items), Some(arr)) = (schema.get("items"), v.as_array()) {
         for (i, x) in arr.iter().enumerate() {
             errors.extend(check_value(doc, items, x, &format!("{at}[{i}]")));
@@ -1050,4 +1057,98 @@ async fn applications_through_the_api_match_the_document(db: Db) {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+}
+
+/// A request built from the document's schemas alone, as a generated client or a fuzzer builds
+/// one: each required property (and each optional one with an example) gets its `example`, else
+/// the first of its `enum`, else a value of its type. No prose is read.
+fn request_from_schema(doc: &Value, name: &str, overrides: &[(&str, Value)]) -> Value {
+    let schema = &doc["components"]["schemas"][name];
+    let mut out = serde_json::Map::new();
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for (k, p) in schema["properties"].as_object().unwrap() {
+        let value = if let Some(e) = p.get("example").or_else(|| p["examples"].get(0)) {
+            e.clone()
+        } else if let Some(first) = p["enum"].get(0) {
+            first.clone()
+        } else if required.contains(&k.as_str()) {
+            match p["type"].as_str() {
+                Some("integer") => json!(0),
+                Some("boolean") => json!(false),
+                _ => json!(""),
+            }
+        } else {
+            continue;
+        };
+        out.insert(k.clone(), value);
+    }
+    for (k, v) in overrides {
+        out.insert(k.to_string(), v.clone());
+    }
+    Value::Object(out)
+}
+
+async fn a_client_built_from_the_document_alone_is_accepted(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let mb = app
+        .store
+        .create_mailbox(
+            app.tree.a,
+            &gongkai_store::letters::MailboxFields {
+                name: "文档信箱".into(),
+                kind: gongkai_domain::letters::MailboxKind::Consult,
+                rule: Default::default(),
+                anonymous_allowed: false,
+                publish_allowed: true,
+                approval_required: false,
+                intro: String::new(),
+                active: true,
+            },
+            &gongkai_domain::audit::Who::system(),
+        )
+        .await
+        .unwrap();
+    let anon = Api::new(&app, None);
+    let (_, doc) = anon.get("/api/openapi.json").await;
+    // The closed sets are in the document, exactly as the server's vocabularies.
+    let types: Vec<&str> =
+        doc["components"]["schemas"]["ApplicationRequest"]["properties"]["applicant_type"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+    let expected: Vec<&str> = gongkai_domain::application::ApplicantType::ALL
+        .iter()
+        .map(|t| t.as_str())
+        .collect();
+    assert_eq!(types, expected);
+    for field in ["id_type", "delivery", "form_wanted"] {
+        assert!(
+            doc["components"]["schemas"]["ApplicationRequest"]["properties"][field]["enum"]
+                .is_array(),
+            "{field} is a closed set in the document"
+        );
+    }
+    // An application from the schema alone.
+    let req = request_from_schema(&doc, "ApplicationRequest", &[]);
+    let (s, receipt) = anon.post("/api/v1/applications", req.clone()).await;
+    assert_eq!(s, 201, "{req} → {receipt}");
+    conforms(&doc, "/api/v1/applications", "post", s, &receipt);
+    // A letter: the mailbox id is what the document's mailbox list says.
+    let (_, boxes) = anon.get("/api/v1/mailboxes").await;
+    let id = boxes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == mb)
+        .unwrap()["id"]
+        .clone();
+    let req = request_from_schema(&doc, "LetterRequest", &[("mailbox_id", id)]);
+    let (s, receipt) = anon.post("/api/v1/letters", req.clone()).await;
+    assert_eq!(s, 201, "{req} → {receipt}");
+    conforms(&doc, "/api/v1/letters", "post", s, &receipt);
 }
