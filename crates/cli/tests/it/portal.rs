@@ -255,6 +255,38 @@ async fn feeds_sitemap_and_conditional_requests(db: Db) {
         .await;
     let (internal, _) = desk.published("内部通报", "internal", "内部").await;
     let b = Browser::new(&app);
+    // Pages that have a feed announce it in the head, and the announced feed answers.
+    let alternate = regex::Regex::new(
+        r#"<link rel="alternate" type="application/atom\+xml" title="[^"]+" href="([^"]+)">"#,
+    )
+    .unwrap();
+    app.eventually("/search?q=%E9%98%B2%E7%81%AB", |t| {
+        t.contains("result-title")
+    })
+    .await;
+    for page in [
+        "/".to_string(),
+        "/catalogue".to_string(),
+        format!("/bodies/{}/catalogue", desk.body),
+        format!("/bodies/{}/catalogue?category={}", desk.body, desk.cat),
+        "/search?q=%E9%98%B2%E7%81%AB".to_string(),
+        "/letters".to_string(),
+    ] {
+        let (_, html) = b.get_text(&page).await;
+        let href = alternate
+            .captures(&html)
+            .unwrap_or_else(|| panic!("{page} announces its feed"))[1]
+            .replace("&amp;", "&");
+        let r = b.get(&href).await;
+        assert_eq!(r.status(), 200, "{page} → {href}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/atom+xml"),
+            "{href}"
+        );
+    }
     for path in [
         "/feeds/items.atom".to_string(),
         format!("/feeds/bodies/{}.atom", desk.body),

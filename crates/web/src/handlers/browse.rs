@@ -268,8 +268,22 @@ async fn browse(
         (Some(b), None) => format!("{} · 法定主动公开内容", b.name),
         (None, _) => "信息公开目录".to_string(),
     };
+    // The feed of what the page lists: the category's, the body's, or the whole site's.
+    let feed = match (&body, &current) {
+        (_, Some(c)) => (
+            format!("{title}（订阅）"),
+            format!("/feeds/categories/{}.atom", c.id),
+        ),
+        (Some(b), None) => (
+            format!("{}（订阅）", b.name),
+            format!("/feeds/bodies/{}.atom", b.id),
+        ),
+        (None, None) => ("最新公开信息".to_string(), "/feeds/items.atom".to_string()),
+    };
+    let mut chrome = Chrome::public(&state, &title, a.as_ref());
+    chrome.feed = Some(feed);
     Ok(CataloguePage {
-        chrome: Chrome::public(&state, &title, a.as_ref()),
+        chrome,
         bodies: if body.is_none() {
             state.store.list_bodies().await?
         } else {

@@ -55,8 +55,10 @@ pub async fn view_home(
         6,
     )
     .await?;
+    let mut chrome = Chrome::public(&state, &title, a.as_ref());
+    chrome.feed = Some(("最新公开信息".into(), "/feeds/items.atom".into()));
     Ok(HomePage {
-        chrome: Chrome::public(&state, &title, a.as_ref()),
+        chrome,
         root,
         bodies,
         latest,

@@ -360,6 +360,7 @@ pub async fn view_search(
         Ok(clauses) => {
             let o = run(&state, clauses, &f, (page - 1) * PER_PAGE, PER_PAGE).await?;
             view.searched = true;
+            view.chrome.feed = Some((format!("搜索订阅：{}", q.trim()), view.feed_url()));
             view.total = o.total;
             view.pages = o.total.div_ceil(PER_PAGE).min(MAX_PAGES);
             view.hits = o.hits;
