@@ -115,6 +115,22 @@ enum AdminCommand {
         #[arg(long = "role")]
         roles: Vec<String>,
     },
+    /// Issue a staff API token for an office system (printed once; only its hash is kept). It
+    /// acts as a new service account of the body, with only the token's roles.
+    IssueToken {
+        /// The organisation code of the token's body.
+        #[arg(long)]
+        body: String,
+        /// What uses the token, e.g. "OA系统".
+        #[arg(long)]
+        name: String,
+        /// The service account's user name (new).
+        #[arg(long)]
+        username: String,
+        /// Role (repeatable): editor/信息员, reviewer/保密审查员, approver/审批领导, …
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
     /// Create a public body (the first one becomes the root of the tree).
     CreateBody {
         #[arg(long)]
@@ -750,6 +766,58 @@ async fn admin(cfg: &Config, command: AdminCommand) -> anyhow::Result<ExitCode> 
                 )
                 .await?;
             println!("已创建账号 {username}（编号 {id}），所属机关：{}", b.name);
+        }
+        AdminCommand::IssueToken {
+            body,
+            name,
+            username,
+            roles,
+        } => {
+            let b = store
+                .get_body_by_code(&body)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("找不到机构代码为 {body} 的机关"))?;
+            let roles = roles
+                .iter()
+                .map(|r| Role::parse(r).ok_or_else(|| anyhow::anyhow!("未知角色：{r}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if let Some(r) = roles
+                .iter()
+                .find(|r| !gongkai_web::handlers::tokens::TOKEN_ROLES.contains(r))
+            {
+                anyhow::bail!("接口令牌不能带有角色“{}”", r.label());
+            }
+            let token = format!("gk_{}", gongkai_web::auth::random_token());
+            let hash = gongkai_domain::password::hash_password(&gongkai_web::auth::random_token())
+                .map_err(|e| anyhow::anyhow!(e))?;
+            store
+                .create_token(
+                    &gongkai_store::tokens::NewToken {
+                        name: name.clone(),
+                        token_hash: gongkai_web::auth::sha256_hex(&token),
+                        prefix: token.chars().take(10).collect(),
+                        body_id: b.id,
+                        roles,
+                    },
+                    &gongkai_store::tokens::ServiceAccount::New(gongkai_store::users::NewUser {
+                        body_id: b.id,
+                        username: username.clone(),
+                        display_name: format!("接口服务账号（{name}）"),
+                        // Nobody knows this password: the account signs in only by token.
+                        password_hash: hash,
+                        must_change_password: true,
+                        roles: vec![],
+                    }),
+                    &Who::cli(),
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            // The token alone on standard output, for scripts; the rest on standard error.
+            eprintln!(
+                "已签发接口令牌“{name}”（服务账号 {username}，{}）。令牌只显示这一次：",
+                b.name
+            );
+            println!("{token}");
         }
         AdminCommand::CreateBody {
             name,

@@ -251,6 +251,68 @@ impl utoipa::Modify for BearerScheme {
     }
 }
 
+/// Every operation documents the errors the server can answer it with, all with the shared
+/// error schema: 400 (a malformed path, query or body) everywhere; 404 where a path names a
+/// record; 413 and 422 where there is a request body; 429 on the public submissions; 401 and 403
+/// on the staff API. Statuses an operation already documents keep their own description.
+struct ErrorResponses;
+
+impl utoipa::Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let staff = path.starts_with("/api/v1/admin");
+            let named = path.contains('{');
+            for (method, op) in [
+                ("get", item.get.as_mut()),
+                ("post", item.post.as_mut()),
+                ("put", item.put.as_mut()),
+                ("delete", item.delete.as_mut()),
+            ] {
+                let Some(op) = op else { continue };
+                let mut add = vec![(
+                    "400",
+                    "请求无效：路径、查询参数或请求内容格式不对（code: bad_request）",
+                )];
+                if named {
+                    add.push(("404", "记录不存在或无权查看（code: not_found）"));
+                }
+                if op.request_body.is_some() {
+                    add.push(("413", "请求内容过大（code: payload_too_large）"));
+                    add.push((
+                        "422",
+                        "内容未通过校验或不符合办理规则（code: validation / workflow）",
+                    ));
+                }
+                if !staff && method == "post" {
+                    add.push(("429", "提交过于频繁（code: rate_limited）"));
+                }
+                if staff {
+                    add.push(("401", "缺少或无效的接口令牌（code: unauthenticated）"));
+                    add.push(("403", "令牌的角色或机关范围不允许此操作（code: forbidden）"));
+                }
+                for (status, description) in add {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| error(description).into());
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     paths(
@@ -276,7 +338,7 @@ impl utoipa::Modify for BearerScheme {
         admin::withdraw_item,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &ErrorResponses),
     tags(
         (name = "public", description = "公开数据，无需登录"),
         (name = "admin", description = "工作人员接口：办公系统以接口令牌撰写、提交、审查、审批和发布信息，\

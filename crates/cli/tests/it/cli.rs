@@ -1422,3 +1422,71 @@ fn rotating_the_report_key_keeps_whistle_blowers_readable() {
     let mut server = Server::start(&data, false);
     server.stop();
 }
+
+/// `gongkai admin issue-token` prints a token (alone on standard output) that the staff API
+/// accepts with exactly its roles; roles a token may not carry are refused.
+#[test]
+fn tokens_are_issued_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut server = Server::start(&data, true);
+    let root = db_strings(&data, "SELECT org_code FROM bodies WHERE parent_id IS NULL");
+    let r = gk(
+        &data,
+        &[
+            "admin",
+            "issue-token",
+            "--body",
+            &root[0],
+            "--name",
+            "OA系统",
+            "--username",
+            "oa.service",
+            "--role",
+            "editor",
+        ],
+    );
+    assert!(r.ok(), "{r:#?}");
+    let token = r.stdout.trim().to_string();
+    assert!(
+        token.starts_with("gk_") && !token.contains('\n'),
+        "{}",
+        r.stdout
+    );
+    let hashes = db_strings(&data, "SELECT token_hash FROM api_tokens");
+    assert!(
+        !hashes.iter().any(|h| h.contains(&token)),
+        "only the hash is kept"
+    );
+    let get = |t: &str| {
+        block_on(async {
+            reqwest::Client::new()
+                .get(server.url("/api/v1/admin/items"))
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    };
+    assert_eq!(get(&token), 200);
+    assert_eq!(get("gk_not-a-token"), 401);
+    let bad = gk(
+        &data,
+        &[
+            "admin",
+            "issue-token",
+            "--body",
+            &root[0],
+            "--name",
+            "越权",
+            "--username",
+            "bad.service",
+            "--role",
+            "admin",
+        ],
+    );
+    assert!(!bad.ok() && bad.stderr.contains("不能带有角色"), "{bad:#?}");
+    server.stop();
+}
