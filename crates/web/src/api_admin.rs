@@ -232,14 +232,15 @@ pub struct ItemSummary {
     pub body_id: i64,
     pub body_name: String,
     pub title: String,
-    /// `unpublished`, `published` or `withdrawn`.
+    #[schema(schema_with = item_status_schema)]
     pub status: String,
     /// 索引号, set at first publication.
     pub index_no: Option<String>,
     /// The version in the workflow, if any.
     pub version_id: Option<i64>,
-    /// Its state: `draft`, `pending_review`, `pending_approval`, `scheduled` …
+    #[schema(schema_with = version_state_schema)]
     pub version_state: Option<String>,
+    #[schema(schema_with = scope_schema)]
     pub scope: String,
     /// Due date under 条例第二十六条 (YYYY-MM-DD).
     pub due_on: Option<String>,
@@ -257,8 +258,7 @@ pub struct ItemList {
 pub struct VersionJson {
     pub id: i64,
     pub number: i64,
-    /// `draft`, `pending_review`, `pending_approval`, `scheduled`, `published`, `superseded`,
-    /// `rejected`.
+    #[schema(schema_with = version_state_required_schema)]
     pub state: String,
     pub title: String,
     pub doc_no: String,
@@ -379,11 +379,12 @@ pub struct ItemJson {
     pub id: i64,
     pub body_id: i64,
     pub category_id: i64,
-    /// `unpublished`, `published` or `withdrawn`.
+    #[schema(schema_with = item_status_schema)]
     pub status: String,
     pub index_no: Option<String>,
+    #[schema(schema_with = scope_schema)]
     pub scope: String,
-    /// `valid`, `expired` or `repealed`.
+    #[schema(schema_with = validity_schema)]
     pub validity: String,
     pub due_on: Option<String>,
     pub late: bool,
@@ -483,8 +484,8 @@ pub struct DraftFields {
     /// 成文日期, YYYY-MM-DD.
     #[serde(deserialize_with = "or_empty")]
     pub written_on: String,
-    /// 主题分类, one of the fixed list (e.g. `工业、交通`).
     #[serde(deserialize_with = "or_empty")]
+    #[schema(schema_with = subject_schema)]
     pub subject: String,
     #[serde(deserialize_with = "or_empty")]
     pub keywords: String,
@@ -494,14 +495,14 @@ pub struct DraftFields {
     /// 正文, Markdown.
     #[serde(deserialize_with = "or_empty")]
     pub body_md: String,
-    /// 公开范围: `public` (default), `internal`, `specific`.
     #[serde(deserialize_with = "or_empty")]
+    #[schema(schema_with = scope_schema)]
     pub scope: String,
-    /// 公开方式: `proactive` (default), `on_application`.
     #[serde(deserialize_with = "or_empty")]
+    #[schema(schema_with = open_method_schema)]
     pub open_method: String,
-    /// `none` (default), `regulation` (规章), `normative` (行政规范性文件).
     #[serde(deserialize_with = "or_empty")]
+    #[schema(schema_with = normative_kind_schema)]
     pub normative_kind: String,
     /// Ids of related items.
     pub related: Vec<i64>,
@@ -553,20 +554,120 @@ pub struct ItemUpdate {
     pub fields: DraftFields,
 }
 
+/// The workflow steps of the API, each with who takes it.
+pub const STEPS: &[(&str, &str)] = &[
+    ("submit", "提交保密审查（信息员）"),
+    ("review", "审查通过（保密审查员，须有 conclusion）"),
+    ("withhold", "不予公开（保密审查员，须有 ground）"),
+    ("approve", "审批发布（审批领导）"),
+    ("schedule", "定时发布（审批领导，须有 scheduled_at）"),
+    ("return", "退回（保密审查员或审批领导，须有 comment）"),
+];
+
+fn scope_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &crate::vocabulary!(gongkai_domain::disclosure::Scope),
+        "公开范围（省略为 public）",
+        false,
+    )
+}
+
+fn open_method_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &crate::vocabulary!(gongkai_domain::disclosure::OpenMethod),
+        "公开方式（省略为 proactive）",
+        false,
+    )
+}
+
+fn normative_kind_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &crate::vocabulary!(gongkai_domain::disclosure::NormativeKind),
+        "规章或行政规范性文件（省略为 none）",
+        false,
+    )
+}
+
+fn step_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(STEPS, "办理步骤", false)
+}
+
+/// A value required only by some steps: the vocabulary, or empty.
+fn with_empty(mut v: Vec<(&'static str, &'static str)>) -> Vec<(&'static str, &'static str)> {
+    v.push(("", "（其他步骤不填）"));
+    v
+}
+
+fn conclusion_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &with_empty(crate::vocabulary!(gongkai_domain::disclosure::Conclusion)),
+        "保密审查结论（review 时必填）",
+        false,
+    )
+}
+
+fn ground_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &with_empty(crate::vocabulary!(
+            gongkai_domain::disclosure::WithholdGround
+        )),
+        "不予公开的法律依据（withhold 时必填）",
+        false,
+    )
+}
+
+fn item_status_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &crate::vocabulary!(gongkai_domain::disclosure::ItemStatus),
+        "发布状态",
+        false,
+    )
+}
+
+fn version_state_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &crate::vocabulary!(gongkai_domain::disclosure::VersionState),
+        "工作版本的审查状态，没有工作版本时为 null",
+        true,
+    )
+}
+
+fn version_state_required_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &crate::vocabulary!(gongkai_domain::disclosure::VersionState),
+        "版本的审查状态",
+        false,
+    )
+}
+
+fn subject_schema() -> utoipa::openapi::schema::Object {
+    let v: Vec<(&str, &str)> = gongkai_domain::disclosure::SUBJECTS
+        .iter()
+        .map(|t| (*t, *t))
+        .collect();
+    crate::api::vocabulary_schema(&v, "主题分类", false)
+}
+
+fn validity_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &crate::vocabulary!(gongkai_domain::disclosure::Validity),
+        "有效性",
+        false,
+    )
+}
+
 /// A workflow step.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct StepRequest {
-    /// `submit` (信息员), `review` / `withhold` (保密审查员), `approve` / `schedule` (审批领导),
-    /// `return` (保密审查员 or 审批领导, with a comment).
     #[serde(deserialize_with = "or_empty")]
+    #[schema(schema_with = step_schema)]
     pub step: String,
-    /// For `review`: `disclose` (可以公开) or `disclose_redacted` (区分处理后公开).
     #[serde(deserialize_with = "or_empty")]
+    #[schema(schema_with = conclusion_schema)]
     pub conclusion: String,
-    /// For `withhold`: `art14_secret`, `art14_law`, `art14_security`, `art15`, `art16_1`,
-    /// `art16_2`.
     #[serde(deserialize_with = "or_empty")]
+    #[schema(schema_with = ground_schema)]
     pub ground: String,
     /// Comment (required for `return`).
     #[serde(deserialize_with = "or_empty")]

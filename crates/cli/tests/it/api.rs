@@ -1133,6 +1133,26 @@ async fn a_client_built_from_the_document_alone_is_accepted(db: Db) {
             "{field} is a closed set in the document"
         );
     }
+    // The staff API's steps too, as the server's list.
+    let steps: Vec<&str> =
+        doc["components"]["schemas"]["StepRequest"]["properties"]["step"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+    let known: Vec<&str> = gongkai_web::api_admin::STEPS
+        .iter()
+        .map(|(s, _)| *s)
+        .collect();
+    assert_eq!(steps, known);
+    // Every operation documents its errors with the shared schema.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let r = &op["responses"]["400"]["content"]["application/json"]["schema"]["$ref"];
+            assert_eq!(r, "#/components/schemas/ErrorBody", "{method} {path}");
+        }
+    }
     // An application from the schema alone.
     let req = request_from_schema(&doc, "ApplicationRequest", &[]);
     let (s, receipt) = anon.post("/api/v1/applications", req.clone()).await;

@@ -319,6 +319,20 @@ async fn feeds_sitemap_and_conditional_requests(db: Db) {
     // Sitemap and robots.
     let (_, idx) = b.get_text("/sitemap.xml").await;
     assert!(idx.contains("/sitemap-items-1.xml"));
+    // The pages that have feeds are in the sitemap: home, catalogues, categories, letters.
+    let (_, pages) = b.get_text("/sitemap-pages.xml").await;
+    for p in [
+        format!("{}/</loc>", app.base),
+        "/catalogue</loc>".to_string(),
+        format!("/bodies/{}/catalogue</loc>", desk.body),
+        format!(
+            "/bodies/{}/catalogue?category={}</loc>",
+            desk.body, desk.cat
+        ),
+        "/letters</loc>".to_string(),
+    ] {
+        assert!(pages.contains(&p), "{p} in {pages}");
+    }
     let (_, items) = b.get_text("/sitemap-items-1.xml").await;
     assert!(items.contains(&format!("/items/{id}</loc>")));
     assert!(!items.contains(&format!("/items/{internal}</loc>")));

@@ -292,6 +292,17 @@ pub async fn sitemap_file(
             let day = l.replied_on.clone();
             url_entry(&mut s, &base, &format!("/letters/{}", l.id), day.as_deref());
         }
+        // Every category page has a feed of its own.
+        for b in state.store.list_bodies().await? {
+            for c in state.store.list_categories(b.id).await? {
+                url_entry(
+                    &mut s,
+                    &base,
+                    &format!("/bodies/{}/catalogue?category={}", b.id, c.id),
+                    None,
+                );
+            }
+        }
         for b in state.store.list_bodies().await? {
             for p in [
                 "",
