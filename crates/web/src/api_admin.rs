@@ -616,7 +616,7 @@ fn ground_schema() -> utoipa::openapi::schema::Object {
     )
 }
 
-fn item_status_schema() -> utoipa::openapi::schema::Object {
+pub(crate) fn item_status_schema() -> utoipa::openapi::schema::Object {
     crate::api::vocabulary_schema(
         &crate::vocabulary!(gongkai_domain::disclosure::ItemStatus),
         "发布状态",
@@ -640,6 +640,15 @@ fn version_state_required_schema() -> utoipa::openapi::schema::Object {
     )
 }
 
+/// 主题分类 as stored: one of the list, or empty for an item without one.
+pub(crate) fn subject_or_empty_schema() -> utoipa::openapi::schema::Object {
+    let v: Vec<(&str, &str)> = gongkai_domain::disclosure::SUBJECTS
+        .iter()
+        .map(|t| (*t, *t))
+        .collect();
+    crate::api::vocabulary_schema(&with_empty(v), "主题分类", false)
+}
+
 fn subject_schema() -> utoipa::openapi::schema::Object {
     let v: Vec<(&str, &str)> = gongkai_domain::disclosure::SUBJECTS
         .iter()
@@ -648,7 +657,7 @@ fn subject_schema() -> utoipa::openapi::schema::Object {
     crate::api::vocabulary_schema(&v, "主题分类", false)
 }
 
-fn validity_schema() -> utoipa::openapi::schema::Object {
+pub(crate) fn validity_schema() -> utoipa::openapi::schema::Object {
     crate::api::vocabulary_schema(
         &crate::vocabulary!(gongkai_domain::disclosure::Validity),
         "有效性",

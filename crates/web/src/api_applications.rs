@@ -111,7 +111,9 @@ pub struct ApplicationReceipt {
     pub number: String,
     pub secret: String,
     pub body_id: i64,
+    #[schema(format = Date)]
     pub received_on: Option<String>,
+    #[schema(format = Date)]
     pub due_on: Option<String>,
 }
 

@@ -128,7 +128,9 @@ pub struct LetterReceipt {
     pub number: String,
     pub secret: String,
     pub mailbox_id: i64,
+    #[schema(format = Date)]
     pub received_on: String,
+    /// YYYY-MM-DD, or empty while next year's holiday notice is not loaded.
     pub due_on: String,
 }
 

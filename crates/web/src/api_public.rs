@@ -91,11 +91,12 @@ pub struct PublicItem {
     pub index_no: Option<String>,
     /// 发文字号.
     pub doc_no: String,
-    /// 发布日期 (YYYY-MM-DD).
+    /// 发布日期.
+    #[schema(format = Date)]
     pub published_on: Option<String>,
-    /// `valid`, `expired` or `repealed`.
+    #[schema(schema_with = crate::api_admin::validity_schema)]
     pub validity: String,
-    /// `published` or `withdrawn`.
+    #[schema(schema_with = crate::api_admin::item_status_schema)]
     pub status: String,
     /// The page of the item.
     pub url: String,
@@ -253,11 +254,15 @@ pub struct PublicItemDetail {
     pub index_no: Option<String>,
     pub doc_no: String,
     /// 成文日期.
+    #[schema(format = Date)]
     pub written_on: Option<String>,
+    #[schema(format = Date)]
     pub published_on: Option<String>,
-    /// 主题分类.
+    #[schema(schema_with = crate::api_admin::subject_or_empty_schema)]
     pub subject: String,
+    #[schema(schema_with = crate::api_admin::validity_schema)]
     pub validity: String,
+    #[schema(schema_with = crate::api_admin::item_status_schema)]
     pub status: String,
     /// The text (Markdown); empty for a withdrawn item.
     pub body_md: String,
