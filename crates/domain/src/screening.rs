@@ -33,6 +33,13 @@ const MAX_MASK_ROUNDS: usize = 8;
 /// Length of a mainland mobile number without the country code.
 const MOBILE_DIGITS: usize = 11;
 
+/// The states of a finding: open (blocks publication), masked, accepted with a reason.
+pub const FINDING_STATUSES: &[(&str, &str)] = &[
+    ("open", "待处理"),
+    ("masked", "已遮盖"),
+    ("accepted", "经确认可以公开"),
+];
+
 /// What a [`Finding`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -92,6 +92,29 @@ pub fn vocabulary_schema(
         .build()
 }
 
+fn body_kind_schema() -> utoipa::openapi::schema::Object {
+    vocabulary_schema(
+        &crate::vocabulary!(gongkai_domain::body::BodyKind),
+        "机关类别",
+        false,
+    )
+}
+
+/// A query parameter from a closed set (absent means the default).
+pub fn param_schema(
+    values: &[(&'static str, &'static str)],
+    what: &str,
+) -> utoipa::openapi::schema::Object {
+    vocabulary_schema(values, what, false)
+}
+
+pub(crate) fn validity_param_schema() -> utoipa::openapi::schema::Object {
+    param_schema(
+        &crate::vocabulary!(gongkai_domain::disclosure::Validity),
+        "有效性（省略为全部）",
+    )
+}
+
 /// The vocabulary of a `labelled!` type as (stored name, label) pairs.
 #[macro_export]
 macro_rules! vocabulary {
@@ -138,7 +161,7 @@ pub struct BodyJson {
     pub parent_id: Option<i64>,
     pub name: String,
     pub short_name: String,
-    /// `government`, `department`, `township`, `community`, `other` …
+    #[schema(schema_with = body_kind_schema)]
     pub kind: String,
     /// The kind in Chinese.
     pub kind_label: String,

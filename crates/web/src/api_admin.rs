@@ -353,10 +353,11 @@ pub struct FindingJson {
     pub id: i64,
     /// `title`, `summary`, `keywords`, `body_md` or `attachment:<id>`.
     pub field: String,
+    #[schema(schema_with = finding_kind_schema)]
     pub kind: String,
     pub matched: String,
     pub context: String,
-    /// `open`, `masked` or `accepted`.
+    #[schema(schema_with = finding_status_schema)]
     pub status: String,
     pub reason: String,
 }
@@ -620,6 +621,22 @@ pub(crate) fn item_status_schema() -> utoipa::openapi::schema::Object {
     crate::api::vocabulary_schema(
         &crate::vocabulary!(gongkai_domain::disclosure::ItemStatus),
         "发布状态",
+        false,
+    )
+}
+
+fn finding_kind_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        &crate::vocabulary!(gongkai_domain::screening::FindingKind),
+        "筛查发现的类别",
+        false,
+    )
+}
+
+fn finding_status_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        gongkai_domain::screening::FINDING_STATUSES,
+        "处理状态",
         false,
     )
 }

@@ -137,11 +137,11 @@ pub struct ItemParams {
     pub category: Option<String>,
     /// 发布年份.
     pub year: Option<String>,
-    /// `valid`, `expired` or `repealed`.
+    #[param(schema_with = crate::api::validity_param_schema)]
     pub validity: Option<String>,
-    /// 主题分类.
+    #[param(schema_with = subject_param_schema)]
     pub subject: Option<String>,
-    /// `old` for oldest first; newest first otherwise.
+    #[param(schema_with = browse_sort_schema)]
     pub sort: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -366,7 +366,9 @@ pub struct SearchHitJson {
     pub body_name: String,
     pub index_no: String,
     pub doc_no: String,
+    #[schema(format = Date)]
     pub published_on: Option<String>,
+    #[schema(schema_with = crate::api_admin::validity_schema)]
     pub validity: String,
     /// A passage around the first match; matches are wrapped in 【】.
     pub snippet: String,
@@ -380,6 +382,22 @@ pub struct SearchResults {
     pub items: Vec<SearchHitJson>,
 }
 
+fn subject_param_schema() -> utoipa::openapi::schema::Object {
+    let v: Vec<(&str, &str)> = gongkai_domain::disclosure::SUBJECTS
+        .iter()
+        .map(|t| (*t, *t))
+        .collect();
+    crate::api::param_schema(&v, "主题分类（省略为全部）")
+}
+
+fn browse_sort_schema() -> utoipa::openapi::schema::Object {
+    crate::api::param_schema(&[("old", "最早的在前")], "排序（省略为最新的在前）")
+}
+
+fn search_sort_schema() -> utoipa::openapi::schema::Object {
+    crate::api::param_schema(&[("date", "最新的在前")], "排序（省略为按相关度）")
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct SearchParams {
     /// The query: words (all required), "quoted phrases", a 文号 or 索引号. At most 200 characters.
@@ -387,8 +405,9 @@ pub struct SearchParams {
     pub body: Option<String>,
     pub category: Option<String>,
     pub year: Option<String>,
+    #[param(schema_with = crate::api::validity_param_schema)]
     pub validity: Option<String>,
-    /// `date` for newest first; relevance otherwise.
+    #[param(schema_with = search_sort_schema)]
     pub sort: Option<String>,
     /// Results to skip (0–980).
     pub offset: Option<String>,
