@@ -91,6 +91,26 @@ pub struct AppEventRow {
     pub at_ms: i64,
 }
 
+/// The kinds of a case's events, with their labels (the history, the API).
+pub const APPLICATION_EVENT_KINDS: &[(&str, &str)] = &[
+    ("received", "收到申请"),
+    ("correction_requested", "发出补正通知"),
+    ("correction_received", "收到补正材料"),
+    ("consultation_sent", "征求意见"),
+    ("consultation_answered", "收到意见"),
+    ("extended", "延期答复"),
+    ("fee_noticed", "发出收费通知"),
+    ("fee_paid", "申请人已缴费"),
+    ("assign", "分配办理人"),
+    ("reply", "作出答复"),
+    ("transfer", "转办"),
+    ("abandon", "视为放弃"),
+    ("withdraw", "申请人撤回申请"),
+    ("notice", "送达文书"),
+    ("close", "办结"),
+    ("review", "行政复议或行政诉讼"),
+];
+
 impl AppEventRow {
     /// The note kept with the event, if any.
     pub fn note(&self) -> String {
@@ -102,25 +122,10 @@ impl AppEventRow {
 
     /// What happened, in Chinese.
     pub fn label(&self) -> &'static str {
-        match self.kind.as_str() {
-            "received" => "收到申请",
-            "correction_requested" => "发出补正通知",
-            "correction_received" => "收到补正材料",
-            "consultation_sent" => "征求意见",
-            "consultation_answered" => "收到意见",
-            "extended" => "延期答复",
-            "fee_noticed" => "发出收费通知",
-            "fee_paid" => "申请人已缴费",
-            "assign" => "分配办理人",
-            "reply" => "作出答复",
-            "transfer" => "转办",
-            "abandon" => "视为放弃",
-            "withdraw" => "申请人撤回申请",
-            "notice" => "送达文书",
-            "close" => "办结",
-            "review" => "行政复议或行政诉讼",
-            _ => "其他",
-        }
+        APPLICATION_EVENT_KINDS
+            .iter()
+            .find(|(k, _)| *k == self.kind)
+            .map_or("其他", |(_, l)| *l)
     }
 
     /// What the timeline shows beside the label: the structured data of fee and delivery

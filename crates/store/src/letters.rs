@@ -196,30 +196,35 @@ pub struct LetterEventRow {
     pub at_ms: i64,
 }
 
+/// The kinds of a letter's events, with their labels (the history, the API).
+pub const LETTER_EVENT_KINDS: &[(&str, &str)] = &[
+    ("received", "收到来信"),
+    ("taken", "受理（首问负责）"),
+    ("assigned", "交办"),
+    ("transferred", "转办"),
+    ("extended", "延期"),
+    ("draft", "保存答复草稿"),
+    ("submitted", "提交答复审核"),
+    ("approved", "审核通过"),
+    ("returned", "退回修改"),
+    ("replied", "答复"),
+    ("rated", "来信人评价"),
+    ("reopened", "来信人申请重新办理"),
+    ("escalated", "超期督办"),
+    ("published", "选登公开"),
+    ("unpublished", "撤销公开"),
+    ("dismissed", "不予受理"),
+    ("converted", "转为政府信息公开申请"),
+    ("revealed", "查看举报人身份"),
+    ("emailed", "答复已发送至来信人电子邮箱"),
+];
+
 impl LetterEventRow {
     pub fn label(&self) -> &'static str {
-        match self.kind.as_str() {
-            "received" => "收到来信",
-            "taken" => "受理（首问负责）",
-            "assigned" => "交办",
-            "transferred" => "转办",
-            "extended" => "延期",
-            "draft" => "保存答复草稿",
-            "submitted" => "提交答复审核",
-            "approved" => "审核通过",
-            "returned" => "退回修改",
-            "replied" => "答复",
-            "rated" => "来信人评价",
-            "reopened" => "来信人申请重新办理",
-            "escalated" => "超期督办",
-            "published" => "选登公开",
-            "unpublished" => "撤销公开",
-            "dismissed" => "不予受理",
-            "converted" => "转为政府信息公开申请",
-            "revealed" => "查看举报人身份",
-            "emailed" => "答复已发送至来信人电子邮箱",
-            _ => "其他",
-        }
+        LETTER_EVENT_KINDS
+            .iter()
+            .find(|(k, _)| *k == self.kind)
+            .map_or("其他", |(_, l)| *l)
     }
     fn field(&self, k: &str) -> String {
         serde_json::from_str::<serde_json::Value>(&self.data)

@@ -51,6 +51,14 @@ fn delivery_schema() -> utoipa::openapi::schema::Object {
     )
 }
 
+fn event_kind_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        gongkai_store::applications::APPLICATION_EVENT_KINDS,
+        "办理事项",
+        false,
+    )
+}
+
 fn case_status_schema() -> utoipa::openapi::schema::Object {
     crate::api::vocabulary_schema(
         &crate::vocabulary!(gongkai_domain::application::CaseStatus),
@@ -120,7 +128,9 @@ pub struct ApplicationReceipt {
 /// One event of a case as the applicant sees it.
 #[derive(Serialize, ToSchema)]
 pub struct ApplicationEvent {
+    #[schema(format = Date)]
     pub on_date: String,
+    #[schema(schema_with = event_kind_schema)]
     pub kind: String,
     pub label: String,
 }

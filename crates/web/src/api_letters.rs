@@ -24,6 +24,14 @@ fn mailbox_kind_schema() -> utoipa::openapi::schema::Object {
     )
 }
 
+fn letter_event_kind_schema() -> utoipa::openapi::schema::Object {
+    crate::api::vocabulary_schema(
+        gongkai_store::letters::LETTER_EVENT_KINDS,
+        "办理事项",
+        false,
+    )
+}
+
 fn letter_status_schema() -> utoipa::openapi::schema::Object {
     crate::api::vocabulary_schema(
         &crate::vocabulary!(gongkai_domain::letters::LetterStatus),
@@ -137,7 +145,9 @@ pub struct LetterReceipt {
 /// One event of a letter as the writer sees it.
 #[derive(Serialize, ToSchema)]
 pub struct LetterEventJson {
+    #[schema(format = Date)]
     pub on_date: String,
+    #[schema(schema_with = letter_event_kind_schema)]
     pub kind: String,
     pub label: String,
     pub detail: String,
