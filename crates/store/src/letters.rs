@@ -525,6 +525,21 @@ impl Store {
     }
 }
 
+/// The letter `id`, read and locked inside the open write transaction `$tx` (evaluates to it,
+/// or returns `NotFound`).
+macro_rules! lock_letter {
+    ($store:ident, $tx:ident, $id:expr) => {
+        sqlx::query_as::<_, Letter>(sqlx::AssertSqlSafe(format!(
+            "SELECT {LETTER_COLS} FROM letters WHERE id = $1{}",
+            $store.row_lock()
+        )))
+        .bind($id)
+        .fetch_optional(&mut *$tx)
+        .await?
+        .ok_or(StoreError::NotFound)?
+    };
+}
+
 macro_rules! insert_event {
     ($tx:ident, $id:expr, $kind:expr, $on:expr, $data:expr, $who:expr) => {{
         sqlx::query(
@@ -858,14 +873,7 @@ impl Store {
     ) -> StoreResult<Letter> {
         let now = crate::now_ms();
         let r: StoreResult<()> = write_tx!(self, |tx| {
-            let l = sqlx::query_as::<_, Letter>(sqlx::AssertSqlSafe(format!(
-                "SELECT {LETTER_COLS} FROM letters WHERE id = $1{}",
-                self.row_lock()
-            )))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+            let l = lock_letter!(self, tx, id);
             let mb = sqlx::query_as::<_, Mailbox>(sqlx::AssertSqlSafe(format!(
                 "SELECT {MAILBOX_COLS} FROM mailboxes WHERE id = $1"
             )))
@@ -1099,14 +1107,7 @@ impl Store {
     ) -> StoreResult<()> {
         let now = crate::now_ms();
         write_tx!(self, |tx| {
-            let l = sqlx::query_as::<_, Letter>(sqlx::AssertSqlSafe(format!(
-                "SELECT {LETTER_COLS} FROM letters WHERE id = $1{}",
-                self.row_lock()
-            )))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+            let l = lock_letter!(self, tx, id);
             if l.is_report() {
                 return Err(StoreError::Invalid("举报件一律不公开".into()));
             }
@@ -1159,14 +1160,7 @@ impl Store {
         }
         let now = crate::now_ms();
         write_tx!(self, |tx| {
-            let l = sqlx::query_as::<_, Letter>(sqlx::AssertSqlSafe(format!(
-                "SELECT {LETTER_COLS} FROM letters WHERE id = $1{}",
-                self.row_lock()
-            )))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+            let l = lock_letter!(self, tx, id);
             if !l.published {
                 return Err(StoreError::Invalid("该来信未公开".into()));
             }
