@@ -195,6 +195,10 @@ enum BenchCommand {
         seconds: u64,
         #[arg(long, default_value_t = 64)]
         connections: u32,
+        /// Keep the generated installation in this folder, and reuse it when it holds one
+        /// from an earlier run (same database kind): the HTTP figures without regenerating.
+        #[arg(long)]
+        keep: Option<std::path::PathBuf>,
     },
 }
 
@@ -509,10 +513,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     count,
                     seconds,
                     connections,
+                    ref keep,
                 },
         } => {
             let url = bench_database_url(&cli, &cfg);
-            bench_portal::bench_portal(count, url, seconds, connections).await?;
+            bench_portal::bench_portal(count, url, seconds, connections, keep.clone()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Reindex => {

@@ -135,6 +135,9 @@ impl BlobStore {
 
     /// An S3-compatible bucket (AWS S3, MinIO, 对象存储 of the cloud in use).
     pub fn s3(c: &S3Config) -> FileResult<BlobStore> {
+        // The HTTPS client needs a process-wide crypto provider; the build carries ring only.
+        // An error means one is installed already, which is as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut b = object_store::aws::AmazonS3Builder::new()
             .with_bucket_name(&c.bucket)
             .with_region(if c.region.is_empty() {

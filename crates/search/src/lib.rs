@@ -22,7 +22,7 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, TantivyDocumen
 pub use text::{Clause, Piece, QueryError, parse_query, snippet};
 
 /// Bumped whenever the schema or the analysis changes; an index of another version is rebuilt.
-const SCHEMA_VERSION: &str = "gongkai-search-2";
+const SCHEMA_VERSION: &str = "gongkai-search-3";
 const VERSION_FILE: &str = "GONGKAI_SCHEMA";
 
 #[derive(Debug, thiserror::Error)]
