@@ -132,10 +132,20 @@ pub fn peak_memory_mib() -> f64 {
 
 /// Peak resident memory (VmHWM) of process `pid` (`self` for this one), in MiB.
 pub fn peak_memory_mib_of(pid: &str) -> f64 {
+    status_mib(pid, "VmHWM:")
+}
+
+/// Resident memory of `pid` that is not a mapped file (RssAnon: the heap and stacks), in MiB.
+/// A process that maps its database counts the file's pages once per mapping in VmHWM.
+pub fn anon_memory_mib_of(pid: &str) -> f64 {
+    status_mib(pid, "RssAnon:")
+}
+
+fn status_mib(pid: &str, key: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+            s.lines().find(|l| l.starts_with(key)).and_then(|l| {
                 l.split_whitespace()
                     .nth(1)
                     .and_then(|v| v.parse::<f64>().ok())

@@ -595,6 +595,7 @@ async fn measure(
     let cat = run_wrk(&base, Some(&cat_lua), secs, conns)?;
     let search = run_wrk(&base, Some(&search_lua), secs, conns)?;
     let server_peak = crate::bench::peak_memory_mib_of(&pid.to_string());
+    let server_anon = crate::bench::anon_memory_mib_of(&pid.to_string());
     // nginx serving a saved copy of one item page.
     let (status, saved) = lite
         .get(&format!(
@@ -670,7 +671,10 @@ async fn measure(
             "    nginx not found: install nginx-light for the static ceiling"
         )?,
     }
-    writeln!(o, "  server peak memory (VmHWM): {server_peak:.0} MiB")?;
+    writeln!(
+        o,
+        "  server memory: {server_anon:.0} MiB heap and stacks at the end (RssAnon); peak resident {server_peak:.0} MiB (VmHWM, counts the mapped database once per reader)"
+    )?;
     inst.clean_up().await;
     Ok(())
 }

@@ -1,5 +1,8 @@
 //! The `gongkai` binary: configuration, wiring and subcommands.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod backup;
 mod bench;
 mod bench_portal;

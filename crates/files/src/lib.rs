@@ -128,6 +128,14 @@ fn join_err(e: tokio::task::JoinError) -> FileError {
     FileError::Io(std::io::Error::other(e.to_string()))
 }
 
+/// Install ring as the process's TLS crypto provider, which every HTTPS client built with
+/// reqwest (the object store's, a test's) needs: the build carries ring only, not aws-lc.
+/// Calling it again does nothing.
+pub fn install_tls_provider() {
+    // An error means a provider is installed already, which is as good.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl BlobStore {
     pub fn local(root: impl Into<PathBuf>) -> BlobStore {
         BlobStore::Local(LocalStore { root: root.into() })
@@ -135,9 +143,7 @@ impl BlobStore {
 
     /// An S3-compatible bucket (AWS S3, MinIO, 对象存储 of the cloud in use).
     pub fn s3(c: &S3Config) -> FileResult<BlobStore> {
-        // The HTTPS client needs a process-wide crypto provider; the build carries ring only.
-        // An error means one is installed already, which is as good.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let mut b = object_store::aws::AmazonS3Builder::new()
             .with_bucket_name(&c.bucket)
             .with_region(if c.region.is_empty() {

@@ -184,6 +184,9 @@ struct Inner {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     f: Fields,
+    /// Searches running at once: as many as there are cores. More only share the cores with
+    /// more threads (under load, 64 at once made every one of them slow).
+    running: tokio::sync::Semaphore,
 }
 
 /// The search index. Cheap to clone; one per process (the folder is locked while open).
@@ -295,6 +298,9 @@ impl SearchIndex {
                 reader,
                 writer: Mutex::new(writer),
                 f,
+                running: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                ),
             }),
         })
     }
@@ -603,8 +609,20 @@ impl SearchIndex {
         Ok(self.hits(&searcher, total, docs.into_iter().collect())?.ids)
     }
 
-    /// Search in a blocking task.
+    /// Which commit of the index searches see: it changes whenever a catch-up or a rebuild
+    /// commits, so whatever was computed from search results may be kept until it does.
+    pub fn generation(&self) -> u64 {
+        self.inner.reader.searcher().generation().generation_id()
+    }
+
+    /// Search in a blocking task, no more at once than there are cores.
     pub async fn search_async(&self, r: SearchRequest) -> SearchResult<Hits> {
+        let _slot = self
+            .inner
+            .running
+            .acquire()
+            .await
+            .map_err(|e| SearchError::Task(e.to_string()))?;
         let me = self.clone();
         tokio::task::spawn_blocking(move || me.search(&r))
             .await

@@ -174,7 +174,7 @@ pub struct FindingRow {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
 pub struct LedgerRow {
     pub seq: i64,
     pub at_ms: i64,
@@ -238,7 +238,7 @@ impl ItemListRow {
 }
 
 /// A published item as listed publicly.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
 pub struct PublicListRow {
     pub id: i64,
     pub body_id: i64,
@@ -252,6 +252,7 @@ pub struct PublicListRow {
     pub status: String,
     /// When it was published (milliseconds); the browsing order and cursor.
     #[sqlx(default)]
+    #[serde(default)]
     pub published_at: Option<i64>,
 }
 
@@ -2126,7 +2127,7 @@ impl Store {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
 pub struct AttachmentRow {
     pub id: i64,
     pub version_id: i64,

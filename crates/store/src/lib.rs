@@ -14,6 +14,7 @@ pub mod browse;
 pub mod calendar;
 pub mod disclosure;
 pub mod error;
+pub mod item_page;
 pub mod letters;
 pub mod notices;
 pub mod search;

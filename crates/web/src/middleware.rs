@@ -429,28 +429,57 @@ pub async fn display_prefs(req: Request, next: Next) -> Response {
         .await
 }
 
-/// A rendered public page, kept while the change log's head is unchanged.
+/// A rendered public page, kept while the change log's head and the search index's generation
+/// are those it was rendered at.
 #[derive(Clone)]
 pub struct CachedPage {
     head: i64,
+    generation: u64,
     parts: axum::http::response::Parts,
     body: axum::body::Bytes,
 }
 
-/// The cache of anonymous public pages (see [`page_cache`]); bounded by total size.
-pub type PageCache = moka::sync::Cache<String, Arc<CachedPage>>;
-
-pub fn new_page_cache(max_bytes: u64) -> PageCache {
-    moka::sync::Cache::builder()
-        .max_capacity(max_bytes)
-        .weigher(|k: &String, v: &Arc<CachedPage>| {
-            u32::try_from(k.len() + v.body.len() + 512).unwrap_or(u32::MAX)
-        })
-        .build()
+/// The cache of anonymous public pages (see [`page_cache`]), in two parts bounded by total
+/// size: single items' pages (a crawler walking a million of them must not push out the rest)
+/// and every other page (home, catalogues, feeds, search), which are fewer and dearer to draw.
+#[derive(Clone)]
+pub struct PageCache {
+    items: moka::sync::Cache<String, Arc<CachedPage>>,
+    lists: moka::sync::Cache<String, Arc<CachedPage>>,
 }
 
-/// Paths whose anonymous page depends only on data that writes record in the change log (not
-/// search: its results follow the index, which catches up a moment after the log).
+impl PageCache {
+    /// The part that keeps the page at `path`.
+    fn part(&self, path: &str) -> &moka::sync::Cache<String, Arc<CachedPage>> {
+        let single = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+        if path.strip_prefix("/items/").is_some_and(single)
+            || path.strip_prefix("/api/v1/items/").is_some_and(single)
+        {
+            &self.items
+        } else {
+            &self.lists
+        }
+    }
+}
+
+/// A page cache of `max_bytes`: two thirds for item pages, one third for the others.
+pub fn new_page_cache(max_bytes: u64) -> PageCache {
+    let part = |bytes: u64| {
+        moka::sync::Cache::builder()
+            .max_capacity(bytes)
+            .weigher(|k: &String, v: &Arc<CachedPage>| {
+                u32::try_from(k.len() + v.body.len() + 512).unwrap_or(u32::MAX)
+            })
+            .build()
+    };
+    PageCache {
+        items: part(max_bytes / 3 * 2),
+        lists: part(max_bytes / 3),
+    }
+}
+
+/// Paths whose anonymous page depends only on data that writes record in the change log and on
+/// the search index (whose results follow the log a moment later, at a new generation).
 fn cacheable_path(path: &str) -> bool {
     if let Some(rest) = path.strip_prefix("/items/") {
         return rest.bytes().all(|b| b.is_ascii_digit());
@@ -462,7 +491,7 @@ fn cacheable_path(path: &str) -> bool {
     }
     matches!(
         path,
-        "/" | "/catalogue" | "/api/v1/items" | "/api/v1/categories"
+        "/" | "/catalogue" | "/search" | "/api/v1/items" | "/api/v1/categories" | "/api/v1/search"
     ) || path.starts_with("/feeds/")
         || path
             .strip_prefix("/api/v1/items/")
@@ -477,9 +506,10 @@ pub fn weak_etag(bytes: &[u8]) -> String {
 }
 
 /// Serve anonymous public pages from memory while nothing has changed: the key is the address
-/// and the 大字版 flag, the entry is valid for the change-log head it was rendered at (every
-/// instance of a scaled-out site reads the same head, so none serves a page older than the
-/// data). Signed-in visitors, pages that set cookies and non-200 answers are never cached.
+/// and the 大字版 flag, the entry is valid for the change-log head and the search index
+/// generation it was rendered at (every instance of a scaled-out site reads the same head, so
+/// none serves a page older than the data; search results change when the index commits).
+/// Signed-in visitors, pages that set cookies and non-200 answers are never cached.
 pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let cookies: Vec<&str> = req
@@ -511,8 +541,11 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
     let Ok(head) = state.head.head(&state.store).await else {
         return next.run(req).await;
     };
-    if let Some(hit) = state.page_cache.get(&key)
+    let generation = state.search.generation();
+    let cache = state.page_cache.part(path);
+    if let Some(hit) = cache.get(&key)
         && hit.head == head
+        && hit.generation == generation
     {
         metrics::counter!("gongkai_page_cache_total", "result" => "hit").increment(1);
         return Response::from_parts(hit.parts.clone(), Body::from(hit.body.clone()));
@@ -531,10 +564,11 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
     {
         parts.headers.insert(header::ETAG, v);
     }
-    state.page_cache.insert(
+    cache.insert(
         key,
         Arc::new(CachedPage {
             head,
+            generation,
             parts: parts.clone(),
             body: bytes.clone(),
         }),

@@ -88,7 +88,7 @@ impl Api {
     /// A client of the server at `base`.
     pub(crate) fn at(base: &str, token: Option<&str>) -> Api {
         Api {
-            client: reqwest::Client::new(),
+            client: crate::support::http_client(),
             base: base.to_string(),
             token: token.map(str::to_string),
         }
@@ -96,7 +96,7 @@ impl Api {
 
     pub(crate) fn new(app: &TestApp, token: Option<&str>) -> Api {
         Api {
-            client: reqwest::Client::new(),
+            client: crate::support::http_client(),
             base: app.base.clone(),
             token: token.map(str::to_string),
         }
@@ -1030,7 +1030,7 @@ async fn applications_through_the_api_match_the_document(db: Db) {
     // Stored before the answer.
     assert!(app.store.find_application(&number).await.unwrap().is_some());
     // Read back with the secret; without it (or with a wrong one) the answer is 404.
-    let r = reqwest::Client::new()
+    let r = crate::support::http_client()
         .get(app.url(&format!("/api/v1/applications/{number}")))
         .header("X-Application-Secret", &secret)
         .send()
@@ -1050,7 +1050,7 @@ async fn applications_through_the_api_match_the_document(db: Db) {
     let (s, e) = anon.get(&format!("/api/v1/applications/{number}")).await;
     assert_eq!(s, 404);
     conforms(&doc, "/api/v1/applications/{number}", "get", 404, &e);
-    let r = reqwest::Client::new()
+    let r = crate::support::http_client()
         .get(app.url(&format!("/api/v1/applications/{number}")))
         .header("X-Application-Secret", "AAAA-BBBB-CCCC-DDDD")
         .send()

@@ -362,7 +362,7 @@ impl Drop for Server {
 /// GET `url`: status and body.
 fn http_get(url: &str) -> (u16, String) {
     block_on(async {
-        let r = reqwest::Client::new()
+        let r = crate::support::http_client()
             .get(url)
             .timeout(Duration::from_secs(30))
             .send()
@@ -1207,7 +1207,7 @@ fn kill_loop(path: &'static str, body: serde_json::Value, table: &str) {
             (addr.clone(), stop.clone(), acked.clone(), attempts.clone());
         std::thread::spawn(move || {
             block_on(async move {
-                let client = reqwest::Client::builder()
+                let client = crate::support::http_client_builder()
                     .timeout(Duration::from_secs(3))
                     .build()
                     .unwrap();
@@ -1460,7 +1460,7 @@ fn tokens_are_issued_from_the_command_line() {
     );
     let get = |t: &str| {
         block_on(async {
-            reqwest::Client::new()
+            crate::support::http_client()
                 .get(server.url("/api/v1/admin/items"))
                 .bearer_auth(t)
                 .send()

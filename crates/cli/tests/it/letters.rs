@@ -1012,7 +1012,7 @@ async fn the_api_writes_and_reads_letters(db: Db) {
     let number = rc["number"].as_str().unwrap();
     assert!(app.store.find_letter(number).await.unwrap().is_some());
     let get = |secret: &str| {
-        reqwest::Client::new()
+        crate::support::http_client()
             .get(app.url(&format!("/api/v1/letters/{number}")))
             .header("X-Letter-Secret", secret.to_string())
             .send()

@@ -434,7 +434,7 @@ async fn public_api_items_and_search(db: Db) {
         )
         .await
         .unwrap();
-    let c = reqwest::Client::new();
+    let c = crate::support::http_client();
     let get = |path: String| {
         let c = c.clone();
         let base = app.base.clone();

@@ -126,7 +126,7 @@ async fn two_processes_behave_as_one_site() {
 
     // Signed in through one instance, the session works on the other.
     let one = Browser {
-        client: reqwest::Client::builder()
+        client: crate::support::http_client_builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -199,7 +199,7 @@ async fn two_processes_behave_as_one_site() {
     let published = Instant::now();
 
     // Within 5 seconds the other instance shows it, finds it, and serves its file.
-    let anon = reqwest::Client::new();
+    let anon = crate::support::http_client();
     let deadline = published + Duration::from_secs(5);
     let mut found = false;
     while Instant::now() < deadline {

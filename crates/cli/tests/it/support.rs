@@ -427,7 +427,7 @@ pub struct Browser {
 impl Browser {
     pub fn new(app: &TestApp) -> Browser {
         Browser {
-            client: reqwest::Client::builder()
+            client: http_client_builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -541,4 +541,15 @@ impl Browser {
     pub async fn refresh_csrf(&self, path: &str) {
         let _ = self.get_text(path).await;
     }
+}
+
+/// An HTTP client builder for tests (the TLS provider installed first, as the server does).
+pub fn http_client_builder() -> reqwest::ClientBuilder {
+    gongkai_files::install_tls_provider();
+    reqwest::Client::builder()
+}
+
+/// An HTTP client for tests.
+pub fn http_client() -> reqwest::Client {
+    http_client_builder().build().expect("an HTTP client")
 }

@@ -12,7 +12,8 @@ use axum::response::{IntoResponse, Response};
 use gongkai_domain::access::Permission;
 use gongkai_domain::disclosure::{ItemStatus, Scope};
 use gongkai_store::bodies::Body;
-use gongkai_store::disclosure::{AttachmentRow, Category, Item, LedgerRow, PublicListRow, Version};
+use gongkai_store::disclosure::{AttachmentRow, Item, LedgerRow, PublicListRow, Version};
+use gongkai_store::item_page::{ItemPageData, ItemRef, VersionStub};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -24,6 +25,16 @@ use crate::views::{Chrome, fmt_ms};
 /// May this visitor see the item at all? Public items: everyone. Internal items: signed-in
 /// staff of the body or of a body above it. Anything else: nobody (not even a hint it exists).
 fn visible(item: &Item, body: &Body, a: Option<&crate::auth::Authed>, state: &AppState) -> bool {
+    visible_at(item, body.id, &body.path, a, state)
+}
+
+fn visible_at(
+    item: &Item,
+    body_id: i64,
+    body_path: &str,
+    a: Option<&crate::auth::Authed>,
+    state: &AppState,
+) -> bool {
     if !matches!(item.status(), ItemStatus::Published | ItemStatus::Withdrawn) {
         return false;
     }
@@ -31,29 +42,41 @@ fn visible(item: &Item, body: &Body, a: Option<&crate::auth::Authed>, state: &Ap
         Some(Scope::Public) => true,
         Some(Scope::Internal) => a.is_some_and(|a| {
             a.pending(state) == Pending::None
-                && (a.user.body_id == body.id
-                    || a.actor.can(Permission::ViewBackOffice, &body.path))
+                && (a.user.body_id == body_id || a.actor.can(Permission::ViewBackOffice, body_path))
         }),
         _ => false,
     }
 }
 
+/// May this visitor see the item of `page` (see [`visible`])?
+fn page_visible(page: &ItemPageData, a: Option<&crate::auth::Authed>, state: &AppState) -> bool {
+    visible_at(&page.item, page.item.body_id, &page.body_path, a, state)
+}
+
+/// The item page: what [`Store::item_page`](gongkai_store::Store::item_page) read in one
+/// round trip (two for a published item), with the body text rendered.
 #[derive(Template, WebTemplate)]
 #[template(path = "public/item.html")]
 pub struct ItemPage {
     pub chrome: Chrome,
     pub item: Item,
-    pub body: Body,
-    pub category: Option<Category>,
+    pub body: NameRef,
+    pub category: Option<NameRef>,
     pub version: Option<Version>,
-    pub versions: Vec<Version>,
+    pub versions: Vec<VersionStub>,
     pub attachments: Vec<AttachmentRow>,
     pub related: Vec<PublicListRow>,
-    pub replaced_by: Option<Item>,
+    pub replaced_by: Option<ItemRef>,
     pub receipt: Option<LedgerRow>,
     pub withdrawal: Option<LedgerRow>,
     pub body_html: String,
     pub internal: bool,
+}
+
+/// A body or category as a page names and links it.
+pub struct NameRef {
+    pub id: i64,
+    pub name: String,
 }
 
 impl ItemPage {
@@ -67,71 +90,51 @@ pub async fn view_item(
     MaybeAuthed(a): MaybeAuthed,
     Path(id): Path<i64>,
 ) -> Result<axum::response::Response, AppError> {
-    let item = state.store.get_item(id).await?;
-    let body = state.store.get_body(item.body_id).await?;
-    if !visible(&item, &body, a.as_ref(), &state) {
+    let page = state.store.item_page(id).await?;
+    if !page_visible(&page, a.as_ref(), &state) {
         return Err(AppError::NotFound);
     }
-    let withdrawn = item.status() == ItemStatus::Withdrawn;
-    let version = match (withdrawn, item.published_version_id) {
-        (false, Some(v)) => Some(state.store.get_version(v).await?),
-        _ => None,
-    };
-    let ledger = state.store.ledger_of(id).await?;
-    let receipt = ledger
-        .iter()
-        .rev()
-        .find(|l| Some(l.version_id) == item.published_version_id && l.payload.is_empty())
-        .cloned();
-    let withdrawal = ledger
-        .iter()
-        .rev()
-        .find(|l| l.action == "withdraw")
-        .cloned();
-    let attachments = match &version {
-        Some(v) => state.store.attachments_of_version(v.id).await?,
-        None => vec![],
-    };
-    let versions = if withdrawn {
-        vec![]
-    } else {
-        state
-            .store
-            .versions_of(id)
-            .await?
-            .into_iter()
-            .filter(|v| matches!(v.state.as_str(), "published" | "superseded"))
-            .collect()
-    };
-    let replaced_by = match item.replaced_by {
-        Some(r) => state.store.get_item(r).await.ok(),
-        None => None,
-    };
-    let last_modified = chrono::DateTime::from_timestamp_millis(item.updated_at)
+    let withdrawn = page.item.status() == ItemStatus::Withdrawn;
+    let last_modified = chrono::DateTime::from_timestamp_millis(page.item.updated_at)
         .unwrap_or_default()
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string();
+    let receipt = page.receipt().cloned();
+    let withdrawal = page.withdrawal().cloned();
+    let ItemPageData {
+        item,
+        body_name,
+        category_name,
+        version,
+        versions,
+        attachments,
+        related,
+        replaced_by,
+        ..
+    } = page;
     let page = ItemPage {
         chrome: Chrome::public(&state, &item.title, a.as_ref()),
-        category: state.store.get_category(item.category_id).await.ok(),
+        body: NameRef {
+            id: item.body_id,
+            name: body_name,
+        },
+        category: category_name.map(|name| NameRef {
+            id: item.category_id,
+            name,
+        }),
         body_html: version
             .as_ref()
             .map(|v| markdown(&v.body_md))
             .unwrap_or_default(),
-        related: if withdrawn {
-            vec![]
-        } else {
-            state.store.related_public(id).await?
-        },
+        versions: if withdrawn { vec![] } else { versions },
+        related: if withdrawn { vec![] } else { related },
         internal: item.scope == "internal",
         version,
-        versions,
         attachments,
         replaced_by,
         receipt,
         withdrawal,
         item,
-        body,
     };
     let mut r = axum::response::IntoResponse::into_response(page);
     if let Ok(v) = axum::http::HeaderValue::from_str(&last_modified) {
