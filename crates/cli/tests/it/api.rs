@@ -135,7 +135,7 @@ impl Api {
         Api::send(self.req(reqwest::Method::POST, path).json(&body)).await
     }
 
-    async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+    pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
         Api::send(self.req(reqwest::Method::PUT, path).json(&body)).await
     }
 

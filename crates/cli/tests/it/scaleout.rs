@@ -238,6 +238,93 @@ async fn two_processes_behave_as_one_site() {
         r.bytes().await.unwrap().as_ref(),
         "琥珀湾片区：每日9时至17时".as_bytes()
     );
+
+    // Cached pages follow edits: both instances have the item page and a search page cached
+    // (anonymous), then a revision with a new title is published through the first instance.
+    let fetch = |base: String, path: String| {
+        let anon = anon.clone();
+        async move {
+            anon.get(format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let item_path = format!("/items/{id}");
+    let search_path = format!("/search?q={}", enc("珊瑚礁"));
+    for b in [&b1, &b2] {
+        for _ in 0..2 {
+            assert!(
+                fetch(b.clone(), item_path.clone())
+                    .await
+                    .contains("关于扩容演练琥珀湾片区供水调整的通知")
+            );
+            assert!(
+                !fetch(b.clone(), search_path.clone())
+                    .await
+                    .contains(&format!("href=\"/items/{id}\""))
+            );
+        }
+    }
+    let (s, j) = ed
+        .post(&format!("/api/v1/admin/items/{id}/revise"), json!({}))
+        .await;
+    assert_eq!(s, 200, "{j}");
+    let (s, j) = ed
+        .put(
+            &format!("/api/v1/admin/items/{id}"),
+            json!({
+                "category_id": cat, "title": "关于扩容演练珊瑚礁片区供水调整的通知",
+                "formed_on": "2025-03-03", "body_md": "珊瑚礁片区供水管网改造期间分时供水。",
+                "related": [], "token": j["working"]["token"],
+            }),
+        )
+        .await;
+    assert_eq!(s, 200, "{j}");
+    for (api, step) in [
+        (&ed, json!({"step": "submit"})),
+        (&rv, json!({"step": "review", "conclusion": "disclose"})),
+        (&ap, json!({"step": "approve"})),
+    ] {
+        let (s, j) = api.post(&steps, step).await;
+        assert_eq!(s, 200, "{j}");
+    }
+    let revised = Instant::now();
+    // On the instance that made the change: at once.
+    let page = fetch(b1.clone(), item_path.clone()).await;
+    assert!(
+        page.contains("关于扩容演练珊瑚礁片区供水调整的通知") && !page.contains("琥珀湾片区供水调整"),
+        "the first instance's cached item page changed at once"
+    );
+    // On the other: within the change-log interval (the head is re-read every 250 ms).
+    loop {
+        let page = fetch(b2.clone(), item_path.clone()).await;
+        if page.contains("关于扩容演练珊瑚礁片区供水调整的通知") {
+            break;
+        }
+        assert!(
+            revised.elapsed() < Duration::from_millis(1500),
+            "the second instance still serves the old item page"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // And its cached search page finds the new title once its index has caught up.
+    loop {
+        if fetch(b2.clone(), search_path.clone())
+            .await
+            .contains(&format!("href=\"/items/{id}\""))
+        {
+            break;
+        }
+        assert!(
+            revised.elapsed() < Duration::from_secs(5),
+            "the second instance's cached search page never showed the revision"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     drop((s1, s2));
     // Leave the test server as it was.
     use sqlx::Connection;
