@@ -209,10 +209,16 @@ impl Store {
                 sqlx::migrate!("../../migrations/sqlite").run(write).await?;
                 // Statistics for indexes a migration made (SQLite plans without them as if
                 // tables were tiny), sampled so a large database takes a moment, not minutes.
+                // 0x10002: check every table, not only those this connection has used.
                 sqlx::query("PRAGMA analysis_limit = 1000")
                     .execute(write)
                     .await?;
-                sqlx::query("PRAGMA optimize").execute(write).await?;
+                sqlx::query("PRAGMA optimize = 0x10002")
+                    .execute(write)
+                    .await?;
+                sqlx::query("PRAGMA analysis_limit = 0")
+                    .execute(write)
+                    .await?;
             }
             Backend::Postgres(pool) => {
                 sqlx::migrate!("../../migrations/postgres")

@@ -764,6 +764,14 @@ async fn attachments_are_checked_screened_published_and_verified(db: Db) {
             .status(),
         404
     );
+    // Nor listed: the withdrawn page is the notice alone, without the file's name or digest.
+    let (s, page) = anon.get_text(&format!("/items/{id}")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("含有未经同意公开的个人信息"));
+    assert!(
+        !page.contains(&atts[0].sha256) && !page.contains(&format!("/attachments/{}", atts[0].id)),
+        "a withdrawn item's page lists no attachment"
+    );
 }
 
 both_backends!(catalogue_administration_and_body_settings);

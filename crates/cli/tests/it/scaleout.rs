@@ -76,7 +76,9 @@ async fn two_processes_behave_as_one_site() {
     assert_ne!(b1, b2);
 
     // An administrator, created from the command line against the shared database.
-    let bodies: serde_json::Value = reqwest::get(format!("{b1}/api/v1/bodies"))
+    let bodies: serde_json::Value = crate::support::http_client()
+        .get(format!("{b1}/api/v1/bodies"))
+        .send()
         .await
         .unwrap()
         .json()
@@ -296,7 +298,8 @@ async fn two_processes_behave_as_one_site() {
     // On the instance that made the change: at once.
     let page = fetch(b1.clone(), item_path.clone()).await;
     assert!(
-        page.contains("关于扩容演练珊瑚礁片区供水调整的通知") && !page.contains("琥珀湾片区供水调整"),
+        page.contains("关于扩容演练珊瑚礁片区供水调整的通知")
+            && !page.contains("琥珀湾片区供水调整"),
         "the first instance's cached item page changed at once"
     );
     // On the other: within the change-log interval (the head is re-read every 250 ms).

@@ -126,11 +126,12 @@ pub async fn view_item(
             .as_ref()
             .map(|v| markdown(&v.body_md))
             .unwrap_or_default(),
+        // A withdrawn item shows only the notice: no versions, files or related items.
         versions: if withdrawn { vec![] } else { versions },
         related: if withdrawn { vec![] } else { related },
+        attachments: if withdrawn { vec![] } else { attachments },
         internal: item.scope == "internal",
         version,
-        attachments,
         replaced_by,
         receipt,
         withdrawal,
