@@ -76,6 +76,9 @@ fn queries(n: usize, seed: u64) -> Vec<String> {
         .collect()
 }
 
+/// Seconds of each load's cold start, run before its measured run.
+const WARM_SECS: u64 = 3;
+
 struct Wrk {
     rps: f64,
     p50_ms: f64,
@@ -609,8 +612,13 @@ async fn measure(
     }
     let hot_id = first_id + 12345 % inserted.max(1) as i64;
     let hot = run_wrk(&format!("{base}/items/{hot_id}"), None, secs, conns)?;
+    // Each load first runs WARM_SECS from where the previous one left the caches (reported on
+    // its own line: the cold start), then the measured run.
+    let item_cold = run_wrk(&base, Some(&item_lua), WARM_SECS, conns)?;
     let item = run_wrk(&base, Some(&item_lua), secs, conns)?;
+    let cat_cold = run_wrk(&base, Some(&cat_lua), WARM_SECS, conns)?;
     let cat = run_wrk(&base, Some(&cat_lua), secs, conns)?;
+    let search_cold = run_wrk(&base, Some(&search_lua), WARM_SECS, conns)?;
     let search = run_wrk(&base, Some(&search_lua), secs, conns)?;
     let server_peak = crate::bench::peak_memory_mib_of(&pid.to_string());
     let server_anon = crate::bench::anon_memory_mib_of(&pid.to_string());
@@ -673,6 +681,17 @@ async fn measure(
     writeln!(o, "{}", line("item page (random of all items)", &item))?;
     writeln!(o, "{}", line("catalogue page (first/last page)", &cat))?;
     writeln!(o, "{}", line("search page (1–3 words)", &search))?;
+    writeln!(
+        o,
+        "    the first {WARM_SECS} s of each, from the caches the previous load left (not in the figures above):"
+    )?;
+    writeln!(
+        o,
+        "{}",
+        line("  item page (random), cold start", &item_cold)
+    )?;
+    writeln!(o, "{}", line("  catalogue page, cold start", &cat_cold))?;
+    writeln!(o, "{}", line("  search page, cold start", &search_cold))?;
     match &nginx {
         Some(n) => {
             writeln!(o, "{}", line("nginx, static copy of an item page", n))?;

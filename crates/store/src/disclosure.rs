@@ -98,7 +98,7 @@ impl Item {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Version {
     pub id: i64,
     pub item_id: i64,
@@ -261,7 +261,7 @@ const ITEM_COLS: &str = "id, body_id, category_id, status, index_no, published_v
     first_published_at, published_at, published_on, due_on, late, normative_kind, title, doc_no, \
     version, created_at, updated_at";
 
-const VERSION_COLS: &str = "id, item_id, number, state, title, doc_no, written_on, formed_on, \
+pub(crate) const VERSION_COLS: &str = "id, item_id, number, state, title, doc_no, written_on, formed_on, \
     subject, keywords, summary, body_md, scope, open_method, normative_kind, related, author_id, \
     reviewer_id, approver_id, conclusion, legal_ground, scheduled_at, published_at, content_hash, \
     created_at, updated_at";
