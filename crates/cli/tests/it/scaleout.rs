@@ -14,6 +14,19 @@ fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// Submit, review (disclose) and approve the working version behind `steps`, as the editor,
+/// reviewer and approver tokens.
+async fn publish(steps: &str, [ed, rv, ap]: [&Api; 3]) {
+    for (api, step) in [
+        (ed, json!({"step": "submit"})),
+        (rv, json!({"step": "review", "conclusion": "disclose"})),
+        (ap, json!({"step": "approve"})),
+    ] {
+        let (s, j) = api.post(steps, step).await;
+        assert_eq!(s, 200, "{j}");
+    }
+}
+
 /// A new, empty database on the test server; returns its URL.
 async fn fresh_database(admin_url: &str) -> String {
     use sqlx::Connection;
@@ -190,14 +203,7 @@ async fn two_processes_behave_as_one_site() {
         .await;
     assert_eq!(s, 201, "{att}");
     let steps = format!("/api/v1/admin/items/{id}/steps");
-    for (api, step) in [
-        (&ed, json!({"step": "submit"})),
-        (&rv, json!({"step": "review", "conclusion": "disclose"})),
-        (&ap, json!({"step": "approve"})),
-    ] {
-        let (s, j) = api.post(&steps, step).await;
-        assert_eq!(s, 200, "{j}");
-    }
+    publish(&steps, [&ed, &rv, &ap]).await;
     let published = Instant::now();
 
     // Within 5 seconds the other instance shows it, finds it, and serves its file.
@@ -286,14 +292,7 @@ async fn two_processes_behave_as_one_site() {
         )
         .await;
     assert_eq!(s, 200, "{j}");
-    for (api, step) in [
-        (&ed, json!({"step": "submit"})),
-        (&rv, json!({"step": "review", "conclusion": "disclose"})),
-        (&ap, json!({"step": "approve"})),
-    ] {
-        let (s, j) = api.post(&steps, step).await;
-        assert_eq!(s, 200, "{j}");
-    }
+    publish(&steps, [&ed, &rv, &ap]).await;
     let revised = Instant::now();
     // On the instance that made the change: at once.
     let page = fetch(b1.clone(), item_path.clone()).await;

@@ -335,9 +335,8 @@ pub async fn item_notice_pdf(
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let item = state.store.get_item(id).await?;
-    let body = state.store.get_body(item.body_id).await?;
-    if !visible(&item, &body, a.as_ref(), &state) {
+    let page = state.store.item_page(id).await?;
+    if !page_visible(&page, a.as_ref(), &state) {
         return Err(AppError::NotFound);
     }
     let Some(renderer) = state.reports.clone() else {
@@ -345,32 +344,19 @@ pub async fn item_notice_pdf(
             "打印公示单暂不可用：服务器未安装中文字体（fonts-noto-cjk），请联系网站管理员。".into(),
         ));
     };
-    let withdrawn = item.status() == ItemStatus::Withdrawn;
-    let version = match (withdrawn, item.published_version_id) {
-        (false, Some(v)) => Some(state.store.get_version(v).await?),
-        _ => None,
-    };
-    let ledger = state.store.ledger_of(id).await?;
-    let publication = ledger
-        .iter()
-        .rev()
-        .find(|l| Some(l.version_id) == item.published_version_id && l.payload.is_empty());
-    let withdrawal = ledger.iter().rev().find(|l| l.action == "withdraw");
+    let withdrawn = page.item.status() == ItemStatus::Withdrawn;
     // The entry the QR code verifies: the withdrawal of a withdrawn item, else the publication.
     let entry = if withdrawn {
-        withdrawal.or(publication)
+        page.withdrawal().or(page.receipt())
     } else {
-        publication
+        page.receipt()
     };
     let base = site_base(&state, &headers);
     let verify_url = match entry {
         Some(e) => format!("{base}/verify?q={}", e.seq),
         None => format!("{base}/items/{id}"),
     };
-    let replaced_by = match item.replaced_by {
-        Some(r) => state.store.get_item(r).await.ok(),
-        None => None,
-    };
+    let (item, version, replaced_by) = (&page.item, &page.version, &page.replaced_by);
     let validity_note = if item.validity == "valid" || withdrawn {
         String::new()
     } else {
@@ -386,7 +372,7 @@ pub async fn item_notice_pdf(
     };
     let notice = gongkai_reports::ItemNotice {
         site_name: state.config.site_name.clone(),
-        body_name: body.name.clone(),
+        body_name: page.body_name.clone(),
         title: item.title.clone(),
         index_no: item.index_no.clone().unwrap_or_default(),
         doc_no: item.doc_no.clone(),
