@@ -77,7 +77,7 @@ fn queries(n: usize, seed: u64) -> Vec<String> {
 }
 
 /// Seconds of each load's cold start, run before its measured run.
-const WARM_SECS: u64 = 3;
+const WARM_SECS: u64 = 10;
 
 struct Wrk {
     rps: f64,

@@ -105,6 +105,15 @@ impl Store {
         Ok(rows)
     }
 
+    /// Every body's id and name (what a list of results shows beside each entry).
+    pub async fn body_names(&self) -> StoreResult<Vec<(i64, String)>> {
+        Ok(read!(self, |c| {
+            sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM bodies")
+                .fetch_all(c)
+                .await
+        })?)
+    }
+
     pub async fn get_body(&self, id: i64) -> StoreResult<Body> {
         read!(self, |c| {
             sqlx::query_as::<_, Body>(sqlx::AssertSqlSafe(format!(

@@ -1,6 +1,7 @@
 //! Cross-cutting layers: request ids and tracing, compression, body limits, security headers,
 //! the session loader with CSRF protection, and Chinese error pages for bare error responses.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -442,10 +443,38 @@ pub struct CachedPage {
 /// The cache of anonymous public pages (see [`page_cache`]), in two parts bounded by total
 /// size: single items' pages (a crawler walking a million of them must not push out the rest)
 /// and every other page (home, catalogues, feeds, search), which are fewer and dearer to draw.
+///
+/// Concurrent misses of one page draw it once: the first draws, the others wait for it and
+/// take what it kept (a crawler's burst, or the first seconds after any change, would
+/// otherwise draw a dear page once per waiting connection).
 #[derive(Clone)]
 pub struct PageCache {
     items: moka::sync::Cache<String, Arc<CachedPage>>,
     lists: moka::sync::Cache<String, Arc<CachedPage>>,
+    drawing: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+/// The right to draw one page, held while drawing it; the key leaves the map of pages being
+/// drawn when the last holder or waiter is done (also when a request is dropped midway).
+struct DrawTurn {
+    drawing: Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    key: String,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for DrawTurn {
+    fn drop(&mut self) {
+        let Some(guard) = self.guard.take() else {
+            return;
+        };
+        let lock = Arc::clone(tokio::sync::OwnedMutexGuard::mutex(&guard));
+        drop(guard);
+        let mut map = self.drawing.lock().unwrap_or_else(|e| e.into_inner());
+        // Held by the map and by `lock` only: nobody else waits for this page.
+        if Arc::strong_count(&lock) == 2 {
+            map.remove(&self.key);
+        }
+    }
 }
 
 impl PageCache {
@@ -459,6 +488,21 @@ impl PageCache {
         } else {
             &self.lists
         }
+    }
+
+    /// Wait for the turn to draw the page at `key` (at once when nobody else is drawing it).
+    async fn turn(&self, key: &str) -> DrawTurn {
+        let lock = {
+            let mut map = self.drawing.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(map.entry(key.to_string()).or_default())
+        };
+        let mut turn = DrawTurn {
+            drawing: Arc::clone(&self.drawing),
+            key: key.to_string(),
+            guard: None,
+        };
+        turn.guard = Some(lock.lock_owned().await);
+        turn
     }
 }
 
@@ -475,6 +519,7 @@ pub fn new_page_cache(max_bytes: u64) -> PageCache {
     PageCache {
         items: part(max_bytes / 3 * 2),
         lists: part(max_bytes / 3),
+        drawing: Arc::default(),
     }
 }
 
@@ -543,12 +588,23 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
     };
     let generation = state.search.generation();
     let cache = state.page_cache.part(path);
-    if let Some(hit) = cache.get(&key)
-        && hit.head == head
-        && hit.generation == generation
-    {
+    // A page drawn at this head and generation or later (one a waiter's drawer kept).
+    let fresh = |cache: &moka::sync::Cache<String, Arc<CachedPage>>| {
+        cache
+            .get(&key)
+            .filter(|hit| hit.head >= head && hit.generation >= generation)
+    };
+    let serve = |hit: Arc<CachedPage>| {
+        Response::from_parts(hit.parts.clone(), Body::from(hit.body.clone()))
+    };
+    if let Some(hit) = fresh(cache) {
         metrics::counter!("gongkai_page_cache_total", "result" => "hit").increment(1);
-        return Response::from_parts(hit.parts.clone(), Body::from(hit.body.clone()));
+        return serve(hit);
+    }
+    let _turn = state.page_cache.turn(&key).await;
+    if let Some(hit) = fresh(cache) {
+        metrics::counter!("gongkai_page_cache_total", "result" => "waited").increment(1);
+        return serve(hit);
     }
     metrics::counter!("gongkai_page_cache_total", "result" => "miss").increment(1);
     let res = next.run(req).await;
@@ -608,5 +664,54 @@ impl HeadClock {
         self.writes_seen.store(writes, SeqCst);
         self.read_at_ms.store(now, SeqCst);
         Ok(head)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Misses of one page wait for the one drawing it; misses of another page do not; the map
+    /// of pages being drawn is empty once every holder and waiter is done, even when one of
+    /// them was dropped while waiting.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_page_is_drawn_once_at_a_time() {
+        let cache = new_page_cache(1 << 20);
+        let drawing = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (cache, drawing, most) = (cache.clone(), drawing.clone(), most.clone());
+            tasks.push(tokio::spawn(async move {
+                let _turn = cache.turn("N/search?q=a").await;
+                let now = drawing.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                drawing.fetch_sub(1, Ordering::SeqCst);
+            }));
+        }
+        // Another page is drawn meanwhile, not after them.
+        let other = tokio::time::timeout(Duration::from_millis(20), cache.turn("N/search?q=b"))
+            .await
+            .expect("another page does not wait");
+        drop(other);
+        // A waiter that gives up leaves nothing behind.
+        let held = cache.turn("N/x").await;
+        let gave_up = tokio::time::timeout(Duration::from_millis(5), cache.turn("N/x")).await;
+        assert!(gave_up.is_err(), "a second drawer of one page waits");
+        drop(held);
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            1,
+            "one drawer of a page at a time"
+        );
+        assert!(cache.drawing.lock().unwrap().is_empty());
     }
 }

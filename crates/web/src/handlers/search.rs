@@ -154,7 +154,6 @@ pub struct Outcome {
     pub clauses: Vec<Clause>,
     pub total: usize,
     pub hits: Vec<SearchHit>,
-    pub took_ms: f64,
 }
 
 /// Run a search for `q` with `filters`, page `page` (1-based), and load what the results show.
@@ -167,7 +166,6 @@ pub async fn run(
     offset: usize,
     limit: usize,
 ) -> Result<Outcome, AppError> {
-    let started = std::time::Instant::now();
     let hits = state
         .search
         .search_async(SearchRequest {
@@ -182,13 +180,7 @@ pub async fn run(
         })
         .await?;
     let docs = state.store.search_docs(&hits.ids).await?;
-    let bodies: HashMap<i64, String> = state
-        .store
-        .list_bodies()
-        .await?
-        .into_iter()
-        .map(|b| (b.id, b.name))
-        .collect();
+    let bodies: HashMap<i64, String> = state.store.body_names().await?.into_iter().collect();
     let mut by_id: HashMap<i64, gongkai_store::search::SearchDoc> =
         docs.into_iter().map(|d| (d.id, d)).collect();
     let out: Vec<SearchHit> = hits
@@ -221,7 +213,6 @@ pub async fn run(
         clauses,
         total: hits.total,
         hits: out,
-        took_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
 }
 
@@ -260,7 +251,6 @@ pub struct SearchPage {
     pub hits: Vec<SearchHit>,
     pub page: usize,
     pub pages: usize,
-    pub took_ms: f64,
     pub category_name: Option<String>,
 }
 
@@ -300,9 +290,6 @@ impl SearchPage {
     pub fn sel_validity(&self, v: &Validity) -> bool {
         self.f.validity == Some(*v)
     }
-    pub fn took(&self) -> String {
-        format!("{:.1}", self.took_ms)
-    }
 }
 
 pub async fn view_search(
@@ -339,7 +326,6 @@ pub async fn view_search(
         hits: vec![],
         page,
         pages: 0,
-        took_ms: 0.0,
         category_name: None,
     };
     if let Some(c) = f.category {
@@ -364,7 +350,6 @@ pub async fn view_search(
             view.total = o.total;
             view.pages = o.total.div_ceil(PER_PAGE).min(MAX_PAGES);
             view.hits = o.hits;
-            view.took_ms = o.took_ms;
         }
     }
     Ok(view.into_response())
