@@ -27,6 +27,7 @@ pub mod audit;
 pub mod body;
 pub mod calendar;
 pub mod codes;
+pub mod credit;
 pub mod disclosure;
 pub mod ledger;
 pub mod letters;
