@@ -35,3 +35,4 @@ pub mod notice;
 pub mod password;
 pub mod screening;
 pub mod seal;
+pub mod services;
