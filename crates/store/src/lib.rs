@@ -12,6 +12,7 @@ pub mod applications;
 pub mod bodies;
 pub mod browse;
 pub mod calendar;
+pub mod credit;
 pub mod disclosure;
 pub mod error;
 pub mod item_page;

@@ -7,6 +7,7 @@ mod support;
 mod api;
 mod applications;
 mod cli;
+mod credit;
 mod disclosure;
 mod http;
 mod letters;
