@@ -358,10 +358,15 @@ pub enum Timeliness {
     Pending,
 }
 
+/// Whether what was due on `due` (none: the period is still open) and done on `done` was late.
+pub fn done_late(due: Option<NaiveDate>, done: NaiveDate) -> bool {
+    due.is_some_and(|d| done > d)
+}
+
 impl Timeliness {
     pub fn of(due: Due, published_on: Option<NaiveDate>, today: NaiveDate) -> Timeliness {
         match (published_on, due.date()) {
-            (Some(p), Some(d)) if p > d => Timeliness::Late,
+            (Some(p), d) if done_late(d, p) => Timeliness::Late,
             (Some(_), _) => Timeliness::OnTime,
             (None, _) if due.overdue_on(today) => Timeliness::Overdue,
             (None, _) => Timeliness::Pending,

@@ -115,6 +115,11 @@ pub struct DecisionCounts {
     pub coercion: i64,
 }
 
+/// A stored day (`''` when not known).
+fn day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
 impl Store {
     /// Record a decision (状态：待公示). A second decision of the same body, kind and 文书号 is
     /// refused.
@@ -209,8 +214,8 @@ impl Store {
             if d.status != "recorded" {
                 return Err(StoreError::Invalid("只有待公示的决定可以公示".into()));
             }
-            let decided_on = NaiveDate::parse_from_str(&d.decided_on, "%Y-%m-%d")
-                .map_err(|_| StoreError::Invalid("决定日期无效".into()))?;
+            let decided_on =
+                day(&d.decided_on).ok_or_else(|| StoreError::Invalid("决定日期无效".into()))?;
             let party = PartyType::parse(&d.party_type).unwrap_or(PartyType::Natural);
             if let Some(reason) = dc::withhold_reason(
                 party,
@@ -290,7 +295,7 @@ impl Store {
             .bind(until.to_string())
             .fetch_one(&mut *tx)
             .await?;
-            let late = !d.publish_due_on.is_empty() && today.to_string() > d.publish_due_on;
+            let late = dc::done_late(day(&d.publish_due_on), today);
             sqlx::query(
                 "UPDATE credit_decisions SET status = 'published', published_on = $1, late_publish = $2, \
                  updated_at = $3 WHERE id = $4",
