@@ -204,6 +204,18 @@ const BODIES: &[DemoBody] = &[
         phone: "0999-6160001",
         address: "示例县城关镇育才路2号",
     },
+    // Appended last: demo codes come from the position.
+    DemoBody {
+        key: "amr",
+        parent: Some("gov"),
+        name: "示例县市场监督管理局",
+        short: "县市场监管局",
+        kind: "department",
+        duties: "负责全县市场主体登记注册和食品经营、药品零售等行政许可。\n负责市场监管领域的行政执法，依法查处无证无照经营、食品安全、价格等违法行为。\n负责行政许可、行政处罚信息的双公示工作。",
+        leaders: &[("钱正清", "局长", "主持全面工作")],
+        phone: "0999-6170001",
+        address: "示例县城关镇市场路8号",
+    },
 ];
 
 /// Demo accounts: username, display name, body key, role.
@@ -221,6 +233,8 @@ const ACCOUNTS: &[(&str, &str, &str, Role)] = &[
     ("demo.letters", "信箱办理员", "office", Role::LetterHandler),
     ("demo.discipline", "纪检监督员", "jw", Role::Discipline),
     ("demo.supervisor", "特邀监督员", "gov", Role::Supervisor),
+    ("demo.credit", "信用信息员", "amr", Role::CreditEditor),
+    ("demo.leader", "市场监管局分管领导", "amr", Role::Approver),
 ];
 
 /// Create whatever of the demo county is missing; print the new accounts' passwords once.
@@ -304,4 +318,15 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The id of the demo body `key`, if the demo county exists.
+pub async fn body_id(store: &Store, key: &str) -> anyhow::Result<Option<i64>> {
+    let Some(i) = BODIES.iter().position(|b| b.key == key) else {
+        return Ok(None);
+    };
+    Ok(store
+        .get_body_by_code(&demo_code(i as u32 + 1))
+        .await?
+        .map(|b| b.id))
 }

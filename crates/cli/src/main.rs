@@ -9,6 +9,7 @@ mod bench_portal;
 mod config;
 mod demo;
 mod demo_cases;
+mod demo_credit;
 mod demo_items;
 mod demo_letters;
 mod import;
@@ -323,6 +324,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             "已创建示例信箱和来信：{n}封（含待受理、办理中、待审核、已答复、选登、超期督办和一件举报）。"
                         );
                     }
+                }
+                let n =
+                    demo_credit::seed(&store, &seal, gongkai_web::handlers::admin::today()).await?;
+                if n > 0 {
+                    println!(
+                        "已创建示例双公示决定：{n}件（含按时和逾期公示、待公示、隐名处理、依法不公示、撤销公示和公示期满）。"
+                    );
                 }
                 let n = demo_cases::seed(&store, &seal).await?;
                 if n > 0 {
@@ -682,7 +690,9 @@ fn spawn_scheduled_publishing(state: gongkai_web::AppState) {
     });
 }
 
-/// 督办: letters past their due date are escalated to the body's leaders every 10 minutes.
+/// 督办: letters past their due date are escalated to the body's leaders every 10 minutes; in
+/// the same pass, 双公示 due dates waiting on a new year's calendar are filled in and records
+/// whose display period has ended leave search and feeds.
 fn spawn_letter_escalation(state: gongkai_web::AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -696,6 +706,13 @@ fn spawn_letter_escalation(state: gongkai_web::AppState) {
                 Ok(n) if n > 0 => tracing::info!(escalated = n, "overdue letters escalated"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "letter escalation failed"),
+            }
+            match state.store.credit_tick(&state.calendar(), today).await {
+                Ok(t) if t.filled + t.expired > 0 => {
+                    tracing::info!(filled = t.filled, expired = t.expired, "双公示 daily pass");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "双公示 daily pass failed"),
             }
         }
     });

@@ -29,10 +29,12 @@ pub enum Role {
     Discipline,
     /// 监督员: appointed external supervisor; reads and evaluates, changes nothing.
     Supervisor,
+    /// 信用信息员: records 双公示 decisions (行政许可, 行政处罚) for publication.
+    CreditEditor,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Admin,
         Role::Editor,
         Role::Reviewer,
@@ -41,6 +43,7 @@ impl Role {
         Role::LetterHandler,
         Role::Discipline,
         Role::Supervisor,
+        Role::CreditEditor,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +56,7 @@ impl Role {
             Role::LetterHandler => "letter_handler",
             Role::Discipline => "discipline",
             Role::Supervisor => "supervisor",
+            Role::CreditEditor => "credit_editor",
         }
     }
 
@@ -66,6 +70,7 @@ impl Role {
             Role::LetterHandler => "信箱办理员",
             Role::Discipline => "纪检监督",
             Role::Supervisor => "监督员",
+            Role::CreditEditor => "信用信息员",
         }
     }
 
@@ -97,6 +102,7 @@ impl Role {
             Role::LetterHandler => &[ViewBackOffice, HandleLetters],
             Role::Discipline => &[ViewBackOffice, Supervise, ViewAudit, HandleDisciplineCases],
             Role::Supervisor => &[ViewBackOffice, Supervise],
+            Role::CreditEditor => &[ViewBackOffice, RecordDecisions],
         }
     }
 }
@@ -117,6 +123,8 @@ pub enum Permission {
     HandleApplications,
     HandleLetters,
     HandleDisciplineCases,
+    /// Record, correct and void 双公示 decisions; see their personal values with a reason.
+    RecordDecisions,
     /// Read everything in scope and record evaluations; never change anything.
     Supervise,
 }
@@ -146,6 +154,14 @@ pub const LETTER_READERS: &[Permission] = &[
 
 /// Who sees a 举报 (whistle-blowing report) at all: the discipline-inspection role only.
 pub const REPORT_READERS: &[Permission] = &[Permission::HandleDisciplineCases];
+
+/// Who sees 双公示 decisions in the back office: who records them, who publishes and withdraws
+/// them (审批领导), supervisors.
+pub const CREDIT_READERS: &[Permission] = &[
+    Permission::RecordDecisions,
+    Permission::ApproveItems,
+    Permission::Supervise,
+];
 
 /// One role granted on one body; `body_path` is the body's materialised path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

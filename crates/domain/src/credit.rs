@@ -383,6 +383,350 @@ impl Timeliness {
     }
 }
 
+labelled!(
+    /// The kind of document identifying a natural person (证件类型).
+    IdType {
+        Resident => "resident", "居民身份证",
+        Other => "other", "其他证件",
+    }
+);
+
+/// The personal values of a decision: sealed at rest with `secrets.key`, never public, used
+/// only to find and mask them in the public copy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Personal {
+    /// `resident` or `other` (natural persons only).
+    pub id_type: String,
+    /// 证件号码 of a natural person.
+    pub id_no: String,
+    /// 法定代表人（负责人）证件号码.
+    pub rep_id_no: String,
+    pub phone: String,
+    pub address: String,
+    /// 其他涉及人员: names of other people in the texts, shown as 李某.
+    pub other_names: Vec<String>,
+}
+
+impl Personal {
+    /// The values that must never appear in public, however spelled.
+    pub fn values(&self) -> Vec<String> {
+        [&self.id_no, &self.rep_id_no, &self.phone, &self.address]
+            .into_iter()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// The party's 居民身份证号码, if that is what was entered.
+    pub fn resident_id(&self) -> Option<&str> {
+        (self.id_type == IdType::Resident.as_str() && !self.id_no.trim().is_empty())
+            .then(|| self.id_no.trim())
+    }
+}
+
+/// Longest free text accepted in a decision's content.
+pub const MAX_CONTENT: usize = 5000;
+
+/// A decision as typed in the back-office form, an import row or the staff API.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DecisionInput {
+    pub kind: String,
+    pub party_type: String,
+    pub party_name: String,
+    pub uscc: String,
+    pub legal_rep: String,
+    pub id_type: String,
+    pub id_no: String,
+    pub rep_id_no: String,
+    pub phone: String,
+    pub address: String,
+    /// Names separated by 、，, ; or spaces.
+    pub other_names: String,
+    pub involves_minor: bool,
+    pub adult_confirmed: bool,
+    pub doc_title: String,
+    pub doc_no: String,
+    pub content: String,
+    pub basis: String,
+    /// 罚款金额 in 元 as typed ("5000", "5000.50").
+    pub fine_yuan: String,
+    pub decided_on: String,
+    pub valid_until: String,
+}
+
+/// A checked decision, ready to be sealed and recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidDecision {
+    pub kind: DecisionKind,
+    pub party_type: PartyType,
+    pub party_name: String,
+    pub uscc: String,
+    pub legal_rep: String,
+    pub personal: Personal,
+    pub involves_minor: bool,
+    pub adult_confirmed: bool,
+    pub doc_title: String,
+    pub doc_no: String,
+    pub content: String,
+    pub basis: String,
+    pub fine_fen: Option<i64>,
+    pub decided_on: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+}
+
+fn parse_day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+/// How long a decision of `kind` stays on the public list by default, in months (行政许可 3
+/// years, 行政处罚 1 year; 行政强制 is never listed).
+pub fn default_display_months(kind: DecisionKind) -> u32 {
+    match kind {
+        DecisionKind::License => 36,
+        DecisionKind::Penalty => 12,
+        DecisionKind::Coercion => 0,
+    }
+}
+
+impl DecisionInput {
+    /// Check the decision as the form, an import row and the API all do; `today` is the China
+    /// date. Errors name the field and say what to fix, in Chinese.
+    pub fn validate(&self, today: NaiveDate) -> Result<ValidDecision, crate::body::FieldErrors> {
+        let mut e: crate::body::FieldErrors = Vec::new();
+        let kind = DecisionKind::parse(&self.kind);
+        if kind.is_none() {
+            e.push((
+                "kind",
+                "请选择决定类别（行政许可、行政处罚或行政强制）".into(),
+            ));
+        }
+        let party_type = PartyType::parse(&self.party_type);
+        if party_type.is_none() {
+            e.push(("party_type", "请选择行政相对人类别".into()));
+        }
+        let party_name = self.party_name.trim().to_string();
+        if party_name.is_empty() || party_name.chars().count() > 100 {
+            e.push(("party_name", "请填写行政相对人名称（不超过100个字）".into()));
+        }
+        let natural = party_type == Some(PartyType::Natural);
+        let mut uscc = self.uscc.trim().to_ascii_uppercase();
+        let legal_rep = self.legal_rep.trim().to_string();
+        let mut personal = Personal {
+            phone: self.phone.trim().to_string(),
+            address: self.address.trim().to_string(),
+            other_names: self
+                .other_names
+                .split(['、', '，', ',', ';', '；', ' ', '\u{3000}'])
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .collect(),
+            ..Personal::default()
+        };
+        if natural {
+            if !uscc.is_empty() {
+                e.push(("uscc", "自然人不填写统一社会信用代码".into()));
+            }
+            let id_type = IdType::parse(&self.id_type).unwrap_or(IdType::Resident);
+            personal.id_type = id_type.as_str().into();
+            let id_no = self.id_no.trim().to_ascii_uppercase();
+            match id_type {
+                IdType::Resident => {
+                    if let Err(err) = crate::codes::validate_resident_id_on(&id_no, today) {
+                        e.push(("id_no", format!("证件号码：{err}")));
+                    }
+                }
+                IdType::Other => {
+                    if id_no.is_empty() {
+                        e.push(("id_no", "请填写证件号码".into()));
+                    }
+                }
+            }
+            personal.id_no = id_no;
+        } else if party_type.is_some() {
+            if uscc.is_empty() {
+                if party_type == Some(PartyType::Legal) {
+                    e.push(("uscc", "法人及非法人组织须填写统一社会信用代码".into()));
+                }
+            } else {
+                match crate::codes::OrgCode::parse(&uscc) {
+                    Ok(c) if c.kind == crate::codes::OrgCodeKind::UnifiedSocialCreditCode => {
+                        uscc = c.value;
+                    }
+                    Ok(_) => e.push(("uscc", "请填写18位统一社会信用代码".into())),
+                    Err(err) => e.push(("uscc", err.to_string())),
+                }
+            }
+            if legal_rep.is_empty() {
+                e.push(("legal_rep", "请填写法定代表人（负责人、经营者）姓名".into()));
+            }
+            personal.rep_id_no = self.rep_id_no.trim().to_ascii_uppercase();
+        }
+        let doc_title = self.doc_title.trim().to_string();
+        if doc_title.is_empty() {
+            e.push(("doc_title", "请填写决定文书名称".into()));
+        }
+        let doc_no = self.doc_no.trim().to_string();
+        if doc_no.is_empty() || doc_no.chars().count() > 100 {
+            e.push(("doc_no", "请填写决定文书号（不超过100个字）".into()));
+        }
+        let content = self.content.trim().to_string();
+        if content.is_empty() {
+            e.push(("content", "请填写决定内容".into()));
+        } else if content.chars().count() > MAX_CONTENT {
+            e.push(("content", format!("决定内容不能超过{MAX_CONTENT}个字")));
+        }
+        let basis = self.basis.trim().to_string();
+        if basis.is_empty() {
+            e.push(("basis", "请填写决定依据".into()));
+        }
+        let fine_fen = if self.fine_yuan.trim().is_empty() {
+            None
+        } else {
+            match crate::application::parse_yuan(&self.fine_yuan) {
+                Some(f) if kind == Some(DecisionKind::Penalty) => Some(f),
+                Some(_) => {
+                    e.push(("fine_yuan", "只有行政处罚决定填写罚款金额".into()));
+                    None
+                }
+                None => {
+                    e.push((
+                        "fine_yuan",
+                        "罚款金额请填写元为单位的数字，如 5000 或 5000.50".into(),
+                    ));
+                    None
+                }
+            }
+        };
+        let decided_on = parse_day(&self.decided_on);
+        match decided_on {
+            None => e.push(("decided_on", "请填写决定日期（YYYY-MM-DD）".into())),
+            Some(day) => {
+                if let Some(m) = check_decided_on(day, today) {
+                    e.push(("decided_on", m));
+                }
+            }
+        }
+        let valid_until = if self.valid_until.trim().is_empty() {
+            None
+        } else {
+            match parse_day(&self.valid_until) {
+                Some(v) if decided_on.is_some_and(|d| v < d) => {
+                    e.push(("valid_until", "有效期至不能早于决定日期".into()));
+                    None
+                }
+                Some(v) => Some(v),
+                None => {
+                    e.push(("valid_until", "有效期至请填写日期（YYYY-MM-DD）".into()));
+                    None
+                }
+            }
+        };
+        match (kind, party_type, decided_on) {
+            (Some(kind), Some(party_type), Some(decided_on)) if e.is_empty() => Ok(ValidDecision {
+                kind,
+                party_type,
+                party_name,
+                uscc: if natural { String::new() } else { uscc },
+                legal_rep: if natural { String::new() } else { legal_rep },
+                personal,
+                involves_minor: self.involves_minor,
+                adult_confirmed: self.adult_confirmed,
+                doc_title,
+                doc_no,
+                content,
+                basis,
+                fine_fen,
+                decided_on,
+                valid_until,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// What the public sees of a decision's named and free-text fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicFields {
+    pub party_name: String,
+    pub uscc: String,
+    pub legal_rep: String,
+    pub doc_title: String,
+    pub content: String,
+    pub basis: String,
+    /// How many values were masked, for the publisher's preview.
+    pub replaced: usize,
+}
+
+/// The fields of a decision before masking.
+#[derive(Debug, Clone, Copy)]
+pub struct PrivateFields<'a> {
+    pub party_type: PartyType,
+    pub party_name: &'a str,
+    pub uscc: &'a str,
+    pub legal_rep: &'a str,
+    pub doc_title: &'a str,
+    pub content: &'a str,
+    pub basis: &'a str,
+}
+
+/// The public copy of a decision's fields: a natural person appears as 张某 without codes; a
+/// legal person's name, code and representative are public; every free text is masked with the
+/// sealed values, the other people's names and the strict screening; and the result is refused
+/// (fail closed) if anything that must stay private is still found in it.
+pub fn public_copy(
+    f: PrivateFields<'_>,
+    personal: &Personal,
+    cfg: &ScreeningConfig,
+) -> Result<PublicFields, String> {
+    let sealed = personal.values();
+    let natural = f.party_type == PartyType::Natural;
+    let mut names = personal.other_names.clone();
+    if natural {
+        names.push(f.party_name.to_string());
+    }
+    let mut replaced = 0;
+    let mut mask = |t: &str| {
+        let m = mask_public_text(t, &sealed, &names, cfg);
+        replaced += m.replaced;
+        m.text
+    };
+    let out_content = mask(f.content);
+    let out_basis = mask(f.basis);
+    let out_title = mask(f.doc_title);
+    let (party_name, uscc, legal_rep) = if natural {
+        (anonymised_name(f.party_name), String::new(), String::new())
+    } else {
+        (
+            f.party_name.to_string(),
+            f.uscc.to_string(),
+            f.legal_rep.to_string(),
+        )
+    };
+    for field in [
+        &party_name,
+        &legal_rep,
+        &out_title,
+        &out_content,
+        &out_basis,
+    ] {
+        if let Some(why) = leaks(field, &sealed, cfg).into_iter().next() {
+            return Err(format!("公示内容{why}，已阻止公示，请修改后再试"));
+        }
+    }
+    Ok(PublicFields {
+        party_name,
+        uscc,
+        legal_rep,
+        doc_title: out_title,
+        content: out_content,
+        basis: out_basis,
+        replaced,
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -551,6 +895,139 @@ mod tests {
         assert_eq!(
             Timeliness::of(open, None, d("2027-06-01")),
             Timeliness::Pending
+        );
+    }
+
+    fn input() -> DecisionInput {
+        DecisionInput {
+            kind: "penalty".into(),
+            party_type: "natural".into(),
+            party_name: "张三丰".into(),
+            id_type: "resident".into(),
+            id_no: "110101199003070018".into(),
+            phone: "13812345678".into(),
+            address: "幸福路18号".into(),
+            other_names: "李四、王五".into(),
+            doc_title: "行政处罚决定书".into(),
+            doc_no: "示市监罚〔2026〕3号".into(),
+            content: "当事人张三丰（电话13812345678）无照经营，李四举报。".into(),
+            basis: "《无证无照经营查处办法》第十三条".into(),
+            fine_yuan: "5000.50".into(),
+            decided_on: "2026-11-30".into(),
+            ..DecisionInput::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_decision_is_accepted_and_its_personal_values_separated() {
+        let v = input().validate(d("2026-12-01")).unwrap();
+        assert_eq!(v.kind, DecisionKind::Penalty);
+        assert_eq!(v.fine_fen, Some(500_050));
+        assert_eq!(v.personal.other_names, vec!["李四", "王五"]);
+        assert_eq!(v.personal.resident_id(), Some("110101199003070018"));
+        assert_eq!(
+            v.personal.values(),
+            vec!["110101199003070018", "13812345678", "幸福路18号"]
+        );
+        assert_eq!(v.uscc, "", "a natural person has no code");
+    }
+
+    #[test]
+    fn bad_decisions_name_each_field_in_chinese() {
+        let today = d("2026-12-01");
+        let errs =
+            |i: DecisionInput| -> Vec<(&'static str, String)> { i.validate(today).unwrap_err() };
+        let e = errs(DecisionInput {
+            decided_on: "2026-12-02".into(),
+            ..input()
+        });
+        assert!(
+            e.iter()
+                .any(|(f, m)| *f == "decided_on" && m.contains("晚于今天")),
+            "{e:?}"
+        );
+        let e = errs(DecisionInput {
+            id_no: "110101199003070019".into(),
+            ..input()
+        });
+        assert!(
+            e.iter().any(|(f, m)| *f == "id_no" && m.contains("校验位")),
+            "{e:?}"
+        );
+        let e = errs(DecisionInput {
+            party_type: "legal".into(),
+            party_name: "示例商贸有限公司".into(),
+            uscc: "91350100M000100Y44".into(),
+            ..input()
+        });
+        assert!(e.iter().any(|(f, _)| *f == "uscc"), "{e:?}");
+        assert!(e.iter().any(|(f, _)| *f == "legal_rep"), "{e:?}");
+        let e = errs(DecisionInput {
+            kind: "license".into(),
+            ..input()
+        });
+        assert!(
+            e.iter()
+                .any(|(f, m)| *f == "fine_yuan" && m.contains("行政处罚")),
+            "{e:?}"
+        );
+        let e = errs(DecisionInput {
+            fine_yuan: "五千".into(),
+            valid_until: "2026-01-01".into(),
+            doc_no: " ".into(),
+            ..input()
+        });
+        let fields: Vec<_> = e.iter().map(|x| x.0).collect();
+        assert_eq!(fields, vec!["doc_no", "fine_yuan", "valid_until"]);
+    }
+
+    #[test]
+    fn the_public_copy_of_a_natural_person_holds_no_personal_value() {
+        let v = input().validate(d("2026-12-01")).unwrap();
+        let out = public_copy(
+            PrivateFields {
+                party_type: v.party_type,
+                party_name: &v.party_name,
+                uscc: &v.uscc,
+                legal_rep: &v.legal_rep,
+                doc_title: &v.doc_title,
+                content: &v.content,
+                basis: &v.basis,
+            },
+            &v.personal,
+            &ScreeningConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(out.party_name, "张某");
+        assert!(
+            out.content.contains("张某") && out.content.contains("李某举报"),
+            "{}",
+            out.content
+        );
+        assert!(!out.content.contains("1381234"), "{}", out.content);
+        assert!(out.replaced >= 3);
+        // A legal person keeps its name, code and representative.
+        let firm = public_copy(
+            PrivateFields {
+                party_type: PartyType::Legal,
+                party_name: "示例商贸有限公司",
+                uscc: "91350100M000100Y43",
+                legal_rep: "王五",
+                doc_title: "行政许可决定书",
+                content: "准予许可。",
+                basis: "《食品安全法》第三十五条",
+            },
+            &Personal::default(),
+            &ScreeningConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                firm.party_name.as_str(),
+                firm.uscc.as_str(),
+                firm.legal_rep.as_str()
+            ),
+            ("示例商贸有限公司", "91350100M000100Y43", "王五")
         );
     }
 

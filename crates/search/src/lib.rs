@@ -392,11 +392,7 @@ impl SearchIndex {
             };
             let mut ids: Vec<i64> = rows
                 .iter()
-                .filter_map(|r| match r.entity.as_str() {
-                    "item" => Some(r.entity_id),
-                    "letter" => Some(gongkai_store::search::LETTER_DOC_BASE + r.entity_id),
-                    _ => None,
-                })
+                .filter_map(|r| gongkai_store::search::DocKind::doc_id(&r.entity, r.entity_id))
                 .collect();
             ids.sort_unstable();
             ids.dedup();

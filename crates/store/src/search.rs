@@ -38,18 +38,86 @@ pub struct SearchDoc {
 /// Published letters (选登) share the index with items; their document ids are the letter's id
 /// plus this offset, so one id space, one change log and one rebuild cover both.
 pub const LETTER_DOC_BASE: i64 = 1 << 40;
+/// Service items (权责清单), reserved for them.
+pub const SERVICE_DOC_BASE: i64 = 2 << 40;
+/// Public 双公示 records: the public id plus this offset.
+pub const CREDIT_DOC_BASE: i64 = 3 << 40;
+
+/// What a document of the shared index is, by the range its id falls in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DocKind {
+    Item,
+    Letter,
+    Service,
+    Credit,
+}
+
+impl DocKind {
+    pub const ALL: [DocKind; 4] = [
+        DocKind::Item,
+        DocKind::Letter,
+        DocKind::Service,
+        DocKind::Credit,
+    ];
+
+    pub fn of(doc_id: i64) -> DocKind {
+        match doc_id >> 40 {
+            i64::MIN..=0 => DocKind::Item,
+            1 => DocKind::Letter,
+            2 => DocKind::Service,
+            _ => DocKind::Credit,
+        }
+    }
+
+    /// The first document id of the range.
+    pub fn base(self) -> i64 {
+        match self {
+            DocKind::Item => 0,
+            DocKind::Letter => LETTER_DOC_BASE,
+            DocKind::Service => SERVICE_DOC_BASE,
+            DocKind::Credit => CREDIT_DOC_BASE,
+        }
+    }
+
+    /// The document id of entity `entity_id` of a change-log row, if the index holds that
+    /// kind of entity.
+    pub fn doc_id(entity: &str, entity_id: i64) -> Option<i64> {
+        let kind = match entity {
+            "item" => DocKind::Item,
+            "letter" => DocKind::Letter,
+            "credit" => DocKind::Credit,
+            _ => return None,
+        };
+        Some(kind.base() + entity_id)
+    }
+}
+
+/// The China date now, as stored (`YYYY-MM-DD`).
+fn china_today() -> String {
+    chrono::DateTime::from_timestamp_millis(crate::now_ms() + 8 * 3_600_000)
+        .map(|t| t.date_naive().to_string())
+        .unwrap_or_default()
+}
 
 impl SearchDoc {
+    pub fn kind(&self) -> DocKind {
+        DocKind::of(self.id)
+    }
+
     /// The letter this document is, if it is one.
     pub fn letter_id(&self) -> Option<i64> {
-        (self.id >= LETTER_DOC_BASE).then(|| self.id - LETTER_DOC_BASE)
+        (self.kind() == DocKind::Letter).then(|| self.id - LETTER_DOC_BASE)
     }
 
     /// The public page of the document.
     pub fn href(&self) -> String {
-        match self.letter_id() {
-            Some(l) => format!("/letters/{l}"),
-            None => format!("/items/{}", self.id),
+        let k = self.kind();
+        let n = self.id - k.base();
+        match k {
+            DocKind::Item => format!("/items/{n}"),
+            DocKind::Letter => format!("/letters/{n}"),
+            DocKind::Service => format!("/services/{n}"),
+            DocKind::Credit => format!("/credit/{n}"),
         }
     }
 
@@ -117,6 +185,49 @@ impl From<LetterDocRow> for SearchDoc {
     }
 }
 
+/// A public 双公示 record as the index sees it: only the masked copy, while it is published and
+/// within its display period.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct CreditDocRow {
+    id: i64,
+    body_id: i64,
+    kind: String,
+    party_name: String,
+    doc_title: String,
+    doc_no: String,
+    content: String,
+    basis: String,
+    published_on: String,
+    published_at: i64,
+}
+
+const CREDIT_DOC_SELECT: &str = "SELECT id, body_id, kind, party_name, doc_title, doc_no, content, basis, \
+    published_on, published_at FROM credit_public WHERE status = 'published' AND kind <> 'coercion'";
+
+impl From<CreditDocRow> for SearchDoc {
+    fn from(r: CreditDocRow) -> SearchDoc {
+        let label = gongkai_domain::credit::DecisionKind::parse(&r.kind)
+            .map_or("", gongkai_domain::credit::DecisionKind::label);
+        SearchDoc {
+            id: CREDIT_DOC_BASE + r.id,
+            body_id: r.body_id,
+            category_path: String::new(),
+            published_on: Some(r.published_on),
+            published_at: Some(r.published_at),
+            validity: "valid".into(),
+            title: format!("{} {}信息", r.party_name, label),
+            doc_no: r.doc_no,
+            index_no: String::new(),
+            subject: "双公示".into(),
+            keywords: label.into(),
+            summary: String::new(),
+            body_md: format!("{}\n\n{}\n\n依据：{}", r.doc_title, r.content, r.basis),
+            version_id: 0,
+            attachment_text: String::new(),
+        }
+    }
+}
+
 impl Store {
     /// Change-log rows after `after`, oldest first.
     pub async fn change_log_after(&self, after: i64, limit: i64) -> StoreResult<Vec<ChangeRow>> {
@@ -134,19 +245,40 @@ impl Store {
     /// The searchable form of those of `ids` that are published and public (the others, such as
     /// withdrawn or internal items, are simply absent).
     pub async fn search_docs(&self, ids: &[i64]) -> StoreResult<Vec<SearchDoc>> {
-        let (letters, items): (Vec<i64>, Vec<i64>) =
-            ids.iter().partition(|id| **id >= LETTER_DOC_BASE);
-        let mut docs = self.item_docs(&items).await?;
+        let of = |k: DocKind| -> Vec<i64> {
+            ids.iter()
+                .filter(|id| DocKind::of(**id) == k)
+                .map(|id| id - k.base())
+                .collect()
+        };
+        let mut docs = self.item_docs(&of(DocKind::Item)).await?;
+        let letters = of(DocKind::Letter);
         if !letters.is_empty() {
             let rows = read!(self, |c| {
                 let mut qb = sqlx::QueryBuilder::new(LETTER_DOC_SELECT);
                 qb.push(" AND id IN (");
                 let mut sep = qb.separated(", ");
                 for id in &letters {
-                    sep.push_bind(*id - LETTER_DOC_BASE);
+                    sep.push_bind(*id);
                 }
                 qb.push(") ORDER BY id");
                 qb.build_query_as::<LetterDocRow>().fetch_all(c).await
+            })?;
+            docs.extend(rows.into_iter().map(SearchDoc::from));
+        }
+        let credit = of(DocKind::Credit);
+        if !credit.is_empty() {
+            let today = china_today();
+            let rows = read!(self, |c| {
+                let mut qb = sqlx::QueryBuilder::new(CREDIT_DOC_SELECT);
+                qb.push(" AND display_until >= ").push_bind(today.clone());
+                qb.push(" AND id IN (");
+                let mut sep = qb.separated(", ");
+                for id in &credit {
+                    sep.push_bind(*id);
+                }
+                qb.push(") ORDER BY id");
+                qb.build_query_as::<CreditDocRow>().fetch_all(c).await
             })?;
             docs.extend(rows.into_iter().map(SearchDoc::from));
         }
@@ -170,26 +302,54 @@ impl Store {
         self.with_attachment_text(docs).await
     }
 
-    /// The next `limit` searchable items with an id above `after_id` (for a full rebuild).
-    /// Items come first, then letters (whose ids are above [`LETTER_DOC_BASE`]), so one cursor
-    /// walks both.
+    /// The next `limit` searchable documents with an id above `after_id` (for a full rebuild).
+    /// Items come first, then letters, then 双公示 records (each kind in its own id range, see
+    /// [`DocKind`]), so one cursor walks them all.
     pub async fn search_docs_page(&self, after_id: i64, limit: i64) -> StoreResult<Vec<SearchDoc>> {
-        if after_id < LETTER_DOC_BASE {
-            let items = self.item_docs_page(after_id, limit).await?;
-            if !items.is_empty() {
-                return Ok(items);
+        for kind in DocKind::ALL {
+            let next_base = DocKind::ALL
+                .iter()
+                .map(|k| k.base())
+                .find(|b| *b > kind.base())
+                .unwrap_or(i64::MAX);
+            if after_id >= next_base {
+                continue;
+            }
+            let after = (after_id - kind.base()).max(0);
+            let docs: Vec<SearchDoc> = match kind {
+                DocKind::Item => self.item_docs_page(after_id, limit).await?,
+                DocKind::Letter => {
+                    let rows = read!(self, |c| {
+                        let mut qb = sqlx::QueryBuilder::new(LETTER_DOC_SELECT);
+                        qb.push(" AND id > ")
+                            .push_bind(after)
+                            .push(" ORDER BY id LIMIT ")
+                            .push_bind(limit);
+                        qb.build_query_as::<LetterDocRow>().fetch_all(c).await
+                    })?;
+                    rows.into_iter().map(SearchDoc::from).collect()
+                }
+                DocKind::Service => Vec::new(),
+                DocKind::Credit => {
+                    let today = china_today();
+                    let rows = read!(self, |c| {
+                        let mut qb = sqlx::QueryBuilder::new(CREDIT_DOC_SELECT);
+                        qb.push(" AND display_until >= ")
+                            .push_bind(today.clone())
+                            .push(" AND id > ")
+                            .push_bind(after)
+                            .push(" ORDER BY id LIMIT ")
+                            .push_bind(limit);
+                        qb.build_query_as::<CreditDocRow>().fetch_all(c).await
+                    })?;
+                    rows.into_iter().map(SearchDoc::from).collect()
+                }
+            };
+            if !docs.is_empty() {
+                return Ok(docs);
             }
         }
-        let after_letter = (after_id - LETTER_DOC_BASE).max(0);
-        let rows = read!(self, |c| {
-            let mut qb = sqlx::QueryBuilder::new(LETTER_DOC_SELECT);
-            qb.push(" AND id > ")
-                .push_bind(after_letter)
-                .push(" ORDER BY id LIMIT ")
-                .push_bind(limit);
-            qb.build_query_as::<LetterDocRow>().fetch_all(c).await
-        })?;
-        Ok(rows.into_iter().map(SearchDoc::from).collect())
+        Ok(Vec::new())
     }
 
     async fn item_docs_page(&self, after_id: i64, limit: i64) -> StoreResult<Vec<SearchDoc>> {
@@ -204,14 +364,18 @@ impl Store {
         self.with_attachment_text(docs).await
     }
 
-    /// How many items are published and public, and letters published (the size of a full
-    /// rebuild).
+    /// How many items are published and public, letters published and 双公示 records shown
+    /// (the size of a full rebuild).
     pub async fn count_searchable(&self) -> StoreResult<i64> {
+        let today = china_today();
         Ok(read!(self, |c| {
             sqlx::query_scalar(
                 "SELECT (SELECT COUNT(*) FROM items WHERE status = 'published' AND scope = 'public') + \
-                 (SELECT COUNT(*) FROM letters WHERE published AND kind <> 'report' AND consent_publish)",
+                 (SELECT COUNT(*) FROM letters WHERE published AND kind <> 'report' AND consent_publish) + \
+                 (SELECT COUNT(*) FROM credit_public WHERE status = 'published' AND kind <> 'coercion' \
+                  AND display_until >= $1)",
             )
+            .bind(&today)
             .fetch_one(c)
             .await
         })?)

@@ -26,6 +26,8 @@ pub fn routes() -> Router<AppState> {
         .route("/items", get(crate::api_public::list_items))
         .route("/items/{id}", get(crate::api_public::get_item))
         .route("/search", get(crate::api_public::search))
+        .route("/credit", get(crate::api_credit::list_credit))
+        .route("/credit/{id}", get(crate::api_credit::get_credit))
         .layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(tower_http::cors::Any)
@@ -350,6 +352,8 @@ impl utoipa::Modify for ErrorResponses {
         crate::api_letters::list_mailboxes,
         crate::api_letters::create_letter,
         crate::api_letters::get_letter,
+        crate::api_credit::list_credit,
+        crate::api_credit::get_credit,
         admin::list_categories,
         admin::list_items,
         admin::create_item,
@@ -359,6 +363,11 @@ impl utoipa::Modify for ErrorResponses {
         admin::item_step,
         admin::revise_item,
         admin::withdraw_item,
+        crate::api_credit::create_decision,
+        crate::api_credit::list_decisions,
+        crate::api_credit::get_decision,
+        crate::api_credit::publish_decision,
+        crate::api_credit::withdraw_decision,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerScheme, &ErrorResponses),
@@ -412,6 +421,11 @@ mod tests {
             "/api/v1/admin/items/{id}/steps",
             "/api/v1/admin/items/{id}/revise",
             "/api/v1/admin/items/{id}/withdraw",
+            "/api/v1/credit",
+            "/api/v1/credit/{id}",
+            "/api/v1/admin/credit/decisions",
+            "/api/v1/admin/credit/decisions/{id}/publish",
+            "/api/v1/admin/credit/decisions/{id}/withdraw",
         ] {
             assert!(doc["paths"][p].is_object(), "{p}");
         }

@@ -46,6 +46,22 @@ pub fn routes() -> Router<AppState> {
         .route("/items/{id}/steps", post(item_step))
         .route("/items/{id}/revise", post(revise_item))
         .route("/items/{id}/withdraw", post(withdraw_item))
+        .route(
+            "/credit/decisions",
+            get(crate::api_credit::list_decisions).post(crate::api_credit::create_decision),
+        )
+        .route(
+            "/credit/decisions/{id}",
+            get(crate::api_credit::get_decision),
+        )
+        .route(
+            "/credit/decisions/{id}/publish",
+            post(crate::api_credit::publish_decision),
+        )
+        .route(
+            "/credit/decisions/{id}/withdraw",
+            post(crate::api_credit::withdraw_decision),
+        )
         .fallback(crate::api::api_not_found)
 }
 
@@ -170,7 +186,7 @@ fn item_scope(actor: &Actor) -> Scope {
     actor.scope_any(gongkai_domain::access::ITEM_READERS)
 }
 
-fn require(t: &TokenActor, perm: Permission, path: &str) -> Result<(), ApiError> {
+pub(crate) fn require(t: &TokenActor, perm: Permission, path: &str) -> Result<(), ApiError> {
     if t.actor.can(perm, path) {
         Ok(())
     } else {
@@ -178,7 +194,7 @@ fn require(t: &TokenActor, perm: Permission, path: &str) -> Result<(), ApiError>
     }
 }
 
-fn parse_id(s: &str) -> Result<i64, ApiError> {
+pub(crate) fn parse_id(s: &str) -> Result<i64, ApiError> {
     s.parse()
         .map_err(|_| AppError::BadRequest("编号应为整数".into()).into())
 }
@@ -199,7 +215,7 @@ async fn item_in_scope(
 
 /// The answer to a store refusal: a rule (`Invalid`) is a `workflow` error, a concurrent change
 /// (`Conflict`) a `conflict`.
-fn refusal(e: StoreError) -> ApiError {
+pub(crate) fn refusal(e: StoreError) -> ApiError {
     match e {
         StoreError::Invalid(m) => AppError::workflow(m).into(),
         e => e.into(),

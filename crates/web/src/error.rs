@@ -41,6 +41,9 @@ pub enum AppError {
     /// A feature that cannot work on this installation right now (the message says why).
     #[error("{0}")]
     Unavailable(String),
+    /// A public record whose display period has ended (410, code `display_ended`).
+    #[error("该信息公示期已满，已停止公示")]
+    DisplayEnded,
 }
 
 impl AppError {
@@ -92,6 +95,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::DisplayEnded => StatusCode::GONE,
         }
     }
 
@@ -110,6 +114,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::TooManyRequests(_) => "rate_limited",
             AppError::Unavailable(_) => "unavailable",
+            AppError::DisplayEnded => "display_ended",
         }
     }
 }

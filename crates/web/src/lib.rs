@@ -5,6 +5,7 @@
 pub mod api;
 pub mod api_admin;
 pub mod api_applications;
+pub mod api_credit;
 pub mod api_letters;
 pub mod api_public;
 pub mod auth;
@@ -230,8 +231,8 @@ impl AppState {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     use handlers::{
-        account, admin, applications, browse, catalogue, column, feeds, items, letters,
-        letters_admin, mailboxes, notices, portal, public_items, search, tokens,
+        account, admin, applications, browse, catalogue, column, credit, credit_admin, feeds,
+        items, letters, letters_admin, mailboxes, notices, portal, public_items, search, tokens,
     };
     let app = Router::new()
         // Public portal.
@@ -305,6 +306,19 @@ pub fn router(state: AppState) -> Router {
         .route("/letters/{id}", get(letters::view_published))
         .route("/mailboxes/{id}/write", get(letters::view_write_get))
         .route("/feeds/letters.atom", get(letters::letters_feed))
+        .route("/credit", get(credit::view_list))
+        .route("/credit/{id}", get(credit::view_record))
+        .route("/feeds/credit.atom", get(credit::credit_feed))
+        .route("/admin/credit", get(credit_admin::view_list))
+        .route(
+            "/admin/credit/new",
+            get(credit_admin::view_new_get).post(credit_admin::view_new_post),
+        )
+        .route("/admin/credit/{id}", get(credit_admin::view_decision))
+        .route("/admin/credit/{id}/reveal", post(credit_admin::reveal))
+        .route("/admin/credit/{id}/publish", post(credit_admin::publish))
+        .route("/admin/credit/{id}/withdraw", post(credit_admin::withdraw))
+        .route("/admin/credit/{id}/void", post(credit_admin::void))
         .route("/admin/letters", get(letters_admin::view_list))
         .route("/admin/letters/{id}", get(letters_admin::view_letter))
         .route("/admin/letters/{id}/act", post(letters_admin::letter_act))

@@ -40,6 +40,8 @@ pub struct Chrome {
     pub notice: Option<String>,
     /// The page's Atom feed (title, address), announced in the head for feed readers.
     pub feed: Option<(String, String)>,
+    /// Ask search engines not to index the page (a natural person's 双公示 record).
+    pub noindex: bool,
 }
 
 /// Display preferences of the current request (set by [`crate::middleware::display_prefs`]).
@@ -129,6 +131,13 @@ impl Chrome {
                 || has(Permission::ApproveItems)
                 || has(Permission::Supervise),
         ));
+        nav.push((
+            "/admin/credit",
+            "双公示",
+            gongkai_domain::access::CREDIT_READERS
+                .iter()
+                .any(|p| has(*p)),
+        ));
         nav.push(("/admin/bodies", "机关管理", has(Permission::ManageBodies)));
         nav.push((
             "/admin/users",
@@ -182,6 +191,7 @@ impl Chrome {
                 .and_then(done_notice)
                 .map(str::to_string),
             feed: None,
+            noindex: false,
         }
     }
 
@@ -209,6 +219,11 @@ pub fn done_notice(flag: &str) -> Option<&'static str> {
         "sessions_ended" => "已结束该账号的全部登录会话。",
         "session_ended" => "已结束所选会话。",
         "switched" => "已切换当前机关。",
+        "recorded" => "决定已登记，待审批领导公示。",
+        "published" => "已公示。",
+        "withheld" => "该决定依法不予公示，已记录原因。",
+        "withdrawn" => "已撤下公示，撤销原因将在公示期内显示。",
+        "voided" => "已作废。",
         _ => return None,
     })
 }
@@ -330,6 +345,7 @@ fn error_title(status: StatusCode) -> &'static str {
     match status {
         StatusCode::NOT_FOUND => "页面不存在",
         StatusCode::FORBIDDEN => "没有权限",
+        StatusCode::GONE => "已停止公示",
         _ => "出错了",
     }
 }

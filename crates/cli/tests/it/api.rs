@@ -35,7 +35,7 @@ fn token_in(page: &str) -> Option<String> {
 }
 
 /// Sign in an administrator of the root body.
-async fn admin(app: &TestApp) -> Browser {
+pub(crate) async fn admin(app: &TestApp) -> Browser {
     app.staff("admin", Some(Role::Admin), app.tree.root).await;
     let b = app.login("admin").await;
     b.refresh_csrf("/admin/tokens").await;
@@ -161,7 +161,7 @@ fn draft(category: i64, title: &str) -> Value {
     })
 }
 
-fn code(v: &Value) -> &str {
+pub(crate) fn code(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("")
 }
 

@@ -20,7 +20,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_gongkai");
 const GOOD_PASSWORD: &str = "Zq8!wx3#Lm";
 
 /// The eight demo accounts `serve --demo` creates.
-const DEMO_USERS: [&str; 8] = [
+const DEMO_USERS: [&str; 10] = [
     "demo.admin",
     "demo.editor",
     "demo.reviewer",
@@ -29,6 +29,8 @@ const DEMO_USERS: [&str; 8] = [
     "demo.letters",
     "demo.discipline",
     "demo.supervisor",
+    "demo.credit",
+    "demo.leader",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -868,7 +870,7 @@ fn serve_demo_twice_creates_the_demo_county_once() {
             &data,
             "SELECT COUNT(*) FROM users WHERE username LIKE 'demo.%' AND must_change_password"
         ),
-        8,
+        DEMO_USERS.len() as i64,
         "demo passwords must be changed at first sign-in"
     );
 
@@ -1322,7 +1324,16 @@ fn the_search_index_is_rebuilt_and_follows_the_database() {
     let n = db_i64(
         &data,
         "SELECT (SELECT COUNT(*) FROM items WHERE status = 'published' AND scope = 'public') + \
-         (SELECT COUNT(*) FROM letters WHERE published AND kind <> 'report' AND consent_publish)",
+         (SELECT COUNT(*) FROM letters WHERE published AND kind <> 'report' AND consent_publish) + \
+         (SELECT COUNT(*) FROM credit_public WHERE status = 'published' AND kind <> 'coercion' \
+          AND display_until >= date('now', '+8 hours'))",
+    );
+    assert!(
+        db_i64(
+            &data,
+            "SELECT COUNT(*) FROM credit_public WHERE status = 'published'"
+        ) > 0,
+        "the demo publishes 双公示 decisions"
     );
     assert!(
         db_i64(&data, "SELECT COUNT(*) FROM letters WHERE published") > 0,

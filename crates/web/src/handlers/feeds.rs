@@ -247,6 +247,15 @@ pub async fn sitemap_index(
             "<sitemap><loc>{base}/sitemap-items-{k}.xml</loc></sitemap>\n"
         ));
     }
+    let (_, credit) = state
+        .store
+        .sitemap_credit(crate::handlers::admin::today(), 0, 0)
+        .await?;
+    for k in 1..=(credit + SITEMAP_CHUNK - 1) / SITEMAP_CHUNK {
+        s.push_str(&format!(
+            "<sitemap><loc>{base}/sitemap-credit-{k}.xml</loc></sitemap>\n"
+        ));
+    }
     s.push_str("</sitemapindex>\n");
     Ok(xml(s, "application/xml; charset=utf-8"))
 }
@@ -282,6 +291,8 @@ pub async fn sitemap_file(
             "/search",
             "/apply",
             "/letters",
+            "/credit?kind=license",
+            "/credit?kind=penalty",
         ] {
             url_entry(&mut s, &base, p, None);
         }
@@ -315,6 +326,26 @@ pub async fn sitemap_file(
             ] {
                 url_entry(&mut s, &base, &format!("/bodies/{}{p}", b.id), None);
             }
+        }
+    } else if let Some(k) = name
+        .strip_prefix("sitemap-credit-")
+        .and_then(|r| r.strip_suffix(".xml"))
+        .and_then(|n| n.parse::<i64>().ok())
+        .filter(|k| *k >= 1)
+    {
+        let (rows, _) = state
+            .store
+            .sitemap_credit(
+                crate::handlers::admin::today(),
+                (k - 1) * SITEMAP_CHUNK,
+                SITEMAP_CHUNK,
+            )
+            .await?;
+        if rows.is_empty() && k > 1 {
+            return Err(AppError::NotFound);
+        }
+        for (id, day) in rows {
+            url_entry(&mut s, &base, &format!("/credit/{id}"), Some(&day));
         }
     } else {
         let k: i64 = name

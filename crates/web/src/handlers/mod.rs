@@ -7,6 +7,8 @@ pub mod applications;
 pub mod browse;
 pub mod catalogue;
 pub mod column;
+pub mod credit;
+pub mod credit_admin;
 pub mod feeds;
 pub mod items;
 pub mod letters;

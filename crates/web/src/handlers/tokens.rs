@@ -21,11 +21,12 @@ use crate::error::AppError;
 use crate::views::{BodyOption, Chrome, FormErrors, fmt_ms};
 
 /// The roles a token may carry: those the staff API acts with.
-pub const TOKEN_ROLES: [Role; 4] = [
+pub const TOKEN_ROLES: [Role; 5] = [
     Role::Editor,
     Role::Reviewer,
     Role::Approver,
     Role::Supervisor,
+    Role::CreditEditor,
 ];
 
 /// A token just issued, shown this once.
