@@ -235,6 +235,7 @@ const ACCOUNTS: &[(&str, &str, &str, Role)] = &[
     ("demo.supervisor", "特邀监督员", "gov", Role::Supervisor),
     ("demo.credit", "信用信息员", "amr", Role::CreditEditor),
     ("demo.leader", "市场监管局分管领导", "amr", Role::Approver),
+    ("demo.services", "事项管理员", "amr", Role::ServiceEditor),
 ];
 
 /// Create whatever of the demo county is missing; print the new accounts' passwords once.

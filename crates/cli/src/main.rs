@@ -12,6 +12,7 @@ mod demo_cases;
 mod demo_credit;
 mod demo_items;
 mod demo_letters;
+mod demo_services;
 mod import;
 mod keys;
 
@@ -330,6 +331,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 if n > 0 {
                     println!(
                         "已创建示例双公示决定：{n}件（含按时和逾期公示、待公示、隐名处理、依法不公示、撤销公示和公示期满）。"
+                    );
+                }
+                let n = demo_services::seed(&store, gongkai_web::handlers::admin::today()).await?;
+                if n > 0 {
+                    println!(
+                        "已创建示例权责清单事项：{n}项（含本年调整、取消和下放的事项）和收费项目。"
                     );
                 }
                 let n = demo_cases::seed(&store, &seal).await?;
@@ -706,6 +713,9 @@ fn spawn_letter_escalation(state: gongkai_web::AppState) {
                 Ok(n) if n > 0 => tracing::info!(escalated = n, "overdue letters escalated"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "letter escalation failed"),
+            }
+            if let Err(e) = state.store.services_tick(today).await {
+                tracing::error!(error = %e, "applying service item changes failed");
             }
             match state.store.credit_tick(&state.calendar(), today).await {
                 Ok(t) if t.filled + t.expired > 0 => {

@@ -31,10 +31,12 @@ pub enum Role {
     Supervisor,
     /// 信用信息员: records 双公示 decisions (行政许可, 行政处罚) for publication.
     CreditEditor,
+    /// 事项管理员: keeps the 权责清单 (drafts of service items' changes) and the 收费目录.
+    ServiceEditor,
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::Admin,
         Role::Editor,
         Role::Reviewer,
@@ -44,6 +46,7 @@ impl Role {
         Role::Discipline,
         Role::Supervisor,
         Role::CreditEditor,
+        Role::ServiceEditor,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +60,7 @@ impl Role {
             Role::Discipline => "discipline",
             Role::Supervisor => "supervisor",
             Role::CreditEditor => "credit_editor",
+            Role::ServiceEditor => "service_editor",
         }
     }
 
@@ -71,6 +75,7 @@ impl Role {
             Role::Discipline => "纪检监督",
             Role::Supervisor => "监督员",
             Role::CreditEditor => "信用信息员",
+            Role::ServiceEditor => "事项管理员",
         }
     }
 
@@ -103,6 +108,7 @@ impl Role {
             Role::Discipline => &[ViewBackOffice, Supervise, ViewAudit, HandleDisciplineCases],
             Role::Supervisor => &[ViewBackOffice, Supervise],
             Role::CreditEditor => &[ViewBackOffice, RecordDecisions],
+            Role::ServiceEditor => &[ViewBackOffice, EditServices],
         }
     }
 }
@@ -125,6 +131,8 @@ pub enum Permission {
     HandleDisciplineCases,
     /// Record, correct and void 双公示 decisions; see their personal values with a reason.
     RecordDecisions,
+    /// Draft changes of service items; keep fee items and the amounts collected.
+    EditServices,
     /// Read everything in scope and record evaluations; never change anything.
     Supervise,
 }
@@ -159,6 +167,13 @@ pub const REPORT_READERS: &[Permission] = &[Permission::HandleDisciplineCases];
 /// them (审批领导), supervisors.
 pub const CREDIT_READERS: &[Permission] = &[
     Permission::RecordDecisions,
+    Permission::ApproveItems,
+    Permission::Supervise,
+];
+
+/// Who sees the 权责清单 and 收费目录 in the back office.
+pub const SERVICE_READERS: &[Permission] = &[
+    Permission::EditServices,
     Permission::ApproveItems,
     Permission::Supervise,
 ];

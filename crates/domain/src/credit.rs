@@ -904,7 +904,7 @@ mod tests {
             party_type: "natural".into(),
             party_name: "张三丰".into(),
             id_type: "resident".into(),
-            id_no: "110101199003070018".into(),
+            id_no: "110101199003070011".into(),
             phone: "13812345678".into(),
             address: "幸福路18号".into(),
             other_names: "李四、王五".into(),
@@ -924,10 +924,10 @@ mod tests {
         assert_eq!(v.kind, DecisionKind::Penalty);
         assert_eq!(v.fine_fen, Some(500_050));
         assert_eq!(v.personal.other_names, vec!["李四", "王五"]);
-        assert_eq!(v.personal.resident_id(), Some("110101199003070018"));
+        assert_eq!(v.personal.resident_id(), Some("110101199003070011"));
         assert_eq!(
             v.personal.values(),
-            vec!["110101199003070018", "13812345678", "幸福路18号"]
+            vec!["110101199003070011", "13812345678", "幸福路18号"]
         );
         assert_eq!(v.uscc, "", "a natural person has no code");
     }

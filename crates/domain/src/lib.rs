@@ -35,4 +35,5 @@ pub mod notice;
 pub mod password;
 pub mod screening;
 pub mod seal;
+pub mod service_input;
 pub mod services;

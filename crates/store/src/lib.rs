@@ -19,6 +19,7 @@ pub mod item_page;
 pub mod letters;
 pub mod notices;
 pub mod search;
+pub mod services;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -28,6 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route("/search", get(crate::api_public::search))
         .route("/credit", get(crate::api_credit::list_credit))
         .route("/credit/{id}", get(crate::api_credit::get_credit))
+        .route("/services", get(crate::api_services::list_services))
+        .route("/services/reform", get(crate::api_services::reform))
+        .route("/services/{id}", get(crate::api_services::get_service))
+        .route("/fees", get(crate::api_services::list_fees))
         .layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(tower_http::cors::Any)
@@ -354,6 +358,10 @@ impl utoipa::Modify for ErrorResponses {
         crate::api_letters::get_letter,
         crate::api_credit::list_credit,
         crate::api_credit::get_credit,
+        crate::api_services::list_services,
+        crate::api_services::get_service,
+        crate::api_services::reform,
+        crate::api_services::list_fees,
         admin::list_categories,
         admin::list_items,
         admin::create_item,
@@ -368,6 +376,7 @@ impl utoipa::Modify for ErrorResponses {
         crate::api_credit::get_decision,
         crate::api_credit::publish_decision,
         crate::api_credit::withdraw_decision,
+        crate::api_services::body_figures,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerScheme, &ErrorResponses),

@@ -62,6 +62,10 @@ pub fn routes() -> Router<AppState> {
             "/credit/decisions/{id}/withdraw",
             post(crate::api_credit::withdraw_decision),
         )
+        .route(
+            "/bodies/{id}/figures",
+            get(crate::api_services::body_figures),
+        )
         .fallback(crate::api::api_not_found)
 }
 

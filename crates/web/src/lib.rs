@@ -8,6 +8,7 @@ pub mod api_applications;
 pub mod api_credit;
 pub mod api_letters;
 pub mod api_public;
+pub mod api_services;
 pub mod auth;
 pub mod error;
 pub mod handlers;
@@ -232,7 +233,8 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     use handlers::{
         account, admin, applications, browse, catalogue, column, credit, credit_admin, feeds,
-        items, letters, letters_admin, mailboxes, notices, portal, public_items, search, tokens,
+        items, letters, letters_admin, mailboxes, notices, portal, public_items, search, services,
+        services_admin, tokens,
     };
     let app = Router::new()
         // Public portal.
@@ -319,6 +321,30 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/credit/{id}/publish", post(credit_admin::publish))
         .route("/admin/credit/{id}/withdraw", post(credit_admin::withdraw))
         .route("/admin/credit/{id}/void", post(credit_admin::void))
+        .route("/services", get(services::view_list))
+        .route("/services/reform", get(services::view_reform))
+        .route("/services/{id}", get(services::view_guide))
+        .route("/services/{id}/history", get(services::view_history))
+        .route("/fees", get(services::view_fees))
+        .route("/feeds/services.atom", get(services::services_feed))
+        .route("/admin/services", get(services_admin::view_list))
+        .route(
+            "/admin/services/new",
+            get(services_admin::view_new_get).post(services_admin::view_new_post),
+        )
+        .route("/admin/services/{id}", get(services_admin::view_item))
+        .route(
+            "/admin/services/{id}/change",
+            get(services_admin::view_change_get).post(services_admin::view_change_post),
+        )
+        .route(
+            "/admin/service-versions/{id}/publish",
+            post(services_admin::publish_version),
+        )
+        .route("/admin/fees", get(services_admin::view_fees))
+        .route("/admin/fees/new", post(services_admin::create_fee))
+        .route("/admin/fees/{id}/amount", post(services_admin::set_amount))
+        .route("/admin/fees/{id}/cancel", post(services_admin::cancel_fee))
         .route("/admin/letters", get(letters_admin::view_list))
         .route("/admin/letters/{id}", get(letters_admin::view_letter))
         .route("/admin/letters/{id}/act", post(letters_admin::letter_act))

@@ -138,6 +138,11 @@ impl Chrome {
                 .iter()
                 .any(|p| has(*p)),
         ));
+        let services = gongkai_domain::access::SERVICE_READERS
+            .iter()
+            .any(|p| has(*p));
+        nav.push(("/admin/services", "权责清单", services));
+        nav.push(("/admin/fees", "收费目录", services));
         nav.push(("/admin/bodies", "机关管理", has(Permission::ManageBodies)));
         nav.push((
             "/admin/users",

@@ -20,7 +20,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_gongkai");
 const GOOD_PASSWORD: &str = "Zq8!wx3#Lm";
 
 /// The eight demo accounts `serve --demo` creates.
-const DEMO_USERS: [&str; 10] = [
+const DEMO_USERS: [&str; 11] = [
     "demo.admin",
     "demo.editor",
     "demo.reviewer",
@@ -31,6 +31,7 @@ const DEMO_USERS: [&str; 10] = [
     "demo.supervisor",
     "demo.credit",
     "demo.leader",
+    "demo.services",
 ];
 
 // ---------------------------------------------------------------------------------------------

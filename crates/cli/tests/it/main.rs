@@ -16,4 +16,5 @@ mod portal;
 mod reports;
 mod scaleout;
 mod second_factor;
+mod services;
 mod store;

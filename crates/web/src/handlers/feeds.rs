@@ -293,8 +293,25 @@ pub async fn sitemap_file(
             "/letters",
             "/credit?kind=license",
             "/credit?kind=penalty",
+            "/services",
+            "/services?status=cancelled",
+            "/services/reform",
+            "/fees",
         ] {
             url_entry(&mut s, &base, p, None);
+        }
+        for status in ["in_force", "cancelled"] {
+            for i in state
+                .store
+                .list_services(&gongkai_store::services::ServiceFilter {
+                    status: status.into(),
+                    limit: 2000,
+                    ..Default::default()
+                })
+                .await?
+            {
+                url_entry(&mut s, &base, &format!("/services/{}", i.id), None);
+            }
         }
         for m in state.store.list_mailboxes(true).await? {
             url_entry(&mut s, &base, &format!("/mailboxes/{}/write", m.id), None);

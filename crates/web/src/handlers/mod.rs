@@ -18,6 +18,8 @@ pub mod notices;
 pub mod portal;
 pub mod public_items;
 pub mod search;
+pub mod services;
+pub mod services_admin;
 pub mod tokens;
 
 use axum::http::StatusCode;

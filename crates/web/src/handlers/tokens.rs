@@ -21,12 +21,13 @@ use crate::error::AppError;
 use crate::views::{BodyOption, Chrome, FormErrors, fmt_ms};
 
 /// The roles a token may carry: those the staff API acts with.
-pub const TOKEN_ROLES: [Role; 5] = [
+pub const TOKEN_ROLES: [Role; 6] = [
     Role::Editor,
     Role::Reviewer,
     Role::Approver,
     Role::Supervisor,
     Role::CreditEditor,
+    Role::ServiceEditor,
 ];
 
 /// A token just issued, shown this once.
