@@ -22,6 +22,8 @@ const BUDGET = '示例县2025年县级一般公共预算';
 let browser;
 let rootId;
 let budgetId;
+let serviceId;
+let creditId;
 before(async () => {
   browser = await launch();
   // Where the pages are: the root body and the item with the attachment, found through the
@@ -34,6 +36,13 @@ before(async () => {
   await page.goto(`/search?q=${encodeURIComponent(BUDGET)}`);
   const href = await page.locator('a.result-title', { hasText: BUDGET }).first().getAttribute('href');
   budgetId = href.match(/\/items\/(\d+)/)[1];
+  // A 办事指南 and a 双公示 record of the demo, found the same way.
+  await page.goto('/services');
+  const svc = await page.locator('a[href^="/services/"]').filter({ hasText: '许可' }).first().getAttribute('href');
+  serviceId = svc.match(/\/services\/(\d+)/)[1];
+  await page.goto('/credit?kind=penalty');
+  const rec = await page.locator('td a[href^="/credit/"]').first().getAttribute('href');
+  creditId = rec.match(/\/credit\/(\d+)/)[1];
   await ctx.close();
 });
 after(async () => {
@@ -50,6 +59,13 @@ function pages() {
     ['apply', '/apply'],
     ['xxgk', `/bodies/${rootId}/xxgk`],
     ['body-catalogue', `/bodies/${rootId}/catalogue`],
+    ['services', '/services'],
+    ['service-guide', `/services/${serviceId}`],
+    ['service-history', `/services/${serviceId}/history`],
+    ['reform', '/services/reform'],
+    ['fees', '/fees'],
+    ['credit', '/credit?kind=penalty'],
+    ['credit-record', `/credit/${creditId}`],
   ];
 }
 
