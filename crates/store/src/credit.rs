@@ -267,24 +267,6 @@ pub struct DecisionCounts {
     pub coercion: i64,
 }
 
-/// A `LIKE` pattern finding `q` anywhere (its `%`, `_` and `\\` taken literally), if `q` is
-/// not blank.
-fn like_pattern(q: &str) -> Option<String> {
-    let q = q.trim();
-    if q.is_empty() {
-        return None;
-    }
-    let mut out = String::from("%");
-    for ch in q.chars().take(50) {
-        if matches!(ch, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out.push('%');
-    Some(out)
-}
-
 /// A stored day (`''` when not known).
 fn day(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
@@ -579,7 +561,7 @@ impl Store {
                         .push(" AND decided_on <= ")
                         .push_bind(format!("{y}-12-31"));
                 }
-                if let Some(like) = like_pattern(&f.q) {
+                if let Some(like) = crate::like_pattern(&f.q) {
                     $qb.push(" AND (doc_no LIKE ")
                         .push_bind(like.clone())
                         .push(" ESCAPE '\\' OR party_name LIKE ")
@@ -651,7 +633,7 @@ impl Store {
             if let Some(k) = f.kind {
                 qb.push(" AND d.kind = ").push_bind(k.as_str());
             }
-            if let Some(like) = like_pattern(&f.q) {
+            if let Some(like) = crate::like_pattern(&f.q) {
                 qb.push(" AND (d.doc_no LIKE ")
                     .push_bind(like.clone())
                     .push(" ESCAPE '\\' OR d.party_name LIKE ")

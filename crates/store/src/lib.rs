@@ -29,6 +29,24 @@ pub use error::{StoreError, StoreResult};
 pub use gongkai_domain as domain;
 
 /// Milliseconds since the Unix epoch, the time unit of every `*_at` column.
+/// A `LIKE` pattern finding `q` anywhere (its `%`, `_` and `\\` taken literally), if `q` is
+/// not blank.
+pub(crate) fn like_pattern(q: &str) -> Option<String> {
+    let q = q.trim();
+    if q.is_empty() {
+        return None;
+    }
+    let mut out = String::from("%");
+    for ch in q.chars().take(50) {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    Some(out)
+}
+
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }

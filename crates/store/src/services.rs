@@ -221,6 +221,20 @@ macro_rules! insert_version {
     }};
 }
 
+/// Each version with its item (versions whose item is not among `items` are left out).
+fn pair_with(
+    versions: Vec<ServiceVersion>,
+    items: &[ServiceItem],
+) -> Vec<(ServiceVersion, ServiceItem)> {
+    versions
+        .into_iter()
+        .filter_map(|v| {
+            let item = items.iter().find(|i| i.id == v.item_id)?.clone();
+            Some((v, item))
+        })
+        .collect()
+}
+
 fn day(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
@@ -491,14 +505,12 @@ impl Store {
                     qb.push(" AND s.status = 'in_force'");
                 }
             }
-            let q = f.q.trim();
-            if !q.is_empty() {
-                let like = format!("%{}%", q.replace(['%', '_', '\\'], ""));
+            if let Some(like) = crate::like_pattern(&f.q) {
                 qb.push(" AND (s.name LIKE ")
                     .push_bind(like.clone())
-                    .push(" OR s.code LIKE ")
+                    .push(" ESCAPE '\\' OR s.code LIKE ")
                     .push_bind(like)
-                    .push(")");
+                    .push(" ESCAPE '\\')");
             }
             qb.push(" ORDER BY b.path, s.kind, s.code LIMIT ")
                 .push_bind(f.limit.clamp(1, 2000));
@@ -534,16 +546,29 @@ impl Store {
             qb.push(") ORDER BY id");
             qb.build_query_as::<ServiceVersion>().fetch_all(c).await
         })?;
-        Ok(drafts
-            .into_iter()
-            .filter_map(|v| {
-                items
-                    .iter()
-                    .find(|i| i.id == v.item_id)
-                    .cloned()
-                    .map(|i| (v, i))
-            })
-            .collect())
+        Ok(pair_with(drafts, &items))
+    }
+
+    /// Each of `versions` with its item, the items read in one query.
+    async fn with_items(
+        &self,
+        versions: Vec<ServiceVersion>,
+    ) -> StoreResult<Vec<(ServiceVersion, ServiceItem)>> {
+        if versions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let items: Vec<ServiceItem> = read!(self, |c| {
+            let mut qb = sqlx::QueryBuilder::new(format!(
+                "SELECT {ITEM_COLS} FROM service_items s JOIN bodies b ON b.id = s.body_id WHERE s.id IN ("
+            ));
+            let mut sep = qb.separated(", ");
+            for v in &versions {
+                sep.push_bind(v.item_id);
+            }
+            qb.push(")");
+            qb.build_query_as::<ServiceItem>().fetch_all(c).await
+        })?;
+        Ok(pair_with(versions, &items))
     }
 
     /// The latest published changes, newest first, with their items (for the feed).
@@ -560,12 +585,7 @@ impl Store {
             .fetch_all(c)
             .await
         })?;
-        let mut out = Vec::with_capacity(versions.len());
-        for v in versions {
-            let item = self.get_service(v.item_id).await?;
-            out.push((v, item));
-        }
-        Ok(out)
+        self.with_items(versions).await
     }
 
     /// Every published change of the items of `scope` (or of every body), for the reform figures.

@@ -27,6 +27,38 @@ pub struct BodyOption {
     pub selected: bool,
 }
 
+/// The bodies within `scope` (every body when `None`) as the options of a select, indented by
+/// depth, `selected` marked; `all` puts a first option "全部机关" (id 0) in front.
+pub async fn body_options(
+    state: &AppState,
+    scope: Option<&gongkai_domain::access::Scope>,
+    selected: Option<i64>,
+    all: bool,
+) -> Result<Vec<BodyOption>, crate::error::AppError> {
+    let mut out = Vec::new();
+    if all {
+        out.push(BodyOption {
+            id: 0,
+            label: "全部机关".into(),
+            selected: selected.is_none(),
+        });
+    }
+    out.extend(
+        state
+            .store
+            .list_bodies()
+            .await?
+            .into_iter()
+            .filter(|b| scope.is_none_or(|s| s.contains(&b.path)))
+            .map(|b| BodyOption {
+                id: b.id,
+                label: format!("{}{}", "　".repeat(b.depth()), b.name),
+                selected: selected == Some(b.id),
+            }),
+    );
+    Ok(out)
+}
+
 /// What the layout shows around every page.
 #[derive(Debug, Clone, Default)]
 pub struct Chrome {

@@ -152,25 +152,7 @@ pub async fn view_list(
         .public_decisions(&f.store_filter(), today)
         .await?;
     let names: HashMap<i64, String> = state.store.body_names().await?.into_iter().collect();
-    let mut bodies: Vec<BodyOption> = state
-        .store
-        .list_bodies()
-        .await?
-        .into_iter()
-        .map(|b| BodyOption {
-            id: b.id,
-            label: format!("{}{}", "　".repeat(b.depth()), b.name),
-            selected: f.body == Some(b.id),
-        })
-        .collect();
-    bodies.insert(
-        0,
-        BodyOption {
-            id: 0,
-            label: "全部机关".into(),
-            selected: f.body.is_none(),
-        },
-    );
+    let bodies = crate::views::body_options(&state, None, f.body, true).await?;
     let mut chrome = Chrome::public(&state, &format!("双公示 · {}", f.kind.label()), a.as_ref());
     chrome.feed = Some(("双公示信息".into(), "/feeds/credit.atom".into()));
     Ok(ListPage {

@@ -257,18 +257,7 @@ async fn form_page(
     errors: FormErrors,
 ) -> Result<Response, AppError> {
     let scope = a.actor.scope(Permission::RecordDecisions);
-    let bodies = state
-        .store
-        .list_bodies()
-        .await?
-        .into_iter()
-        .filter(|b| scope.contains(&b.path))
-        .map(|b| BodyOption {
-            id: b.id,
-            label: format!("{}{}", "　".repeat(b.depth()), b.name),
-            selected: b.id == form.body_id,
-        })
-        .collect();
+    let bodies = crate::views::body_options(state, Some(&scope), Some(form.body_id), false).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

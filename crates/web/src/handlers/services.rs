@@ -44,30 +44,6 @@ pub struct ListPage {
     pub cancelled: bool,
 }
 
-pub async fn body_options(
-    state: &AppState,
-    selected: Option<i64>,
-) -> Result<Vec<BodyOption>, AppError> {
-    let mut out = vec![BodyOption {
-        id: 0,
-        label: "全部机关".into(),
-        selected: selected.is_none(),
-    }];
-    out.extend(
-        state
-            .store
-            .list_bodies()
-            .await?
-            .into_iter()
-            .map(|b| BodyOption {
-                id: b.id,
-                label: format!("{}{}", "　".repeat(b.depth()), b.name),
-                selected: selected == Some(b.id),
-            }),
-    );
-    Ok(out)
-}
-
 pub async fn view_list(
     State(state): State<AppState>,
     MaybeAuthed(a): MaybeAuthed,
@@ -98,7 +74,7 @@ pub async fn view_list(
     Ok(ListPage {
         chrome,
         items,
-        bodies: body_options(&state, body).await?,
+        bodies: crate::views::body_options(&state, None, body, true).await?,
         kinds: ServiceKind::ALL
             .iter()
             .map(|k| (k.as_str(), k.label(), Some(*k) == kind))
@@ -304,7 +280,7 @@ pub async fn view_reform(
     Ok(ReformPage {
         chrome: Chrome::public(&state, "审批制度改革情况", a.as_ref()),
         years: (2020..=this_year).rev().collect(),
-        bodies: body_options(&state, body).await?,
+        bodies: crate::views::body_options(&state, None, body, true).await?,
         sentence: s.sentence(),
         year,
         s,
@@ -333,7 +309,7 @@ pub async fn view_fees(
         chrome: Chrome::public(&state, "收费目录清单", a.as_ref()),
         fees,
         years: vec![y - 2, y - 1, y],
-        bodies: body_options(&state, body).await?,
+        bodies: crate::views::body_options(&state, None, body, true).await?,
     }
     .into_response())
 }

@@ -163,18 +163,7 @@ async fn form_page(
     errors: FormErrors,
 ) -> Result<Response, AppError> {
     let scope = a.actor.scope(Permission::EditServices);
-    let bodies = state
-        .store
-        .list_bodies()
-        .await?
-        .into_iter()
-        .filter(|b| scope.contains(&b.path))
-        .map(|b| BodyOption {
-            id: b.id,
-            label: format!("{}{}", "　".repeat(b.depth()), b.name),
-            selected: b.id == body_id,
-        })
-        .collect();
+    let bodies = crate::views::body_options(state, Some(&scope), Some(body_id), false).await?;
     let fees = state
         .store
         .list_fees(Some(body_id))
@@ -448,15 +437,7 @@ async fn fees_page(
                 .is_some_and(|b| readers.contains(&b.path))
         })
         .collect();
-    let bodies = bodies_all
-        .iter()
-        .filter(|b| edit.contains(&b.path))
-        .map(|b| BodyOption {
-            id: b.id,
-            label: format!("{}{}", "　".repeat(b.depth()), b.name),
-            selected: b.id == body_id,
-        })
-        .collect();
+    let bodies = crate::views::body_options(state, Some(&edit), Some(body_id), false).await?;
     let y = today().year();
     let status = if errors.is_empty() {
         StatusCode::OK
