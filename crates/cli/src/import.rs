@@ -13,7 +13,7 @@ use gongkai_store::disclosure::{Category, ImportOutcome, ImportRow};
 
 /// Columns of a table: a key and the headings (Chinese as on real catalogues, or English) that
 /// name it.
-pub type Columns = &'static [(&'static str, &'static [&'static str])];
+pub use gongkai_files::table::Columns;
 
 /// The item catalogue's columns.
 pub const ITEM_COLUMNS: Columns = &[
@@ -100,87 +100,24 @@ pub fn read_standard(
 }
 
 /// Read a CSV or XLSX file into rows of (column key → value); row numbers are 1-based with the
-/// header as row 1.
+/// header as row 1. The reader is the one the web imports use (`gongkai_files::table`).
 pub fn read_table(
     path: &Path,
     columns: Columns,
-    required: &[&str],
+    required: &'static [&'static str],
 ) -> anyhow::Result<Vec<(usize, HashMap<&'static str, String>)>> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let raw: Vec<Vec<String>> = match ext.as_str() {
-        "xlsx" => {
-            use calamine::Reader;
-            let mut wb: calamine::Xlsx<_> = calamine::open_workbook(path)
-                .map_err(|e| anyhow::anyhow!("无法读取 {}：{e}", path.display()))?;
-            let name = wb
-                .sheet_names()
-                .first()
-                .cloned()
-                .ok_or_else(|| anyhow::anyhow!("工作簿中没有工作表"))?;
-            let range = wb
-                .worksheet_range(&name)
-                .map_err(|e| anyhow::anyhow!("无法读取工作表：{e}"))?;
-            range
-                .rows()
-                .map(|r| r.iter().map(|c| c.to_string()).collect())
-                .collect()
-        }
-        "csv" | "txt" => {
-            let mut rdr = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_path(path)?;
-            let mut rows = Vec::new();
-            for rec in rdr.records() {
-                let rec = rec.map_err(|e| anyhow::anyhow!("CSV 格式错误：{e}"))?;
-                rows.push(
-                    rec.iter()
-                        .map(|s| s.trim_start_matches('\u{feff}').to_string())
-                        .collect(),
-                );
-            }
-            rows
-        }
-        _ => anyhow::bail!("只支持 CSV 或 XLSX 文件"),
+    let bytes =
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("无法读取 {}：{e}", path.display()))?;
+    let layout = gongkai_files::table::Layout {
+        columns,
+        required,
+        text: &[],
+        strict: false,
     };
-    let mut it = raw.into_iter();
-    let header = it.next().ok_or_else(|| anyhow::anyhow!("文件为空"))?;
-    let mut index: Vec<Option<&'static str>> = Vec::new();
-    for h in &header {
-        let h = h.trim();
-        index.push(
-            columns
-                .iter()
-                .find(|(_, names)| names.contains(&h))
-                .map(|(k, _)| *k),
-        );
-    }
-    for required in required {
-        if !index.contains(&Some(*required)) {
-            let names = columns
-                .iter()
-                .find(|(k, _)| k == required)
-                .map(|(_, n)| n[0])
-                .unwrap_or(required);
-            anyhow::bail!("缺少必需的列“{names}”");
-        }
-    }
-    Ok(it
-        .enumerate()
-        .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
-        .map(|(i, r)| {
-            let mut m = HashMap::new();
-            for (j, v) in r.into_iter().enumerate() {
-                if let Some(Some(k)) = index.get(j) {
-                    m.insert(*k, v.trim().to_string());
-                }
-            }
-            (i + 2, m)
-        })
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    Ok(gongkai_files::table::read_table(name, &bytes, &layout)?
+        .into_iter()
+        .map(|r| (r.line, r.cells))
         .collect())
 }
 

@@ -5,6 +5,8 @@
 //! place and flushes the folder, all before the database may refer to it: a crash never leaves a
 //! reference to a missing or torn file. A file already stored (same hash) is not written again.
 
+pub mod table;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 

@@ -276,59 +276,98 @@ impl Store {
     /// Record a decision (状态：待公示). A second decision of the same body, kind and 文书号 is
     /// refused.
     pub async fn record_decision(&self, d: &NewDecision, who: &Who) -> StoreResult<i64> {
+        let ids = self.record_decisions(std::slice::from_ref(d), who).await?;
+        ids.first()
+            .copied()
+            .ok_or_else(|| StoreError::Invalid("没有要登记的决定".into()))
+    }
+
+    /// Record decisions in one transaction: all of them or, when one is refused (the same
+    /// body, kind and 文书号 already recorded), none.
+    pub async fn record_decisions(&self, ds: &[NewDecision], who: &Who) -> StoreResult<Vec<i64>> {
         let now = crate::now_ms();
+        let mut at = 0usize;
         let res = write_tx!(self, |tx| {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO credit_decisions (body_id, kind, party_name, party_type, uscc, legal_rep, \
-                 personal_sealed, involves_minor, adult_confirmed, doc_title, doc_no, content, basis, \
-                 fine_fen, decided_on, valid_until, publish_due_on, display_months, entered_via, created_by, \
-                 created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21) \
-                 RETURNING id",
-            )
-            .bind(d.body_id)
-            .bind(d.kind.as_str())
-            .bind(d.party_name.trim())
-            .bind(d.party_type.as_str())
-            .bind(d.uscc.trim())
-            .bind(d.legal_rep.trim())
-            .bind(&d.personal_sealed)
-            .bind(d.involves_minor)
-            .bind(d.adult_confirmed)
-            .bind(d.doc_title.trim())
-            .bind(d.doc_no.trim())
-            .bind(&d.content)
-            .bind(&d.basis)
-            .bind(d.fine_fen)
-            .bind(d.decided_on.to_string())
-            .bind(&d.valid_until)
-            .bind(d.publish_due.date().map(|x| x.to_string()).unwrap_or_default())
-            .bind(i64::from(d.display_months))
-            .bind(d.entered_via)
-            .bind(who.user_id)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            audit_append!(
-                tx,
-                AuditEvent::new("credit.record", "credit_decision", id)
-                    .who(who)
-                    .body(Some(d.body_id))
-                    .after(serde_json::json!({
-                        "kind": d.kind.as_str(), "doc_no": d.doc_no, "decided_on": d.decided_on,
-                        "personal": "已加密",
-                    }))
-            );
-            Ok(id)
+            let mut ids = Vec::with_capacity(ds.len());
+            for (i, d) in ds.iter().enumerate() {
+                at = i;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO credit_decisions (body_id, kind, party_name, party_type, uscc, legal_rep, \
+                     personal_sealed, involves_minor, adult_confirmed, doc_title, doc_no, content, basis, \
+                     fine_fen, decided_on, valid_until, publish_due_on, display_months, entered_via, created_by, \
+                     created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21) \
+                     RETURNING id",
+                )
+                .bind(d.body_id)
+                .bind(d.kind.as_str())
+                .bind(d.party_name.trim())
+                .bind(d.party_type.as_str())
+                .bind(d.uscc.trim())
+                .bind(d.legal_rep.trim())
+                .bind(&d.personal_sealed)
+                .bind(d.involves_minor)
+                .bind(d.adult_confirmed)
+                .bind(d.doc_title.trim())
+                .bind(d.doc_no.trim())
+                .bind(&d.content)
+                .bind(&d.basis)
+                .bind(d.fine_fen)
+                .bind(d.decided_on.to_string())
+                .bind(&d.valid_until)
+                .bind(d.publish_due.date().map(|x| x.to_string()).unwrap_or_default())
+                .bind(i64::from(d.display_months))
+                .bind(d.entered_via)
+                .bind(who.user_id)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                audit_append!(
+                    tx,
+                    AuditEvent::new("credit.record", "credit_decision", id)
+                        .who(who)
+                        .body(Some(d.body_id))
+                        .after(serde_json::json!({
+                            "kind": d.kind.as_str(), "doc_no": d.doc_no, "decided_on": d.decided_on,
+                            "personal": "已加密", "entered_via": d.entered_via,
+                        }))
+                );
+                ids.push(id);
+            }
+            Ok(ids)
         });
         match res {
-            Err(e) if e.is_unique_violation() => Err(StoreError::Conflict(format!(
-                "本机关已登记文书号为“{}”的{}决定",
-                d.doc_no.trim(),
-                d.kind.label()
-            ))),
+            Err(e) if e.is_unique_violation() => {
+                let d = &ds[at.min(ds.len().saturating_sub(1))];
+                Err(StoreError::Conflict(format!(
+                    "本机关已登记文书号为“{}”的{}决定",
+                    d.doc_no.trim(),
+                    d.kind.label()
+                )))
+            }
             other => other,
         }
+    }
+
+    /// Whether `body_id` has recorded (and not voided) a decision of `kind` numbered `doc_no`.
+    pub async fn decision_recorded(
+        &self,
+        body_id: i64,
+        kind: DecisionKind,
+        doc_no: &str,
+    ) -> StoreResult<bool> {
+        let n: i64 = read!(self, |c| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM credit_decisions WHERE body_id = $1 AND kind = $2 \
+                 AND doc_no = $3 AND status <> 'void'",
+            )
+            .bind(body_id)
+            .bind(kind.as_str())
+            .bind(doc_no.trim())
+            .fetch_one(c)
+            .await
+        })?;
+        Ok(n > 0)
     }
 
     pub async fn get_decision(&self, id: i64) -> StoreResult<Decision> {

@@ -741,39 +741,75 @@ impl Store {
         source: &str,
         who: &Who,
     ) -> StoreResult<()> {
-        let f = self.get_fee(fee_id).await?;
-        let before = f
-            .amounts
-            .iter()
-            .find(|(y, _)| *y == i64::from(year))
-            .map(|x| x.1);
+        self.set_fee_amounts(&[(fee_id, year, fen)], source, who)
+            .await
+            .map(|_| ())
+    }
+
+    /// Record (or correct) several (fee item, year, amount in fen) in one transaction, each
+    /// audited with before/after; returns how many replaced an amount already recorded.
+    pub async fn set_fee_amounts(
+        &self,
+        amounts: &[(i64, i32, i64)],
+        source: &str,
+        who: &Who,
+    ) -> StoreResult<usize> {
+        let ids: Vec<i64> = amounts.iter().map(|a| a.0).collect();
+        let before = self.fee_amounts(&ids).await?;
+        let mut bodies = std::collections::HashMap::new();
+        for id in &ids {
+            if !bodies.contains_key(id) {
+                bodies.insert(*id, self.get_fee(*id).await?.body_id);
+            }
+        }
         let now = crate::now_ms();
         write_tx!(self, |tx| {
-            sqlx::query(
-                "INSERT INTO fee_collections (fee_item_id, year, amount_fen, source, updated_by_name, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (fee_item_id, year) DO UPDATE SET \
-                 amount_fen = excluded.amount_fen, source = excluded.source, \
-                 updated_by_name = excluded.updated_by_name, updated_at = excluded.updated_at",
-            )
-            .bind(fee_id)
-            .bind(i64::from(year))
-            .bind(fen)
-            .bind(source)
-            .bind(&who.name)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            audit_append!(
-                tx,
-                AuditEvent::new("fee.amount", "fee_item", fee_id)
-                    .who(who)
-                    .body(Some(f.body_id))
-                    .before(serde_json::json!({"year": year, "amount_fen": before}))
-                    .after(serde_json::json!({"year": year, "amount_fen": fen}))
-            );
-            change_log!(tx, "fee_item", fee_id, "amount");
-            Ok(())
+            let mut updated = 0;
+            for &(fee_id, year, fen) in amounts {
+                let was = before
+                    .iter()
+                    .find(|(f, y, _)| *f == fee_id && *y == i64::from(year))
+                    .map(|x| x.2);
+                updated += usize::from(was.is_some());
+                sqlx::query(
+                    "INSERT INTO fee_collections (fee_item_id, year, amount_fen, source, updated_by_name, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (fee_item_id, year) DO UPDATE SET \
+                     amount_fen = excluded.amount_fen, source = excluded.source, \
+                     updated_by_name = excluded.updated_by_name, updated_at = excluded.updated_at",
+                )
+                .bind(fee_id)
+                .bind(i64::from(year))
+                .bind(fen)
+                .bind(source)
+                .bind(&who.name)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                audit_append!(
+                    tx,
+                    AuditEvent::new("fee.amount", "fee_item", fee_id)
+                        .who(who)
+                        .body(bodies.get(&fee_id).copied())
+                        .before(serde_json::json!({"year": year, "amount_fen": was}))
+                        .after(
+                            serde_json::json!({"year": year, "amount_fen": fen, "source": source})
+                        )
+                );
+                change_log!(tx, "fee_item", fee_id, "amount");
+            }
+            Ok(updated)
         })
+    }
+
+    /// The fee item of `body_id` with `code`, if any.
+    pub async fn fee_by_code(&self, body_id: i64, code: &str) -> StoreResult<Option<i64>> {
+        Ok(read!(self, |c| {
+            sqlx::query_scalar("SELECT id FROM fee_items WHERE body_id = $1 AND code = $2")
+                .bind(body_id)
+                .bind(code.trim())
+                .fetch_optional(c)
+                .await
+        })?)
     }
 
     async fn fee_amounts(&self, ids: &[i64]) -> StoreResult<Vec<(i64, i64, i64)>> {

@@ -12,6 +12,7 @@ pub mod api_services;
 pub mod auth;
 pub mod error;
 pub mod handlers;
+pub mod imports;
 pub mod limits;
 pub mod mail;
 pub mod middleware;
@@ -233,8 +234,8 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     use handlers::{
         account, admin, applications, browse, catalogue, column, credit, credit_admin, feeds,
-        items, letters, letters_admin, mailboxes, notices, portal, public_items, search, services,
-        services_admin, tokens,
+        imports, items, letters, letters_admin, mailboxes, notices, portal, public_items, search,
+        services, services_admin, tokens,
     };
     let app = Router::new()
         // Public portal.
@@ -342,6 +343,11 @@ pub fn router(state: AppState) -> Router {
             post(services_admin::publish_version),
         )
         .route("/admin/fees", get(services_admin::view_fees))
+        .route("/admin/imports", get(imports::view).post(imports::upload))
+        .route(
+            "/admin/imports/{kind}/template.xlsx",
+            get(imports::template),
+        )
         .route("/admin/fees/new", post(services_admin::create_fee))
         .route("/admin/fees/{id}/amount", post(services_admin::set_amount))
         .route("/admin/fees/{id}/cancel", post(services_admin::cancel_fee))

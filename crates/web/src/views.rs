@@ -175,6 +175,11 @@ impl Chrome {
             .any(|p| has(*p));
         nav.push(("/admin/services", "权责清单", services));
         nav.push(("/admin/fees", "收费目录", services));
+        nav.push((
+            "/admin/imports",
+            "批量导入",
+            has(Permission::RecordDecisions) || has(Permission::EditServices),
+        ));
         nav.push(("/admin/bodies", "机关管理", has(Permission::ManageBodies)));
         nav.push((
             "/admin/users",

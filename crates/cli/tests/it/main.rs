@@ -10,6 +10,7 @@ mod cli;
 mod credit;
 mod disclosure;
 mod http;
+mod imports;
 mod letters;
 mod notices;
 mod portal;

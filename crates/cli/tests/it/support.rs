@@ -468,20 +468,35 @@ impl Browser {
         path: &str,
         files: &[(&str, Vec<u8>)],
     ) -> reqwest::Result<reqwest::Response> {
+        self.post_multipart(path, &[], files).await
+    }
+
+    /// Post text fields and files (field `file`) as `multipart/form-data`, token in the query
+    /// string.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, Vec<u8>)],
+    ) -> reqwest::Result<reqwest::Response> {
         let known = self.csrf.lock().unwrap().clone();
         let token = match known {
             Some(t) => t,
             None => self.find_token().await,
         };
         let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
         for (name, bytes) in files {
             form = form.part(
                 "file",
                 reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
             );
         }
+        let sep = if path.contains('?') { '&' } else { '?' };
         self.client
-            .post(format!("{}{path}?_csrf={token}", self.base))
+            .post(format!("{}{path}{sep}_csrf={token}", self.base))
             .header("sec-fetch-site", "same-origin")
             .multipart(form)
             .send()

@@ -10,6 +10,7 @@ pub mod column;
 pub mod credit;
 pub mod credit_admin;
 pub mod feeds;
+pub mod imports;
 pub mod items;
 pub mod letters;
 pub mod letters_admin;
