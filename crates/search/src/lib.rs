@@ -21,8 +21,9 @@ use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, TantivyDocumen
 
 pub use text::{Clause, Piece, QueryError, parse_query, snippet};
 
-/// Bumped whenever the schema or the analysis changes; an index of another version is rebuilt.
-const SCHEMA_VERSION: &str = "gongkai-search-3";
+/// Bumped whenever the schema, the analysis or the kinds of document change; an index of
+/// another version is rebuilt (4: service items).
+const SCHEMA_VERSION: &str = "gongkai-search-4";
 const VERSION_FILE: &str = "GONGKAI_SCHEMA";
 
 #[derive(Debug, thiserror::Error)]

@@ -38,7 +38,7 @@ pub struct SearchDoc {
 /// Published letters (选登) share the index with items; their document ids are the letter's id
 /// plus this offset, so one id space, one change log and one rebuild cover both.
 pub const LETTER_DOC_BASE: i64 = 1 << 40;
-/// Service items (权责清单), reserved for them.
+/// Service items (权责清单): the item id plus this offset.
 pub const SERVICE_DOC_BASE: i64 = 2 << 40;
 /// Public 双公示 records: the public id plus this offset.
 pub const CREDIT_DOC_BASE: i64 = 3 << 40;
@@ -85,6 +85,7 @@ impl DocKind {
         let kind = match entity {
             "item" => DocKind::Item,
             "letter" => DocKind::Letter,
+            "service_item" => DocKind::Service,
             "credit" => DocKind::Credit,
             _ => return None,
         };
@@ -228,6 +229,67 @@ impl From<CreditDocRow> for SearchDoc {
     }
 }
 
+/// A service item in force or cancelled, as the index sees it: its current published version
+/// (a cancelled item stays findable, marked 已取消 as a repealed document is).
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct ServiceDocRow {
+    id: i64,
+    body_id: i64,
+    status: String,
+    established_on: String,
+    published_at: Option<i64>,
+    snapshot: String,
+}
+
+const SERVICE_DOC_SELECT: &str = "SELECT s.id, s.body_id, s.status, s.established_on, v.published_at, v.snapshot \
+    FROM service_items s JOIN service_versions v ON v.id = s.current_version_id \
+    WHERE s.status IN ('in_force', 'cancelled')";
+
+impl From<ServiceDocRow> for SearchDoc {
+    fn from(r: ServiceDocRow) -> SearchDoc {
+        let v: Option<gongkai_domain::service_input::ValidService> =
+            serde_json::from_str(&r.snapshot).ok();
+        let (title, code, kind, text) = match &v {
+            Some(v) => (
+                v.name.clone(),
+                v.code.clone(),
+                v.kind.label(),
+                format!(
+                    "{}\n\n设定依据：{}\n\n申请条件：{}\n\n申请材料：{}\n\n办理流程：{}\n\n{}",
+                    v.service_object,
+                    v.basis.join("；"),
+                    v.conditions,
+                    v.materials.join("；"),
+                    v.procedure.join("→"),
+                    v.hall,
+                ),
+            ),
+            None => (String::new(), String::new(), "", String::new()),
+        };
+        SearchDoc {
+            id: SERVICE_DOC_BASE + r.id,
+            body_id: r.body_id,
+            category_path: String::new(),
+            published_on: (!r.established_on.is_empty()).then_some(r.established_on),
+            published_at: r.published_at,
+            validity: if r.status == "cancelled" {
+                "repealed".into()
+            } else {
+                "valid".into()
+            },
+            title,
+            doc_no: code,
+            index_no: String::new(),
+            subject: "办事指南".into(),
+            keywords: kind.into(),
+            summary: String::new(),
+            body_md: text,
+            version_id: 0,
+            attachment_text: String::new(),
+        }
+    }
+}
+
 impl Store {
     /// Change-log rows after `after`, oldest first.
     pub async fn change_log_after(&self, after: i64, limit: i64) -> StoreResult<Vec<ChangeRow>> {
@@ -263,6 +325,20 @@ impl Store {
                 }
                 qb.push(") ORDER BY id");
                 qb.build_query_as::<LetterDocRow>().fetch_all(c).await
+            })?;
+            docs.extend(rows.into_iter().map(SearchDoc::from));
+        }
+        let services = of(DocKind::Service);
+        if !services.is_empty() {
+            let rows = read!(self, |c| {
+                let mut qb = sqlx::QueryBuilder::new(SERVICE_DOC_SELECT);
+                qb.push(" AND s.id IN (");
+                let mut sep = qb.separated(", ");
+                for id in &services {
+                    sep.push_bind(*id);
+                }
+                qb.push(") ORDER BY s.id");
+                qb.build_query_as::<ServiceDocRow>().fetch_all(c).await
             })?;
             docs.extend(rows.into_iter().map(SearchDoc::from));
         }
@@ -329,7 +405,17 @@ impl Store {
                     })?;
                     rows.into_iter().map(SearchDoc::from).collect()
                 }
-                DocKind::Service => Vec::new(),
+                DocKind::Service => {
+                    let rows = read!(self, |c| {
+                        let mut qb = sqlx::QueryBuilder::new(SERVICE_DOC_SELECT);
+                        qb.push(" AND s.id > ")
+                            .push_bind(after)
+                            .push(" ORDER BY s.id LIMIT ")
+                            .push_bind(limit);
+                        qb.build_query_as::<ServiceDocRow>().fetch_all(c).await
+                    })?;
+                    rows.into_iter().map(SearchDoc::from).collect()
+                }
                 DocKind::Credit => {
                     let today = china_today();
                     let rows = read!(self, |c| {
@@ -372,6 +458,8 @@ impl Store {
             sqlx::query_scalar(
                 "SELECT (SELECT COUNT(*) FROM items WHERE status = 'published' AND scope = 'public') + \
                  (SELECT COUNT(*) FROM letters WHERE published AND kind <> 'report' AND consent_publish) + \
+                 (SELECT COUNT(*) FROM service_items WHERE status IN ('in_force', 'cancelled') \
+                  AND current_version_id IS NOT NULL) + \
                  (SELECT COUNT(*) FROM credit_public WHERE status = 'published' AND kind <> 'coercion' \
                   AND display_until >= $1)",
             )

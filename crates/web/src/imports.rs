@@ -156,6 +156,7 @@ pub const CREDIT_LAYOUT: Layout = Layout {
         "kind",
         "party_name",
         "party_type",
+        "doc_title",
         "doc_no",
         "content",
         "decided_on",
@@ -238,7 +239,8 @@ pub struct Report {
     pub updated: usize,
     /// Rows already recorded, left as they were.
     pub skipped: usize,
-    /// Whether anything was written.
+    /// Whether the run was allowed to write (not a check, and no problem unless the valid rows
+    /// were asked for); `added` and `updated` say what it wrote.
     pub written: bool,
 }
 
@@ -446,8 +448,10 @@ async fn credit(
             "import",
         ));
     }
-    if write_allowed(&report, mode) && !new.is_empty() {
-        report.added = cx.store.record_decisions(&new, who).await?.len();
+    if write_allowed(&report, mode) {
+        if !new.is_empty() {
+            report.added = cx.store.record_decisions(&new, who).await?.len();
+        }
         report.written = true;
     }
     Ok(report)

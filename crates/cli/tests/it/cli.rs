@@ -1192,6 +1192,56 @@ fn import_items_reports_problems_and_is_idempotent() {
     gk(data, &["audit", "verify"]).expect_ok("imports are audited");
 }
 
+#[test]
+fn import_credit_writes_nothing_until_clean_unless_valid_rows_are_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path();
+    let root = org_code("CRED0001");
+    create_body(data, "导入县市场监督管理局", "部门", &root, None).expect_ok("root");
+    let day = (chrono::Utc::now() + chrono::Duration::hours(8))
+        .date_naive()
+        .to_string();
+    let csv = data.join("决定.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "决定类别,行政相对人名称,行政相对人类别,法定代表人,决定文书名称,决定文书号,决定内容,依据,罚款金额（元）,决定日期\n\
+             行政处罚,某某商店,个体工商户,孙某,行政处罚决定书,导罚〔2026〕1号,罚款二百元,《食品安全法》,200,{day}\n\
+             行政处罚,某某饭馆,个体工商户,周某,行政处罚决定书,导罚〔2026〕2号,罚款,《食品安全法》,,2099-01-01\n"
+        ),
+    )
+    .unwrap();
+    let count = || db_i64(data, "SELECT COUNT(*) FROM credit_decisions");
+    let args = |extra: &[&'static str]| {
+        let mut a = vec!["import", "credit", path_str(&csv), "--body", root.as_str()];
+        a.extend_from_slice(extra);
+        a
+    };
+    let r = gk(data, &args(&["--check"]));
+    assert_eq!(r.status.code(), Some(2), "{r:#?}");
+    assert!(r.stderr.contains("第3行 决定日期"), "{r:#?}");
+    assert!(r.stdout.contains("未写入任何数据"), "{r:#?}");
+    let r = gk(data, &args(&[]));
+    assert_eq!(r.status.code(), Some(2), "{r:#?}");
+    assert_eq!(count(), 0, "nothing while a row has a problem");
+    let r = gk(data, &args(&["--valid-rows"]));
+    assert!(r.stdout.contains("新增1条"), "{r:#?}");
+    assert_eq!(count(), 1);
+    let r = gk(data, &args(&["--valid-rows"]));
+    assert!(r.stdout.contains("已存在跳过1条"), "{r:#?}");
+    assert_eq!(count(), 1);
+    let r = gk(
+        data,
+        &["import", "credit", path_str(&csv), "--body", "NOSUCH"],
+    );
+    assert!(!r.status.success());
+    assert!(
+        r.stderr.contains("没有机构代码或编号为“NOSUCH”的机关"),
+        "{r:#?}"
+    );
+    gk(data, &["audit", "verify"]).expect_ok("imports are audited");
+}
+
 /// The public submission endpoints (application and letter) acknowledge only what is durable:
 /// while submissions keep arriving, the server process is killed (SIGKILL) five times, and every
 /// number that was answered with 201 is in the database afterwards. `table` holds the numbers.
@@ -1321,11 +1371,14 @@ fn the_search_index_is_rebuilt_and_follows_the_database() {
     };
     assert!(found.contains("result-title"), "demo items are searchable");
     server.stop();
-    // Published items and published letters (选登) share the index.
+    // Published items, published letters (选登), service items and 双公示 records share the
+    // index.
     let n = db_i64(
         &data,
         "SELECT (SELECT COUNT(*) FROM items WHERE status = 'published' AND scope = 'public') + \
          (SELECT COUNT(*) FROM letters WHERE published AND kind <> 'report' AND consent_publish) + \
+         (SELECT COUNT(*) FROM service_items WHERE status IN ('in_force', 'cancelled') \
+          AND current_version_id IS NOT NULL) + \
          (SELECT COUNT(*) FROM credit_public WHERE status = 'published' AND kind <> 'coercion' \
           AND display_until >= date('now', '+8 hours'))",
     );

@@ -124,6 +124,12 @@ async fn an_item_is_set_up_adjusted_and_cancelled_with_its_history(db: Db) {
     );
     let (_, list) = anon.get_text("/services").await;
     assert!(list.contains(&format!("/services/{id}")));
+    // The portal's search finds the guide by its name and by its materials, linking to it.
+    let href = format!("href=\"/services/{id}\"");
+    app.eventually("/search?q=测试经营许可", |p| p.contains(&href))
+        .await;
+    app.eventually("/search?q=营业执照", |p| p.contains(&href))
+        .await;
     // Another body's editor does not see it.
     let other = app.login("svc_b").await;
     assert_eq!(
