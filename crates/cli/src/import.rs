@@ -122,11 +122,7 @@ pub fn read_table(
 }
 
 fn date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%Y/%m/%d"))
-        .or_else(|_| NaiveDate::parse_from_str(s, "%Y年%m月%d日"))
-        .ok()
+    gongkai_web::imports::parse_day(s)
 }
 
 /// Validate rows against the installation (bodies, catalogues) and the rules.

@@ -349,25 +349,23 @@ impl Store {
         }
     }
 
-    /// Whether `body_id` has recorded (and not voided) a decision of `kind` numbered `doc_no`.
-    pub async fn decision_recorded(
+    /// The (kind, 文书号) of every decision `body_id` has recorded and not voided.
+    pub async fn recorded_doc_nos(
         &self,
         body_id: i64,
-        kind: DecisionKind,
-        doc_no: &str,
-    ) -> StoreResult<bool> {
-        let n: i64 = read!(self, |c| {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM credit_decisions WHERE body_id = $1 AND kind = $2 \
-                 AND doc_no = $3 AND status <> 'void'",
+    ) -> StoreResult<std::collections::HashSet<(DecisionKind, String)>> {
+        let rows: Vec<(String, String)> = read!(self, |c| {
+            sqlx::query_as(
+                "SELECT kind, doc_no FROM credit_decisions WHERE body_id = $1 AND status <> 'void'",
             )
             .bind(body_id)
-            .bind(kind.as_str())
-            .bind(doc_no.trim())
-            .fetch_one(c)
+            .fetch_all(c)
             .await
         })?;
-        Ok(n > 0)
+        Ok(rows
+            .into_iter()
+            .filter_map(|(k, d)| DecisionKind::parse(&k).map(|k| (k, d)))
+            .collect())
     }
 
     pub async fn get_decision(&self, id: i64) -> StoreResult<Decision> {

@@ -754,13 +754,24 @@ impl Store {
         source: &str,
         who: &Who,
     ) -> StoreResult<usize> {
+        if amounts.is_empty() {
+            return Ok(0);
+        }
         let ids: Vec<i64> = amounts.iter().map(|a| a.0).collect();
         let before = self.fee_amounts(&ids).await?;
-        let mut bodies = std::collections::HashMap::new();
-        for id in &ids {
-            if !bodies.contains_key(id) {
-                bodies.insert(*id, self.get_fee(*id).await?.body_id);
+        let bodies: std::collections::HashMap<i64, i64> = read!(self, |c| {
+            let mut qb = sqlx::QueryBuilder::new("SELECT id, body_id FROM fee_items WHERE id IN (");
+            let mut sep = qb.separated(", ");
+            for id in &ids {
+                sep.push_bind(*id);
             }
+            qb.push(")");
+            qb.build_query_as::<(i64, i64)>().fetch_all(c).await
+        })?
+        .into_iter()
+        .collect();
+        if ids.iter().any(|id| !bodies.contains_key(id)) {
+            return Err(StoreError::NotFound);
         }
         let now = crate::now_ms();
         write_tx!(self, |tx| {
@@ -799,17 +810,6 @@ impl Store {
             }
             Ok(updated)
         })
-    }
-
-    /// The fee item of `body_id` with `code`, if any.
-    pub async fn fee_by_code(&self, body_id: i64, code: &str) -> StoreResult<Option<i64>> {
-        Ok(read!(self, |c| {
-            sqlx::query_scalar("SELECT id FROM fee_items WHERE body_id = $1 AND code = $2")
-                .bind(body_id)
-                .bind(code.trim())
-                .fetch_optional(c)
-                .await
-        })?)
     }
 
     async fn fee_amounts(&self, ids: &[i64]) -> StoreResult<Vec<(i64, i64, i64)>> {

@@ -341,15 +341,17 @@ fn yes(s: &str) -> Result<bool, String> {
     }
 }
 
-/// Dates as offices type them (2026-03-02, 2026/3/2, 2026年3月2日, 2026.03.02), as ISO.
-fn iso_date(s: &str) -> String {
+/// A date as offices type it (2026-03-02, 2026/3/2, 2026年3月2日, 2026.03.02).
+pub fn parse_day(s: &str) -> Option<NaiveDate> {
     let t = s.trim();
-    for f in ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d"] {
-        if let Ok(d) = NaiveDate::parse_from_str(t, f) {
-            return d.to_string();
-        }
-    }
-    t.to_string()
+    ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
+}
+
+/// The same as ISO text, or the text as typed (for the rule to report).
+fn iso_date(s: &str) -> String {
+    parse_day(s).map_or_else(|| s.trim().to_string(), |d| d.to_string())
 }
 
 async fn credit(
@@ -365,6 +367,7 @@ async fn credit(
         ..Report::default()
     };
     let mut seen: HashSet<(DecisionKind, String)> = HashSet::new();
+    let recorded = cx.store.recorded_doc_nos(body.id).await?;
     let mut new = Vec::new();
     for row in &rows {
         let before = report.problems.len();
@@ -421,11 +424,7 @@ async fn credit(
         if report.problems.len() > before {
             continue;
         }
-        if cx
-            .store
-            .decision_recorded(body.id, valid.kind, &valid.doc_no)
-            .await?
-        {
+        if recorded.contains(&(valid.kind, valid.doc_no.clone())) {
             report.skipped += 1;
             continue;
         }
@@ -478,6 +477,13 @@ async fn fees(
         ..Report::default()
     };
     let mut seen = HashSet::new();
+    let codes: std::collections::HashMap<String, i64> = cx
+        .store
+        .list_fees(Some(body.id))
+        .await?
+        .into_iter()
+        .map(|f| (f.code, f.id))
+        .collect();
     let mut amounts = Vec::new();
     for row in &rows {
         let before = report.problems.len();
@@ -489,7 +495,7 @@ async fn fees(
                 .push(problem(layout, row.line, "code", "请填写收费项目编码"));
             None
         } else {
-            let id = cx.store.fee_by_code(body.id, &code).await?;
+            let id = codes.get(&code).copied();
             if id.is_none() {
                 report.problems.push(problem(
                     layout,
