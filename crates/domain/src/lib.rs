@@ -22,6 +22,7 @@ macro_rules! labelled {
 }
 
 pub mod access;
+pub mod annual_report;
 pub mod application;
 pub mod audit;
 pub mod body;

@@ -141,7 +141,7 @@ pub fn read_table(file_name: &str, bytes: &[u8], layout: &Layout) -> Result<Vec<
 }
 
 fn xlsx_cells(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, TableError> {
-    use calamine::{Data, Reader, Xlsx};
+    use calamine::{Reader, Xlsx};
     let unreadable = |e: String| TableError::Unreadable(e);
     let mut wb: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
@@ -153,7 +153,12 @@ fn xlsx_cells(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, TableError> {
     let range = wb
         .worksheet_range(&name)
         .map_err(|e| unreadable(e.to_string()))?;
-    Ok(range
+    Ok(range_cells(&range))
+}
+
+fn range_cells(range: &calamine::Range<calamine::Data>) -> Vec<Vec<Cell>> {
+    use calamine::Data;
+    range
         .rows()
         .map(|r| {
             r.iter()
@@ -180,7 +185,7 @@ fn xlsx_cells(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, TableError> {
                 })
                 .collect()
         })
-        .collect())
+        .collect()
 }
 
 fn csv_cells(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, TableError> {
@@ -216,19 +221,91 @@ fn csv_cells(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, TableError> {
     Ok(rows)
 }
 
-/// A cell of a sheet written by [`xlsx`].
+/// A cell of a sheet written by [`xlsx`] or [`workbook`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum XCell {
     Text(String),
     Number(f64),
     /// `YYYY-MM-DD`, written as an Excel date.
     Date(String),
+    /// A table heading: bold and centred (with a border in a bordered sheet).
+    Heading(String),
+    /// A sheet's title line: bold, larger, centred, never bordered.
+    Title(String),
+}
+
+/// One worksheet of a [`workbook`].
+#[derive(Debug, Clone, Default)]
+pub struct Sheet {
+    pub name: String,
+    /// Column widths in characters; columns beyond the list are 22 wide.
+    pub widths: Vec<f64>,
+    /// Columns (by position) formatted as text, so codes typed into them stay text.
+    pub text_columns: Vec<usize>,
+    pub rows: Vec<Vec<XCell>>,
+    /// Merged ranges: (first row, first column, last row, last column), 0-based.
+    pub merges: Vec<(usize, usize, usize, usize)>,
+    /// Thin borders around every cell that is not a title (a printed form's grid).
+    pub bordered: bool,
+}
+
+/// The grids of every sheet of an XLSX file (a CSV file is one sheet), every cell as text
+/// (numbers without a fraction as integers), for files laid out by row labels rather than by
+/// headings.
+pub fn grids(file_name: &str, bytes: &[u8]) -> Result<Vec<Vec<Vec<String>>>, TableError> {
+    let lower = file_name.to_lowercase();
+    let text = |rows: Vec<Vec<Cell>>| -> Vec<Vec<String>> {
+        rows.into_iter()
+            .map(|r| r.into_iter().map(|c| c.text).collect())
+            .collect()
+    };
+    if lower.ends_with(".csv") {
+        return Ok(vec![text(csv_cells(bytes)?)]);
+    }
+    if !lower.ends_with(".xlsx") {
+        return Err(TableError::Unreadable("请上传 CSV 或 XLSX 文件".into()));
+    }
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes))
+        .map_err(|e| TableError::Unreadable(e.to_string()))?;
+    let mut out = Vec::new();
+    for name in wb.sheet_names() {
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| TableError::Unreadable(e.to_string()))?;
+        out.push(text(range_cells(&range)));
+    }
+    Ok(out)
 }
 
 /// A one-sheet workbook: `headings` in bold-free row 1 (the columns of `text_columns`, by
 /// position, formatted as text so that codes and ID numbers typed into them stay text), then
 /// `rows`. Used for the import templates offered for download, and by tests.
 pub fn xlsx(headings: &[&str], text_columns: &[usize], rows: &[Vec<XCell>]) -> Vec<u8> {
+    let header: Vec<XCell> = headings.iter().map(|h| XCell::Text((*h).into())).collect();
+    workbook(&[Sheet {
+        name: "Sheet1".into(),
+        widths: vec![22.0; headings.len().max(1)],
+        text_columns: text_columns.to_vec(),
+        rows: std::iter::once(header)
+            .chain(rows.iter().cloned())
+            .collect(),
+        merges: Vec::new(),
+        bordered: false,
+    }])
+}
+
+/// Styles of the workbook (`cellXfs` order).
+const STYLE_TEXT_FORMAT: usize = 1;
+const STYLE_DATE: usize = 2;
+const STYLE_GRID_TEXT: usize = 3;
+const STYLE_GRID_NUMBER: usize = 4;
+const STYLE_HEADING: usize = 5;
+const STYLE_GRID_HEADING: usize = 6;
+const STYLE_TITLE: usize = 7;
+
+/// An XLSX workbook of `sheets`.
+pub fn workbook(sheets: &[Sheet]) -> Vec<u8> {
     use std::fmt::Write as _;
     use std::io::Write as _;
     fn esc(s: &str) -> String {
@@ -255,82 +332,159 @@ pub fn xlsx(headings: &[&str], text_columns: &[usize], rows: &[Vec<XCell>]) -> V
         let days = 365 * y + y / 4 - y / 100 + y / 400 + (153 * (m - 3) + 2) / 5 + d;
         Some(days - 693_900)
     }
-    let mut sheet = String::from(
-        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cols>"#,
-    );
-    for i in 0..headings.len().max(1) {
-        let style = if text_columns.contains(&i) { 1 } else { 0 };
+    fn inline(sheet: &mut String, at: &str, style: usize, text: &str) {
         let _ = write!(
             sheet,
-            r#"<col min="{n}" max="{n}" width="22" style="{style}" customWidth="1"/>"#,
-            n = i + 1
+            r#"<c r="{at}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>"#,
+            esc(text)
         );
     }
-    sheet.push_str("</cols><sheetData>");
-    let header: Vec<XCell> = headings.iter().map(|h| XCell::Text((*h).into())).collect();
-    for (r, cells) in std::iter::once(&header).chain(rows).enumerate() {
-        let _ = write!(sheet, r#"<row r="{}">"#, r + 1);
-        for (c, cell) in cells.iter().enumerate() {
-            let at = format!("{}{}", col(c), r + 1);
-            let text_style = if text_columns.contains(&c) { 1 } else { 0 };
-            match cell {
-                XCell::Text(t) => {
-                    let _ = write!(
-                        sheet,
-                        r#"<c r="{at}" s="{text_style}" t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>"#,
-                        esc(t)
-                    );
-                }
-                XCell::Number(n) => {
-                    let _ = write!(sheet, r#"<c r="{at}"><v>{n}</v></c>"#);
-                }
-                XCell::Date(d) => match serial(d) {
-                    Some(v) => {
-                        let _ = write!(sheet, r#"<c r="{at}" s="2"><v>{v}</v></c>"#);
-                    }
-                    None => {
-                        let _ = write!(
-                            sheet,
-                            r#"<c r="{at}" t="inlineStr"><is><t>{}</t></is></c>"#,
-                            esc(d)
-                        );
-                    }
-                },
-            }
+    let mut xml_sheets = Vec::with_capacity(sheets.len());
+    for sh in sheets {
+        let columns = sh
+            .rows
+            .iter()
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0)
+            .max(sh.widths.len())
+            .max(1);
+        let mut sheet = String::from(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cols>"#,
+        );
+        for i in 0..columns {
+            let style = if sh.text_columns.contains(&i) {
+                STYLE_TEXT_FORMAT
+            } else {
+                0
+            };
+            let width = sh.widths.get(i).copied().unwrap_or(22.0);
+            let _ = write!(
+                sheet,
+                r#"<col min="{n}" max="{n}" width="{width}" style="{style}" customWidth="1"/>"#,
+                n = i + 1
+            );
         }
-        sheet.push_str("</row>");
+        sheet.push_str("</cols><sheetData>");
+        for (r, cells) in sh.rows.iter().enumerate() {
+            let _ = write!(sheet, r#"<row r="{}">"#, r + 1);
+            for (c, cell) in cells.iter().enumerate() {
+                let at = format!("{}{}", col(c), r + 1);
+                let text_style = if sh.bordered {
+                    STYLE_GRID_TEXT
+                } else if sh.text_columns.contains(&c) {
+                    STYLE_TEXT_FORMAT
+                } else {
+                    0
+                };
+                match cell {
+                    XCell::Text(t) => inline(&mut sheet, &at, text_style, t),
+                    XCell::Heading(t) => {
+                        let style = if sh.bordered {
+                            STYLE_GRID_HEADING
+                        } else {
+                            STYLE_HEADING
+                        };
+                        inline(&mut sheet, &at, style, t);
+                    }
+                    XCell::Title(t) => inline(&mut sheet, &at, STYLE_TITLE, t),
+                    XCell::Number(n) => {
+                        let style = if sh.bordered { STYLE_GRID_NUMBER } else { 0 };
+                        let _ = write!(sheet, r#"<c r="{at}" s="{style}"><v>{n}</v></c>"#);
+                    }
+                    XCell::Date(d) => match serial(d) {
+                        Some(v) => {
+                            let _ = write!(sheet, r#"<c r="{at}" s="{STYLE_DATE}"><v>{v}</v></c>"#);
+                        }
+                        None => inline(&mut sheet, &at, text_style, d),
+                    },
+                }
+            }
+            sheet.push_str("</row>");
+        }
+        sheet.push_str("</sheetData>");
+        if !sh.merges.is_empty() {
+            let _ = write!(sheet, r#"<mergeCells count="{}">"#, sh.merges.len());
+            for (r1, c1, r2, c2) in &sh.merges {
+                let _ = write!(
+                    sheet,
+                    r#"<mergeCell ref="{}{}:{}{}"/>"#,
+                    col(*c1),
+                    r1 + 1,
+                    col(*c2),
+                    r2 + 1
+                );
+            }
+            sheet.push_str("</mergeCells>");
+        }
+        sheet.push_str(r#"<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/><pageSetup paperSize="9" orientation="portrait"/></worksheet>"#);
+        xml_sheets.push(sheet);
     }
-    sheet.push_str("</sheetData></worksheet>");
-    let files: [(&str, String); 6] = [
+    let mut types = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>"#,
+    );
+    let mut book = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>"#,
+    );
+    let mut rels = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
+    );
+    for (i, sh) in sheets.iter().enumerate() {
+        let n = i + 1;
+        let _ = write!(
+            types,
+            r#"<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#
+        );
+        // Sheet names: at most 31 characters, none of []:*?/\.
+        let name: String = sh
+            .name
+            .chars()
+            .filter(|c| !"[]:*?/\\".contains(*c))
+            .take(31)
+            .collect();
+        let name = if name.is_empty() {
+            format!("Sheet{n}")
+        } else {
+            name
+        };
+        let _ = write!(
+            book,
+            r#"<sheet name="{}" sheetId="{n}" r:id="rId{n}"/>"#,
+            esc(&name)
+        );
+        let _ = write!(
+            rels,
+            r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{n}.xml"/>"#
+        );
+    }
+    types.push_str("</Types>");
+    book.push_str("</sheets></workbook>");
+    let _ = write!(
+        rels,
+        r#"<Relationship Id="rId{}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#,
+        sheets.len() + 1
+    );
+    let styles = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="3"><font><sz val="11"/><name val="宋体"/></font><font><b/><sz val="11"/><name val="宋体"/></font><font><b/><sz val="16"/><name val="宋体"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="2"><border/><border><left style="thin"/><right style="thin"/><top style="thin"/><bottom style="thin"/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="8"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="0" fontId="0" fillId="0" borderId="1" xfId="0" applyBorder="1" applyAlignment="1"><alignment vertical="center" wrapText="1"/></xf><xf numFmtId="0" fontId="0" fillId="0" borderId="1" xfId="0" applyBorder="1" applyAlignment="1"><alignment horizontal="center" vertical="center"/></xf><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1"><alignment horizontal="center" vertical="center" wrapText="1"/></xf><xf numFmtId="0" fontId="1" fillId="0" borderId="1" xfId="0" applyFont="1" applyBorder="1" applyAlignment="1"><alignment horizontal="center" vertical="center" wrapText="1"/></xf><xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1"><alignment horizontal="center" vertical="center"/></xf></cellXfs></styleSheet>"#;
+    let mut files: Vec<(String, String)> = vec![
+        ("[Content_Types].xml".into(), types),
         (
-            "[Content_Types].xml",
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>"#.into(),
-        ),
-        (
-            "_rels/.rels",
+            "_rels/.rels".into(),
             r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.into(),
         ),
-        (
-            "xl/workbook.xml",
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#.into(),
-        ),
-        (
-            "xl/_rels/workbook.xml.rels",
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>"#.into(),
-        ),
-        (
-            "xl/styles.xml",
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="1"><font><sz val="11"/><name val="宋体"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>"#.into(),
-        ),
-        ("xl/worksheets/sheet1.xml", sheet),
+        ("xl/workbook.xml".into(), book),
+        ("xl/_rels/workbook.xml.rels".into(), rels),
+        ("xl/styles.xml".into(), styles.into()),
     ];
+    for (i, sheet) in xml_sheets.into_iter().enumerate() {
+        files.push((format!("xl/worksheets/sheet{}.xml", i + 1), sheet));
+    }
     let mut buf = std::io::Cursor::new(Vec::new());
     {
         let mut z = zip::ZipWriter::new(&mut buf);
         let opts = zip::write::SimpleFileOptions::default();
         for (name, body) in &files {
             // Writing to memory cannot fail.
-            let _ = z.start_file(*name, opts);
+            let _ = z.start_file(name.as_str(), opts);
             let _ = z.write_all(body.as_bytes());
         }
         let _ = z.finish();

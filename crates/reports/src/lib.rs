@@ -10,6 +10,7 @@
 //! `fonts-noto-cjk` installs Noto Serif/Sans CJK); a [`Renderer`] indexes them once and is
 //! shared. Rendering is CPU-bound: call it from `spawn_blocking` in async code.
 
+mod annual;
 mod docx;
 mod fonts;
 mod notice;
@@ -28,6 +29,10 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt};
 use typst_layout::PagedDocument;
 
+pub use annual::{
+    TABLE3_CORNER, annual_report_docx, annual_report_from_grid, annual_report_xlsx,
+    intro as annual_report_intro,
+};
 pub use docx::case_notice_docx;
 pub use notice::{CaseNotice, ItemNotice, Receipt, Withdrawal, qr_svg};
 pub use text::{Block, markdown_blocks};
@@ -71,6 +76,12 @@ pub mod templates {
     pub const CASE_NOTICE: Template = Template {
         name: "case_notice",
         source: include_str!("../templates/case_notice.typ"),
+    };
+
+    /// 政府信息公开工作年度报告 (see [`crate::Renderer::annual_report_pdf`]).
+    pub const ANNUAL_REPORT: Template = Template {
+        name: "annual_report",
+        source: include_str!("../templates/annual_report.typ"),
     };
 
     /// 政府信息公示单 (see [`crate::ItemNotice`]).

@@ -3,7 +3,7 @@ use std::sync::OnceLock;
 use super::*;
 
 /// One renderer for all tests (indexing the system fonts takes a moment).
-fn renderer() -> &'static Renderer {
+pub(crate) fn renderer() -> &'static Renderer {
     static R: OnceLock<Renderer> = OnceLock::new();
     R.get_or_init(|| {
         Renderer::new(DEFAULT_FONT_DIR).expect("CJK fonts (apt-get install fonts-noto-cjk)")
@@ -42,7 +42,7 @@ fn pdf_text(pdf: &[u8]) -> String {
 }
 
 /// Write a sample for a person to look at when `GONGKAI_REPORT_SAMPLES` names a folder.
-fn keep(name: &str, pdf: &[u8]) {
+pub(crate) fn keep(name: &str, pdf: &[u8]) {
     if let Ok(dir) = std::env::var("GONGKAI_REPORT_SAMPLES") {
         std::fs::write(Path::new(&dir).join(name), pdf).unwrap();
     }

@@ -1032,40 +1032,6 @@ impl Store {
         })?)
     }
 
-    /// Counts of one body's applications received in `year` (plus those carried over from earlier
-    /// years and still open), by annual-report row and applicant type — the input of table 三.
-    /// Rows: `new` (一、本年新收), `carried` (二、上年结转), each reply row, and `open` (四、结转下年度).
-    pub async fn report_counts(
-        &self,
-        body_id: i64,
-        year: i32,
-    ) -> StoreResult<Vec<(String, String, i64)>> {
-        let start = format!("{year:04}-01-01");
-        let end = format!("{:04}-01-01", year + 1);
-        Ok(read!(self, |c| {
-            sqlx::query_as::<_, (String, String, i64)>(
-                "SELECT 'new', applicant_type, COUNT(*) FROM applications \
-                 WHERE body_id = $1 AND received_on >= $2 AND received_on < $3 GROUP BY applicant_type \
-                 UNION ALL \
-                 SELECT 'carried', applicant_type, COUNT(*) FROM applications \
-                 WHERE body_id = $1 AND received_on < $2 AND (replied_on IS NULL OR replied_on >= $2) \
-                 AND (closed_at IS NULL OR status IN ('replied', 'closed', 'transferred')) GROUP BY applicant_type \
-                 UNION ALL \
-                 SELECT reply_row, applicant_type, COUNT(*) FROM applications \
-                 WHERE body_id = $1 AND replied_on >= $2 AND replied_on < $3 AND reply_row IS NOT NULL GROUP BY reply_row, applicant_type \
-                 UNION ALL \
-                 SELECT 'open', applicant_type, COUNT(*) FROM applications \
-                 WHERE body_id = $1 AND received_on < $3 AND (replied_on IS NULL OR replied_on >= $3) \
-                 AND status NOT IN ('withdrawn') GROUP BY applicant_type",
-            )
-            .bind(body_id)
-            .bind(&start)
-            .bind(&end)
-            .fetch_all(c)
-            .await
-        })?)
-    }
-
     /// Bulk-load generated applications (benchmarks only): one multi-row insert per call.
     pub async fn bench_insert_applications_rows(
         &self,

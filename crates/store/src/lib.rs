@@ -8,6 +8,7 @@
 pub mod db;
 #[macro_use]
 pub mod audit;
+pub mod annual_reports;
 pub mod applications;
 pub mod bodies;
 pub mod browse;
