@@ -13,10 +13,10 @@ use gongkai_files::BlobStore;
 use gongkai_store::Store;
 use gongkai_store::disclosure::StepInput;
 
-struct People {
-    editor: (Actor, Who),
-    reviewer: (Actor, Who),
-    approver: (Actor, Who),
+pub(crate) struct People {
+    pub(crate) editor: (Actor, Who),
+    pub(crate) reviewer: (Actor, Who),
+    pub(crate) approver: (Actor, Who),
 }
 
 fn person(store_user: &gongkai_store::users::User, role: Role, root_path: &str) -> (Actor, Who) {
@@ -38,6 +38,22 @@ fn person(store_user: &gongkai_store::users::User, role: Role, root_path: &str) 
             ip: "demo".into(),
         },
     )
+}
+
+/// The demo's 信息员, 保密审查员 and 审批领导, acting on the whole county (`root_path`).
+pub(crate) async fn people(store: &Store, root_path: &str) -> anyhow::Result<Option<People>> {
+    let (Some(e), Some(r), Some(a)) = (
+        store.find_user("demo.editor").await?,
+        store.find_user("demo.reviewer").await?,
+        store.find_user("demo.approver").await?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(People {
+        editor: person(&e, Role::Editor, root_path),
+        reviewer: person(&r, Role::Reviewer, root_path),
+        approver: person(&a, Role::Approver, root_path),
+    }))
 }
 
 /// (body key index in the demo tree, category template key, title, doc_no, formed_on, body)
@@ -245,7 +261,7 @@ const PUBLISHED: &[Spec] = &[
     ),
 ];
 
-async fn run(
+pub(crate) async fn run(
     store: &Store,
     p: &People,
     id: (i64, i64),
@@ -332,17 +348,8 @@ pub async fn seed(store: &Store, blobs: &BlobStore) -> anyhow::Result<usize> {
     let Some(root) = bodies.iter().find(|b| b.parent_id.is_none()) else {
         return Ok(0);
     };
-    let (Some(e), Some(r), Some(a)) = (
-        store.find_user("demo.editor").await?,
-        store.find_user("demo.reviewer").await?,
-        store.find_user("demo.approver").await?,
-    ) else {
+    let Some(p) = people(store, &root.path).await? else {
         return Ok(0);
-    };
-    let p = People {
-        editor: person(&e, Role::Editor, &root.path),
-        reviewer: person(&r, Role::Reviewer, &root.path),
-        approver: person(&a, Role::Approver, &root.path),
     };
     let today = gongkai_web::handlers::admin::today();
     let cal = store.load_calendar().await?;
@@ -377,6 +384,13 @@ pub async fn seed(store: &Store, blobs: &BlobStore) -> anyhow::Result<usize> {
                 .find(|c| c.template_key == key)
                 .or_else(|| cats.first())
                 .ok_or_else(|| anyhow::anyhow!("no catalogue"))?;
+            // A 文件 issued under a 文号 in the 规章和规范性文件 column is a 行政规范性文件
+            // (counted in the annual report's table 二).
+            let normative_kind = if key == "art20_1" && !doc_no.is_empty() {
+                "normative".to_string()
+            } else {
+                String::new()
+            };
             let f = ItemInput {
                 title,
                 doc_no,
@@ -386,6 +400,7 @@ pub async fn seed(store: &Store, blobs: &BlobStore) -> anyhow::Result<usize> {
                 scope,
                 related,
                 subject: "综合政务".into(),
+                normative_kind,
                 ..Default::default()
             }
             .validate(today)

@@ -12,6 +12,7 @@ mod demo_cases;
 mod demo_credit;
 mod demo_items;
 mod demo_letters;
+mod demo_reports;
 mod demo_services;
 mod import;
 mod keys;
@@ -71,6 +72,11 @@ enum Command {
     Ledger {
         #[command(subcommand)]
         command: LedgerCommand,
+    },
+    /// The statutory annual report (政府信息公开工作年度报告).
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
     },
     /// Import a legacy catalogue.
     Import {
@@ -180,6 +186,37 @@ enum ImportCommand {
     Credit(TableImport),
     /// Amounts collected by fee items (收费项目编码, 年度, 收取金额（元）) of one body.
     Fees(TableImport),
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Write a body's report for a year (the tables counted from the records now, with the
+    /// saved texts or a first draft; or the imported report of a year before the system).
+    /// Exits 2 when cases block the report or its checks fail (the file is still written).
+    Annual {
+        /// The body: its 机构代码 or its number.
+        #[arg(long)]
+        body: String,
+        #[arg(long)]
+        year: i32,
+        /// html, xlsx, docx, pdf or json.
+        #[arg(long)]
+        format: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Import the report of a year before the system (our JSON, or an XLSX laid out like ours;
+    /// 2019 and 2021 formats), so that the next year's carry-over and 五 can refer to it.
+    Import {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        body: String,
+        #[arg(long)]
+        year: i32,
+        /// The text of that report's section 五 (存在的主要问题及改进情况), if the file lacks it.
+        #[arg(long, default_value = "")]
+        problems: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -366,6 +403,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         "已创建示例政府信息公开申请：{n}件（含补正、征求意见、延期、收费和多种答复）。"
                     );
                 }
+                let n = demo_reports::seed(&store, gongkai_web::handlers::admin::today()).await?;
+                if n > 0 {
+                    println!("已编制并公开上一年度政府信息公开工作年度报告：{n}份。");
+                }
             }
             let calendar = store.load_calendar().await?;
             let mut web = cfg.web_config()?;
@@ -532,6 +573,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(2)
             })
         }
+        Command::Report { command } => report_command(&cfg, command).await,
         Command::Import {
             command: ImportCommand::Credit(t),
         } => import_table(&cfg, gongkai_web::imports::ImportKind::Credit, t).await,
@@ -687,6 +729,118 @@ fn load_or_create_seal_key(
 }
 
 /// `gongkai import credit|fees`: the engine of the web form, with its report on stderr.
+async fn body_arg(store: &Store, arg: &str) -> anyhow::Result<gongkai_store::bodies::Body> {
+    match arg.trim().parse::<i64>() {
+        Ok(id) => store.get_body(id).await.ok(),
+        Err(_) => store.get_body_by_code(arg.trim()).await?,
+    }
+    .ok_or_else(|| anyhow::anyhow!("没有机构代码或编号为“{arg}”的机关"))
+}
+
+async fn report_command(cfg: &Config, command: ReportCommand) -> anyhow::Result<ExitCode> {
+    use gongkai_web::annual::{self, Format};
+    let store = open_store(cfg).await?;
+    match command {
+        ReportCommand::Annual {
+            body,
+            year,
+            format,
+            out,
+        } => {
+            let format = Format::parse(&format)
+                .ok_or_else(|| anyhow::anyhow!("--format 须为 html、xlsx、docx、pdf 或 json"))?;
+            let body = body_arg(&store, &body).await?;
+            let c = annual::compute(&store, &body, year).await?;
+            let renderer = if format == Format::Pdf {
+                Some(
+                    gongkai_reports::Renderer::new(&cfg.reports.font_dir)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
+                )
+            } else {
+                None
+            };
+            let note = if c.source == "imported" {
+                "系统启用前的报告（导入）"
+            } else {
+                ""
+            };
+            let bytes = annual::export(
+                renderer.as_ref(),
+                &c.report,
+                format,
+                &cfg.server.site_name,
+                note,
+            )
+            .map_err(|e| anyhow::anyhow!(e))?;
+            std::fs::write(&out, bytes)
+                .map_err(|e| anyhow::anyhow!("无法写入 {}：{e}", out.display()))?;
+            for b in &c.blockers {
+                eprintln!("申请 {}：{}", b.number, b.problem);
+            }
+            for p in c.problems.iter().chain(&c.carry_over) {
+                eprintln!("{p}");
+            }
+            println!(
+                "{}：已写入 {}{}",
+                c.report.title(),
+                out.display(),
+                if c.blockers.is_empty() && c.problems.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "；{}件申请无法统计，{}项校验不符",
+                        c.blockers.len(),
+                        c.problems.len()
+                    )
+                }
+            );
+            Ok(if c.blockers.is_empty() && c.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        ReportCommand::Import {
+            file,
+            body,
+            year,
+            problems,
+        } => {
+            let body = body_arg(&store, &body).await?;
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("无法读取 {}：{e}", file.display()))?;
+            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let (report, notes) = annual::read_import(name, &bytes, &body.name, year, &problems)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            store
+                .import_annual_report(body.id, &report, &Who::cli())
+                .await?;
+            for n in notes {
+                eprintln!("{n}");
+            }
+            let checks = report.check();
+            for p in &checks {
+                eprintln!("{p}");
+            }
+            println!(
+                "{}：已导入（{}）{}",
+                report.title(),
+                report.format,
+                if checks.is_empty() {
+                    "，表格校验通过".to_string()
+                } else {
+                    format!("，表格校验有{}项不符", checks.len())
+                }
+            );
+            Ok(if checks.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+    }
+}
+
 async fn import_table(
     cfg: &Config,
     kind: gongkai_web::imports::ImportKind,

@@ -386,6 +386,7 @@ impl Table3 {
 /// What the report needs to know about one application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseFacts {
+    pub id: i64,
     pub number: String,
     /// Stored applicant type (`ApplicantType::as_str`).
     pub applicant_type: String,
@@ -402,6 +403,7 @@ pub struct CaseFacts {
 /// A case the rules cannot place: its number and what must be fixed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Blocker {
+    pub case_id: i64,
     pub number: String,
     pub problem: String,
 }
@@ -415,6 +417,7 @@ pub fn table3(cases: &[CaseFacts], year: i32) -> (Table3, Vec<Blocker>) {
     let mut blockers = Vec::new();
     let mut block = |c: &CaseFacts, problem: &str| {
         blockers.push(Blocker {
+            case_id: c.id,
             number: c.number.clone(),
             problem: problem.to_string(),
         })
@@ -910,6 +913,7 @@ mod tests {
         status: &str,
     ) -> CaseFacts {
         CaseFacts {
+            id: 0,
             number: n.into(),
             applicant_type: t.into(),
             submitted_on: d(received.unwrap_or("2025-06-01")),
@@ -1273,6 +1277,7 @@ mod tests {
                 let received = base + chrono::Duration::days(recv);
                 let finished = dur.map(|x| received + chrono::Duration::days(x));
                 CaseFacts {
+                    id: recv,
                     number: format!("P{recv}"),
                     applicant_type: t.as_str().into(),
                     submitted_on: received,

@@ -99,6 +99,7 @@ impl Store {
         let start = format!("{year:04}-01-01");
         let end = format!("{year:04}-12-31");
         type Row = (
+            i64,
             String,
             String,
             String,
@@ -109,7 +110,7 @@ impl Store {
         );
         let rows: Vec<Row> = read!(self, |c| {
             sqlx::query_as::<_, Row>(
-                "SELECT number, applicant_type, submitted_on, received_on, replied_on, reply_type, status \
+                "SELECT id, number, applicant_type, submitted_on, received_on, replied_on, reply_type, status \
                  FROM applications WHERE body_id = $1 AND submitted_on <= $2 \
                  AND (replied_on IS NULL OR replied_on >= $3) ORDER BY id",
             )
@@ -122,8 +123,9 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(
-                |(number, applicant_type, submitted, received, replied, reply_type, status)| {
+                |(id, number, applicant_type, submitted, received, replied, reply_type, status)| {
                     CaseFacts {
+                        id,
                         number,
                         applicant_type,
                         submitted_on: day(&submitted).unwrap_or_default(),
@@ -159,6 +161,8 @@ impl Store {
             .into_iter()
             .filter_map(|(case_id, on, data)| {
                 let v: serde_json::Value = serde_json::from_str(&data).ok()?;
+                // The case event is stored under "event" (see `add_case_event`).
+                let v = v.get("event").cloned().unwrap_or(v);
                 Some(ReviewRecord {
                     case_id,
                     proceeding: v.get("proceeding")?.as_str()?.to_string(),

@@ -526,6 +526,9 @@ pub struct BodySettings {
     pub guide_text: String,
     /// 政府信息公开制度: the body's rules on disclosure work (Markdown).
     pub rules_text: String,
+    /// The day (`MM-DD` of the next year) its annual report is due; empty: 31 January, or
+    /// 31 March for a 人民政府 (`domain::annual_report::due_date`).
+    pub annual_report_due: String,
 }
 
 /// The outcome of one workflow step.

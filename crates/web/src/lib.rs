@@ -2,6 +2,7 @@
 //! and the JSON API (`/api/v1`), with sessions, CSRF protection, security headers, error pages
 //! and metrics. Handlers are thin: they extract, call the domain or the store, and render.
 
+pub mod annual;
 pub mod api;
 pub mod api_admin;
 pub mod api_applications;
@@ -233,9 +234,9 @@ impl AppState {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     use handlers::{
-        account, admin, applications, browse, catalogue, column, credit, credit_admin, feeds,
-        imports, items, letters, letters_admin, mailboxes, notices, portal, public_items, search,
-        services, services_admin, tokens,
+        account, admin, annual_reports, applications, browse, catalogue, column, credit,
+        credit_admin, feeds, imports, items, letters, letters_admin, mailboxes, notices, portal,
+        public_items, search, services, services_admin, tokens,
     };
     let app = Router::new()
         // Public portal.
@@ -249,6 +250,31 @@ pub fn router(state: AppState) -> Router {
         .route("/bodies/{id}/guide", get(column::view_guide))
         .route("/bodies/{id}/rules", get(column::view_rules))
         .route("/bodies/{id}/reports", get(column::view_annual))
+        .route(
+            "/bodies/{id}/reports/{year}",
+            get(annual_reports::view_public_report),
+        )
+        .route(
+            "/bodies/{id}/reports/{year}/{file}",
+            get(annual_reports::download_public_report),
+        )
+        .route("/admin/annual-reports", get(annual_reports::view_overview))
+        .route(
+            "/admin/annual-reports/{file}",
+            get(annual_reports::download_all),
+        )
+        .route(
+            "/admin/annual-reports/{id}/{year}",
+            get(annual_reports::view_report).post(annual_reports::post_report),
+        )
+        .route(
+            "/admin/annual-reports/{id}/{year}/import",
+            post(annual_reports::import_report),
+        )
+        .route(
+            "/admin/annual-reports/{id}/{year}/{file}",
+            get(annual_reports::download_report),
+        )
         .route("/items/{id}", get(public_items::view_item))
         .route("/items/{id}/v/{number}", get(public_items::view_version))
         .route("/items/{id}/diff", get(public_items::view_diff))

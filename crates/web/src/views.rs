@@ -164,6 +164,11 @@ impl Chrome {
                 || has(Permission::Supervise),
         ));
         nav.push((
+            "/admin/annual-reports",
+            "年度报告",
+            gongkai_domain::access::ITEM_READERS.iter().any(|p| has(*p)),
+        ));
+        nav.push((
             "/admin/credit",
             "双公示",
             gongkai_domain::access::CREDIT_READERS

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod annual_reports;
 mod api;
 mod applications;
 mod cli;

@@ -91,6 +91,8 @@ pub struct CatalogueForm {
     pub rules_text: String,
     #[serde(default)]
     pub allow_same_reviewer_approver: Option<String>,
+    #[serde(default)]
+    pub annual_report_due: String,
 }
 
 fn back(id: i64, flag: &str, value: &str) -> Response {
@@ -167,11 +169,20 @@ pub async fn post_catalogue_admin(
             {
                 return Ok(back(id, "error", &m));
             }
+            let due = f.annual_report_due.trim().to_string();
+            if !due.is_empty() && gongkai_domain::annual_report::parse_month_day(&due).is_none() {
+                return Ok(back(
+                    id,
+                    "error",
+                    "年度报告报送期限请按“月-日”填写，如 01-31；留空则按条例规定",
+                ));
+            }
             let s = BodySettings {
                 allow_same_reviewer_approver: f.allow_same_reviewer_approver.is_some(),
                 index_pattern: pattern,
                 guide_text: f.guide_text.trim().to_string(),
                 rules_text: f.rules_text.trim().to_string(),
+                annual_report_due: due,
             };
             state
                 .store

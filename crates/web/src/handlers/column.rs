@@ -137,6 +137,8 @@ pub struct AnnualPage {
     pub chrome: Chrome,
     pub body: Body,
     pub reports: Vec<PublicListRow>,
+    /// Years with a published (or imported) report in the official format.
+    pub years: Vec<i64>,
 }
 
 pub async fn view_annual(
@@ -171,6 +173,7 @@ pub async fn view_annual(
             &format!("{} · 政府信息公开工作年度报告", body.name),
             a.as_ref(),
         ),
+        years: state.store.annual_report_years(body.id).await?,
         body,
         reports,
     })

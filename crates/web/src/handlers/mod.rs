@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod annual_reports;
 pub mod applications;
 pub mod browse;
 pub mod catalogue;

@@ -1,0 +1,569 @@
+//! The annual report through the real server (`/admin/annual-reports`, `/bodies/{id}/reports`):
+//! counted from the cases, review records and items of last year; blocked by a case with no
+//! received date; edited texts kept and a stale save refused with the input shown again;
+//! submitted, reviewed, approved and published through the item workflow with its ledger entry;
+//! the public page and files show the approved snapshot even when the records change later; the
+//! overview for supervisors; imports of earlier years and the carry-over check; who may do what.
+
+use chrono::{Datelike, NaiveDate};
+use gongkai_domain::access::Role;
+use gongkai_domain::annual_report::{self as ar, AnnualReport};
+use gongkai_domain::application::{ApplicantType, Channel, ReplyType};
+use gongkai_domain::audit::Who;
+use gongkai_store::applications::{CaseEvent, NewApplication};
+use gongkai_store::disclosure::{ImportRow, VersionFields};
+
+use crate::both_backends;
+use crate::credit::today;
+use crate::support::{Browser, Db, TestApp, location};
+
+both_backends!(
+    last_years_report_is_counted_checked_approved_and_published,
+    earlier_reports_are_imported_and_the_carry_over_is_checked,
+);
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+/// A case of `body` received on `received`, its number returned with its id.
+async fn case(app: &TestApp, body: i64, kind: ApplicantType, received: NaiveDate) -> (i64, String) {
+    let cal = app.store.load_calendar().await.unwrap();
+    app.store
+        .create_application(
+            &NewApplication {
+                body_id: body,
+                routed: true,
+                channel: Channel::InPerson,
+                submitted_on: received,
+                received_on: received,
+                applicant_type: kind,
+                applicant_name: "申请人".into(),
+                id_type: "居民身份证".into(),
+                id_sealed: "v1:".into(),
+                contact_sealed: "v1:".into(),
+                description: "某项政府信息".into(),
+                doc_no_hint: String::new(),
+                form_wanted: "纸质".into(),
+                delivery: "post".into(),
+                secret_hash: "x".into(),
+            },
+            &cal,
+            &Who::system(),
+        )
+        .await
+        .unwrap()
+}
+
+async fn event(app: &TestApp, id: i64, ev: CaseEvent) {
+    let cal = app.store.load_calendar().await.unwrap();
+    app.store
+        .add_case_event(id, &ev, None, &cal, today(), &Who::system())
+        .await
+        .unwrap();
+}
+
+async fn reply(app: &TestApp, id: i64, on: NaiveDate, reply: ReplyType) {
+    event(
+        app,
+        id,
+        CaseEvent::Reply {
+            on,
+            reply,
+            text: "答复内容".into(),
+        },
+    )
+    .await;
+}
+
+async fn json_of(b: &Browser, path: &str) -> AnnualReport {
+    let r = b.get(path).await;
+    assert_eq!(r.status(), 200, "{path}");
+    serde_json::from_slice(&r.bytes().await.unwrap()).unwrap()
+}
+
+async fn step(b: &Browser, item: i64, fields: &[(&str, &str)]) {
+    let r = b
+        .post_form(&format!("/admin/items/{item}/step"), fields)
+        .await;
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let to = location(&r);
+    assert!(!to.contains("error="), "{to}");
+}
+
+async fn last_years_report_is_counted_checked_approved_and_published(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (a, b_body) = (app.tree.a, app.tree.b);
+    let y = today().year() - 1;
+    app.staff("writer", Some(Role::Editor), a).await;
+    app.staff("checker", Some(Role::Reviewer), a).await;
+    app.staff("leader", Some(Role::Approver), a).await;
+    app.staff("other", Some(Role::Editor), b_body).await;
+    app.staff("mailman", Some(Role::LetterHandler), a).await;
+
+    // The year's cases: one disclosed, one carried over from the year before and partly
+    // disclosed, one received on 31 December and open, and one never registered.
+    let (c1, _) = case(&app, a, ApplicantType::Natural, d(y, 3, 2)).await;
+    reply(&app, c1, d(y, 3, 20), ReplyType::Disclosed).await;
+    let (c2, _) = case(&app, a, ApplicantType::Commercial, d(y - 1, 12, 18)).await;
+    reply(&app, c2, d(y, 1, 10), ReplyType::Partial).await;
+    case(&app, a, ApplicantType::Legal, d(y, 12, 31)).await;
+    let (c4, n4) = case(&app, a, ApplicantType::Natural, d(y, 6, 2)).await;
+    app.exec(&format!(
+        "UPDATE applications SET received_on = NULL, status = 'pending' WHERE id = {c4}"
+    ))
+    .await;
+    // A 行政复议 about the first case, upheld within the year.
+    for (on, outcome) in [(d(y, 4, 1), "pending"), (d(y, 6, 1), "upheld")] {
+        event(
+            &app,
+            c1,
+            CaseEvent::Review {
+                on,
+                proceeding: "reconsideration".into(),
+                authority: "测试县人民政府".into(),
+                outcome: outcome.into(),
+            },
+        )
+        .await;
+    }
+    // Two 行政规范性文件: one issued in the year, one issued earlier and repealed in it.
+    let cats = app.store.list_categories(a).await.unwrap();
+    let cat = cats
+        .iter()
+        .find(|c| c.template_key == "art20_1")
+        .unwrap()
+        .id;
+    let org = app.store.get_body(a).await.unwrap().org_code;
+    let row =
+        |title: &str, written: NaiveDate, validity: &str, vdate: Option<NaiveDate>| ImportRow {
+            body_id: a,
+            org_code: org.clone(),
+            category_id: cat,
+            index_no: None,
+            fields: VersionFields {
+                title: title.into(),
+                doc_no: format!("测发〔{}〕1号", written.year()),
+                written_on: Some(written),
+                formed_on: written,
+                subject: String::new(),
+                keywords: String::new(),
+                summary: String::new(),
+                body_md: "正文".into(),
+                scope: "public".into(),
+                open_method: "proactive".into(),
+                normative_kind: "normative".into(),
+                related: Vec::new(),
+            },
+            published_on: written,
+            validity: validity.into(),
+            validity_date: vdate,
+        };
+    app.store
+        .import_published(
+            &[
+                row("关于甲事项的管理办法", d(y, 4, 1), "valid", None),
+                row(
+                    "关于乙事项的暂行规定",
+                    d(y - 1, 5, 1),
+                    "repealed",
+                    Some(d(y, 9, 1)),
+                ),
+            ],
+            &Who::system(),
+        )
+        .await
+        .unwrap();
+
+    let w = app.login("writer").await;
+    let page = format!("/admin/annual-reports/{a}/{y}");
+    let (s, html) = w.get_text(&page).await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains(&n4) && html.contains("尚未登记收到日期"),
+        "the blocker is listed"
+    );
+    assert!(
+        !html.contains("value=\"submit\""),
+        "no submit while a case blocks"
+    );
+    // The first draft of the texts quotes the figures (the blocked case left out).
+    let draft = json_of(&w, &format!("{page}/report.json")).await;
+    assert!(
+        draft.sections.general[1].contains("本年新收政府信息公开申请2件"),
+        "{:?}",
+        draft.sections.general[1]
+    );
+    // Submitting anyway is refused with the reason (the texts are kept).
+    let g = &draft.sections.general;
+    let r = w
+        .post_form(
+            &page,
+            &[
+                ("action", "submit"),
+                ("version", "0"),
+                ("general_0", &g[0]),
+                ("general_1", &g[1]),
+                ("general_2", &g[2]),
+                ("general_3", &g[3]),
+                ("general_4", &g[4]),
+                ("problems", &draft.sections.problems),
+                ("other", &draft.sections.other),
+            ],
+        )
+        .await;
+    assert!(location(&r).contains("error="));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM annual_report_versions")
+            .await,
+        0
+    );
+    // Registering the case fixes it: received on its submission day, open at the year's end.
+    app.exec(&format!(
+        "UPDATE applications SET received_on = submitted_on, status = 'handling' WHERE id = {c4}"
+    ))
+    .await;
+
+    let r = json_of(&w, &format!("{page}/report.json")).await;
+    let c = &r.table3.cells;
+    assert_eq!(c[ar::ROW_NEW], [2, 0, 0, 0, 1, 0, 3]);
+    assert_eq!(c[ar::ROW_CARRIED], [0, 1, 0, 0, 0, 0, 1]);
+    assert_eq!(c[2], [1, 0, 0, 0, 0, 0, 1]);
+    assert_eq!(c[3], [0, 1, 0, 0, 0, 0, 1]);
+    assert_eq!(c[ar::ROW_TOTAL], [1, 1, 0, 0, 0, 0, 2]);
+    assert_eq!(c[ar::ROW_OPEN], [1, 0, 0, 0, 1, 0, 2]);
+    assert!(r.table3.check().is_empty());
+    assert_eq!(r.table4.reconsideration, [1, 0, 0, 0, 1]);
+    assert_eq!(r.table2.normative, [1, 1, 1]);
+    assert_eq!(
+        r.sections, draft.sections,
+        "saved texts are kept, not redrafted"
+    );
+
+    // Edit the texts; a save over someone else's newer save is refused and the text kept.
+    let r = w
+        .post_form(
+            &page,
+            &[
+                ("action", "save"),
+                ("version", "1"),
+                ("general_0", "本机关全年主动公开信息，情况良好。"),
+                ("problems", "栏目更新不够及时。"),
+                ("other", "本年度未收取信息处理费。"),
+            ],
+        )
+        .await;
+    assert!(location(&r).contains("done="));
+    let (_, html) = w.get_text(&page).await;
+    assert!(html.contains("本机关全年主动公开信息，情况良好。"));
+    let r = w
+        .post_form(
+            &page,
+            &[
+                ("action", "save"),
+                ("version", "1"),
+                ("general_0", "另一人的修改"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("已被他人修改") && html.contains("另一人的修改"),
+        "input shown again"
+    );
+
+    // Permissions: the reviewer reads but cannot edit; another body's editor sees nothing; a
+    // letters handler has no annual reports; a visitor is sent to sign in.
+    let checker = app.login("checker").await;
+    assert_eq!(checker.get_text(&page).await.0, 200);
+    let r = checker
+        .post_form(&page, &[("action", "save"), ("version", "1")])
+        .await;
+    assert_eq!(r.status(), 403);
+    let other = app.login("other").await;
+    assert_eq!(other.get_text(&page).await.0, 404);
+    assert_eq!(
+        other.get(&format!("{page}/report.json")).await.status(),
+        404
+    );
+    let (_, overview) = other
+        .get_text(&format!("/admin/annual-reports?year={y}"))
+        .await;
+    assert!(!overview.contains("测试县甲局"), "out of scope");
+    let mailman = app.login("mailman").await;
+    assert_eq!(mailman.get_text("/admin/annual-reports").await.0, 403);
+    let visitor = Browser::new(&app);
+    let r = visitor.get("/admin/annual-reports").await;
+    assert!(r.status().is_redirection() && location(&r).contains("/login"));
+    assert_eq!(
+        visitor
+            .get(&format!("/bodies/{a}/reports/{y}"))
+            .await
+            .status(),
+        404
+    );
+
+    // Submit: the report becomes the item of the 年报 column, waiting for review.
+    let (_, html) = w.get_text(&page).await;
+    assert!(html.contains("value=\"submit\""));
+    let version = app
+        .scalar(&format!(
+            "SELECT version FROM annual_reports WHERE body_id = {a}"
+        ))
+        .await
+        .to_string();
+    let r = w
+        .post_form(
+            &page,
+            &[
+                ("action", "submit"),
+                ("version", &version),
+                ("general_0", "本机关全年主动公开信息，情况良好。"),
+                ("problems", "栏目更新不够及时。"),
+                ("other", "本年度未收取信息处理费。"),
+            ],
+        )
+        .await;
+    let to = location(&r);
+    assert!(to.starts_with("/admin/items/"), "{to}");
+    let item: i64 = to
+        .trim_start_matches("/admin/items/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, item_page) = w.get_text(&format!("/admin/items/{item}")).await;
+    assert!(item_page.contains(&format!("测试县甲局{y}年政府信息公开工作年度报告")));
+    assert!(item_page.contains("待保密审查"));
+    assert_eq!(
+        visitor
+            .get(&format!("/bodies/{a}/reports/{y}"))
+            .await
+            .status(),
+        404
+    );
+    step(
+        &checker,
+        item,
+        &[("step", "review"), ("conclusion", "disclose")],
+    )
+    .await;
+    let leader = app.login("leader").await;
+    step(&leader, item, &[("step", "approve")]).await;
+
+    // Published: the public page, its files, the column and the ledger.
+    let (s, public) = visitor.get_text(&format!("/bodies/{a}/reports/{y}")).await;
+    assert_eq!(s, 200);
+    assert!(public.contains("本机关全年主动公开信息，情况良好。"));
+    assert!(public.contains("四、结转下年度继续办理"));
+    let published = json_of(&visitor, &format!("/bodies/{a}/reports/{y}/report.json")).await;
+    assert_eq!(published.table3.cells[ar::ROW_NEW], [2, 0, 0, 0, 1, 0, 3]);
+    let xlsx = visitor
+        .get(&format!("/bodies/{a}/reports/{y}/report.xlsx"))
+        .await;
+    assert_eq!(xlsx.status(), 200);
+    let mut rows = Vec::new();
+    for sheet in gongkai_files::table::grids("r.xlsx", &xlsx.bytes().await.unwrap()).unwrap() {
+        rows.extend(sheet);
+    }
+    let (_, _, t3, t4) = gongkai_reports::annual_report_from_grid(&rows).unwrap();
+    assert_eq!(t3, published.table3);
+    assert_eq!(t4, published.table4);
+    let docx = visitor
+        .get(&format!("/bodies/{a}/reports/{y}/report.docx"))
+        .await;
+    assert_eq!(docx.status(), 200);
+    let (_, column) = visitor.get_text(&format!("/bodies/{a}/reports")).await;
+    assert!(column.contains(&format!("/bodies/{a}/reports/{y}")));
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM ledger WHERE item_id = {item} AND action = 'publish'"
+        ))
+        .await,
+        1
+    );
+
+    // A case registered late changes the staff's count, not what was approved and published.
+    let (late, _) = case(&app, a, ApplicantType::Natural, d(y, 7, 7)).await;
+    reply(&app, late, d(y, 7, 20), ReplyType::Disclosed).await;
+    let now = json_of(&w, &format!("{page}/report.json")).await;
+    assert_eq!(now.table3.cells[ar::ROW_NEW][6], 4);
+    let still = json_of(&visitor, &format!("/bodies/{a}/reports/{y}/report.json")).await;
+    assert_eq!(still, published);
+
+    // The overview: published, on time or late against the due date, the checks passed.
+    let (_, overview) = leader
+        .get_text(&format!("/admin/annual-reports?year={y}"))
+        .await;
+    assert!(overview.contains("测试县甲局") && overview.contains("已公开"));
+    let all = leader
+        .get(&format!("/admin/annual-reports/all.json?year={y}"))
+        .await;
+    let all: serde_json::Value = serde_json::from_slice(&all.bytes().await.unwrap()).unwrap();
+    let mine = all["bodies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["body_id"] == a)
+        .unwrap()
+        .clone();
+    assert_eq!(mine["checks_pass"], true);
+    assert_eq!(mine["status"], "已公开");
+    assert_eq!(mine["report"]["year"], y);
+    let due = format!("{}-01-31", y + 1);
+    assert_eq!(mine["due_on"], due.as_str());
+    let late_expected = today() > NaiveDate::parse_from_str(&due, "%Y-%m-%d").unwrap();
+    assert_eq!(
+        mine["timeliness"],
+        if late_expected {
+            "逾期公开"
+        } else {
+            "按时公开"
+        }
+    );
+    let xlsx = leader
+        .get(&format!("/admin/annual-reports/all.xlsx?year={y}"))
+        .await;
+    assert_eq!(xlsx.status(), 200);
+    let sheets = gongkai_files::table::grids("all.xlsx", &xlsx.bytes().await.unwrap()).unwrap();
+    assert!(sheets[0].iter().any(|r| r[0] == "测试县甲局"));
+
+    // A PDF of the published report (when fonts are installed) carries its title.
+    if crate::support::renderer().is_some() {
+        let pdf = visitor
+            .get(&format!("/bodies/{a}/reports/{y}/report.pdf"))
+            .await;
+        assert_eq!(pdf.status(), 200);
+        assert_eq!(&pdf.bytes().await.unwrap()[..5], b"%PDF-");
+    }
+}
+
+async fn earlier_reports_are_imported_and_the_carry_over_is_checked(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.tree.a;
+    let y = today().year() - 1;
+    app.staff("writer", Some(Role::Editor), a).await;
+    app.staff("checker", Some(Role::Reviewer), a).await;
+    // One case carried from the year before into this report's year.
+    let (c, _) = case(&app, a, ApplicantType::Natural, d(y - 1, 12, 29)).await;
+    reply(&app, c, d(y, 1, 12), ReplyType::Disclosed).await;
+    let w = app.login("writer").await;
+
+    // The year before, as published before the system: its 四 says 2 natural persons' cases were
+    // carried over, which does not match the one case this year's table carries.
+    let mut before = AnnualReport {
+        format: ar::FORMAT_2021.into(),
+        body: "测试县甲局".into(),
+        year: y - 1,
+        sections: ar::Sections {
+            problems: "公开目录更新不及时。".into(),
+            ..Default::default()
+        },
+        table2: ar::Table2::default(),
+        table3: ar::Table3::default(),
+        table4: ar::Table4::default(),
+    };
+    before.table3.cells[ar::ROW_NEW] = [5, 0, 0, 0, 0, 0, 5];
+    before.table3.cells[2] = [3, 0, 0, 0, 0, 0, 3];
+    before.table3.cells[ar::ROW_TOTAL] = [3, 0, 0, 0, 0, 0, 3];
+    before.table3.cells[ar::ROW_OPEN] = [2, 0, 0, 0, 0, 0, 2];
+    let json = serde_json::to_vec(&before).unwrap();
+    // The checker may not import.
+    let checker = app.login("checker").await;
+    let r = checker
+        .post_multipart(
+            &format!("/admin/annual-reports/{a}/{}/import", y - 1),
+            &[],
+            &[("r.json", json.clone())],
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // A file for another year is refused, nothing stored.
+    let r = w
+        .post_multipart(
+            &format!("/admin/annual-reports/{a}/{}/import", y - 2),
+            &[],
+            &[("r.json", json.clone())],
+        )
+        .await
+        .unwrap();
+    assert!(location(&r).contains("error="));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM annual_reports").await, 0);
+    let r = w
+        .post_multipart(
+            &format!("/admin/annual-reports/{a}/{}/import", y - 1),
+            &[],
+            &[("r.json", json)],
+        )
+        .await
+        .unwrap();
+    assert!(location(&r).contains("done="), "{}", location(&r));
+    // It is public in the column, as imported.
+    let visitor = Browser::new(&app);
+    let shown = json_of(
+        &visitor,
+        &format!("/bodies/{a}/reports/{}/report.json", y - 1),
+    )
+    .await;
+    assert_eq!(shown.table3, before.table3);
+
+    // This year's page reports the carry-over difference and starts 五 from last year's.
+    let (_, html) = w.get_text(&format!("/admin/annual-reports/{a}/{y}")).await;
+    assert!(html.contains("结转核对不一致"), "carry-over mismatch shown");
+    assert!(html.contains("上年度报告提出的问题及改进情况：公开目录更新不及时。"));
+
+    // An XLSX laid out like ours, of the 2019 format (one 其他处理 row), two years back.
+    let mut old = before.clone();
+    old.year = y - 2;
+    old.table3.cells[22] = [1, 0, 0, 0, 0, 0, 1];
+    old.table3.cells[ar::ROW_TOTAL] = [4, 0, 0, 0, 0, 0, 4];
+    old.table3.cells[ar::ROW_NEW] = [6, 0, 0, 0, 0, 0, 6];
+    let bytes = gongkai_reports::annual_report_xlsx(&old);
+    let r = w
+        .post_multipart(
+            &format!("/admin/annual-reports/{a}/{}/import", y - 2),
+            &[("problems", "人员力量不足。")],
+            &[("old.xlsx", bytes)],
+        )
+        .await
+        .unwrap();
+    assert!(location(&r).contains("done="), "{}", location(&r));
+    let got = json_of(
+        &visitor,
+        &format!("/bodies/{a}/reports/{}/report.json", y - 2),
+    )
+    .await;
+    assert_eq!(got.table3, old.table3);
+    assert_eq!(got.sections.problems, "人员力量不足。");
+
+    // A year already made in the system cannot be replaced by an import.
+    let r = w
+        .post_form(
+            &format!("/admin/annual-reports/{a}/{y}"),
+            &[("action", "save"), ("version", "0"), ("other", "无。")],
+        )
+        .await;
+    assert!(location(&r).contains("done="));
+    let r = w
+        .post_multipart(
+            &format!("/admin/annual-reports/{a}/{y}/import"),
+            &[],
+            &[(
+                "r.json",
+                serde_json::to_vec(&AnnualReport {
+                    year: y,
+                    ..before.clone()
+                })
+                .unwrap(),
+            )],
+        )
+        .await
+        .unwrap();
+    let to = location(&r);
+    assert!(to.contains("error="), "{to}");
+    let (_, html) = w.get_text(&to).await;
+    assert!(html.contains("已在本系统中编制"));
+}
