@@ -192,7 +192,8 @@ enum ImportCommand {
 enum ReportCommand {
     /// Write a body's report for a year (the tables counted from the records now, with the
     /// saved texts or a first draft; or the imported report of a year before the system).
-    /// Exits 2 when cases block the report or its checks fail (the file is still written).
+    /// Exits 2 when cases block the report, its checks fail or its carry-over differs from last
+    /// year's report (the file is still written).
     Annual {
         /// The body: its 机构代码 or its number.
         #[arg(long)]
@@ -780,21 +781,23 @@ async fn report_command(cfg: &Config, command: ReportCommand) -> anyhow::Result<
             for p in c.problems.iter().chain(&c.carry_over) {
                 eprintln!("{p}");
             }
+            let clean = c.blockers.is_empty() && c.problems.is_empty() && c.carry_over.is_empty();
             println!(
                 "{}：已写入 {}{}",
                 c.report.title(),
                 out.display(),
-                if c.blockers.is_empty() && c.problems.is_empty() {
+                if clean {
                     String::new()
                 } else {
                     format!(
-                        "；{}件申请无法统计，{}项校验不符",
+                        "；{}件申请无法统计，{}项校验不符，{}项结转数与上年报告不一致",
                         c.blockers.len(),
-                        c.problems.len()
+                        c.problems.len(),
+                        c.carry_over.len()
                     )
                 }
             );
-            Ok(if c.blockers.is_empty() && c.problems.is_empty() {
+            Ok(if clean {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(2)

@@ -150,6 +150,93 @@ pub async fn compute(store: &Store, body: &Body, year: i32) -> StoreResult<Compu
     })
 }
 
+/// One body's line in the overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverviewRow {
+    pub body_id: i64,
+    pub body: String,
+    pub org_code: String,
+    pub depth: usize,
+    pub due_on: String,
+    pub status: &'static str,
+    pub published_on: String,
+    /// 按时 / 逾期公开 / 已逾期 / 未到期.
+    pub timeliness: &'static str,
+    pub late: bool,
+    /// Whether the published (or imported) tables pass their checks; None when there is none.
+    pub checks_pass: Option<bool>,
+    pub problems: Vec<String>,
+    #[serde(skip)]
+    pub report: Option<AnnualReport>,
+}
+
+/// Every body in the actor's scope (readers of items) and where its report on `year` stands.
+pub async fn overview_rows(
+    store: &Store,
+    actor: &Actor,
+    year: i32,
+    today: chrono::NaiveDate,
+) -> StoreResult<Vec<OverviewRow>> {
+    let scope = actor.scope_any(gongkai_domain::access::ITEM_READERS);
+    let bodies: Vec<Body> = store
+        .list_bodies()
+        .await?
+        .into_iter()
+        .filter(|b| scope.contains(&b.path))
+        .collect();
+    let ids: Vec<i64> = bodies.iter().map(|b| b.id).collect();
+    let statuses = store.annual_report_statuses(&ids, year).await?;
+    let mut out = Vec::with_capacity(bodies.len());
+    for b in &bodies {
+        let s = statuses.iter().find(|s| s.body_id == b.id);
+        let settings = store.body_settings(b.id).await?;
+        let due = ar::due_date(b.kind(), year, &settings.annual_report_due);
+        let published = s.and_then(|s| {
+            (s.item_status.as_deref() == Some("published"))
+                .then(|| s.published_on.clone())
+                .flatten()
+        });
+        let report: Option<AnnualReport> = match s {
+            Some(s) if s.source.as_deref() == Some("imported") => store
+                .annual_report(b.id, year)
+                .await?
+                .and_then(|r| r.imported_report()),
+            Some(s) => s
+                .published_data
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok()),
+            None => None,
+        };
+        let published_day = published
+            .as_deref()
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        let imported = s.is_some_and(|s| s.source.as_deref() == Some("imported"));
+        let (timeliness, late) = match published_day {
+            _ if imported => ("—", false),
+            Some(d) if d <= due => ("按时公开", false),
+            Some(_) => ("逾期公开", true),
+            None if today > due => ("已逾期", true),
+            None => ("未到期", false),
+        };
+        let problems = report.as_ref().map(|r| r.check()).unwrap_or_default();
+        out.push(OverviewRow {
+            body_id: b.id,
+            body: b.name.clone(),
+            org_code: b.org_code.clone(),
+            depth: b.depth(),
+            due_on: due.to_string(),
+            status: status_label(s),
+            published_on: published.unwrap_or_default(),
+            timeliness,
+            late,
+            checks_pass: report.as_ref().map(|_| problems.is_empty()),
+            problems,
+            report,
+        });
+    }
+    Ok(out)
+}
+
 /// Where a report stands, in words (未编制 / 编制中 / 审核中 / 已公开 / 已导入 …).
 pub fn status_label(row: Option<&gongkai_store::annual_reports::ReportStatusRow>) -> &'static str {
     let Some(r) = row.filter(|r| r.report_id.is_some()) else {

@@ -32,6 +32,10 @@ pub fn routes() -> Router<AppState> {
         .route("/services/reform", get(crate::api_services::reform))
         .route("/services/{id}", get(crate::api_services::get_service))
         .route("/fees", get(crate::api_services::list_fees))
+        .route(
+            "/bodies/{id}/annual-reports/{year}",
+            get(crate::api_annual::get_public_report),
+        )
         .layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(tower_http::cors::Any)
@@ -377,6 +381,9 @@ impl utoipa::Modify for ErrorResponses {
         crate::api_credit::publish_decision,
         crate::api_credit::withdraw_decision,
         crate::api_services::body_figures,
+        crate::api_annual::get_public_report,
+        crate::api_annual::get_staff_report,
+        crate::api_annual::overview,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerScheme, &ErrorResponses),
@@ -435,6 +442,9 @@ mod tests {
             "/api/v1/admin/credit/decisions",
             "/api/v1/admin/credit/decisions/{id}/publish",
             "/api/v1/admin/credit/decisions/{id}/withdraw",
+            "/api/v1/bodies/{id}/annual-reports/{year}",
+            "/api/v1/admin/bodies/{id}/annual-reports/{year}",
+            "/api/v1/admin/annual-reports",
         ] {
             assert!(doc["paths"][p].is_object(), "{p}");
         }

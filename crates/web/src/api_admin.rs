@@ -66,6 +66,11 @@ pub fn routes() -> Router<AppState> {
             "/bodies/{id}/figures",
             get(crate::api_services::body_figures),
         )
+        .route(
+            "/bodies/{id}/annual-reports/{year}",
+            get(crate::api_annual::get_staff_report),
+        )
+        .route("/annual-reports", get(crate::api_annual::overview))
         .fallback(crate::api::api_not_found)
 }
 

@@ -5,6 +5,7 @@
 pub mod annual;
 pub mod api;
 pub mod api_admin;
+pub mod api_annual;
 pub mod api_applications;
 pub mod api_credit;
 pub mod api_letters;

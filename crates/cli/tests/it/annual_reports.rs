@@ -13,9 +13,15 @@ use gongkai_domain::audit::Who;
 use gongkai_store::applications::{CaseEvent, NewApplication};
 use gongkai_store::disclosure::{ImportRow, VersionFields};
 
+use crate::api::Api;
 use crate::both_backends;
 use crate::credit::today;
 use crate::support::{Browser, Db, TestApp, location};
+
+fn conforms_ok(doc: &serde_json::Value, s: u16, j: &serde_json::Value) {
+    assert_eq!(s, 200);
+    crate::api::conforms(doc, "/api/v1/admin/annual-reports", "get", s, j);
+}
 
 both_backends!(
     last_years_report_is_counted_checked_approved_and_published,
@@ -430,6 +436,100 @@ async fn last_years_report_is_counted_checked_approved_and_published(db: Db) {
     let sheets = gongkai_files::table::grids("all.xlsx", &xlsx.bytes().await.unwrap()).unwrap();
     assert!(sheets[0].iter().any(|r| r[0] == "测试县甲局"));
 
+    // The API: the published report (public) and, with a staff token, the report as it stands
+    // and the overview; each answer as the OpenAPI document describes it.
+    let api = Api::new(&app, None);
+    let (_, doc) = api.get("/api/openapi.json").await;
+    let (s, j) = api
+        .get(&format!("/api/v1/bodies/{a}/annual-reports/{y}"))
+        .await;
+    assert_eq!(s, 200);
+    crate::api::conforms(
+        &doc,
+        "/api/v1/bodies/{id}/annual-reports/{year}",
+        "get",
+        s,
+        &j,
+    );
+    assert_eq!(
+        serde_json::from_value::<AnnualReport>(j).unwrap(),
+        published
+    );
+    let (s, j) = api
+        .get(&format!("/api/v1/bodies/{b_body}/annual-reports/{y}"))
+        .await;
+    assert_eq!(s, 404, "not published");
+    crate::api::conforms(
+        &doc,
+        "/api/v1/bodies/{id}/annual-reports/{year}",
+        "get",
+        s,
+        &j,
+    );
+    let ad = crate::api::admin(&app).await;
+    let token = crate::api::issue(&ad, "年报汇总", b_body, &["reviewer"], "svc-annual").await;
+    let staff_api = Api::new(&app, Some(&token));
+    let (s, j) = staff_api
+        .get(&format!("/api/v1/admin/bodies/{a}/annual-reports/{y}"))
+        .await;
+    assert_eq!(s, 404, "body A is outside the token's body B: {j}");
+    let (s, j) = staff_api
+        .get(&format!("/api/v1/admin/annual-reports?year={y}"))
+        .await;
+    assert_eq!(s, 200);
+    crate::api::conforms(&doc, "/api/v1/admin/annual-reports", "get", s, &j);
+    assert!(
+        j["bodies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["body_id"] == b_body)
+    );
+    let root_token = crate::api::issue(
+        &ad,
+        "年报汇总（全县）",
+        app.tree.root,
+        &["reviewer"],
+        "svc-county",
+    )
+    .await;
+    let county = Api::new(&app, Some(&root_token));
+    let (s, j) = county
+        .get(&format!("/api/v1/admin/bodies/{a}/annual-reports/{y}"))
+        .await;
+    assert_eq!(s, 200);
+    crate::api::conforms(
+        &doc,
+        "/api/v1/admin/bodies/{id}/annual-reports/{year}",
+        "get",
+        s,
+        &j,
+    );
+    assert_eq!(j["status"], "已公开");
+    assert_eq!(
+        j["report"]["table3"]["rows"][0]["values"][6], 4,
+        "counted now"
+    );
+    let (s, j) = county
+        .get(&format!("/api/v1/admin/annual-reports?year={y}"))
+        .await;
+    conforms_ok(&doc, s, &j);
+    let mine = j["bodies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["body_id"] == a)
+        .unwrap();
+    assert_eq!(mine["checks_pass"], true);
+    assert_eq!(
+        mine["report"]["table3"]["rows"][0]["values"][6], 3,
+        "as published"
+    );
+    let (s, _) = Api::new(&app, None)
+        .get("/api/v1/admin/annual-reports")
+        .await;
+    assert_eq!(s, 401);
+
     // A PDF of the published report (when fonts are installed) carries its title.
     if crate::support::renderer().is_some() {
         let pdf = visitor
@@ -566,4 +666,103 @@ async fn earlier_reports_are_imported_and_the_carry_over_is_checked(db: Db) {
     assert!(to.contains("error="), "{to}");
     let (_, html) = w.get_text(&to).await;
     assert!(html.contains("已在本系统中编制"));
+}
+
+/// `gongkai report import` and `gongkai report annual` through the binary: an earlier year's
+/// report imported from our JSON, this year's written in every format, each readable, and the
+/// carry-over difference reported with exit code 2.
+#[test]
+fn the_report_command_imports_and_writes_every_format() {
+    use crate::cli::{create_body, gk, org_code, path_str};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path();
+    let code = org_code("NB000001");
+    create_body(data, "年报县民政局", "部门", &code, None).expect_ok("body");
+    let y = today().year() - 1;
+    let mut before = AnnualReport {
+        format: ar::FORMAT_2021.into(),
+        body: "年报县民政局".into(),
+        year: y - 1,
+        sections: ar::Sections {
+            problems: "信息更新不及时。".into(),
+            ..Default::default()
+        },
+        table2: ar::Table2::default(),
+        table3: ar::Table3::default(),
+        table4: ar::Table4::default(),
+    };
+    before.table3.cells[ar::ROW_NEW] = [1, 0, 0, 0, 0, 0, 1];
+    before.table3.cells[ar::ROW_OPEN] = [1, 0, 0, 0, 0, 0, 1];
+    let file = data.join("上年.json");
+    std::fs::write(&file, serde_json::to_vec(&before).unwrap()).unwrap();
+    let last = (y - 1).to_string();
+    let r = gk(
+        data,
+        &[
+            "report",
+            "import",
+            path_str(&file),
+            "--body",
+            &code,
+            "--year",
+            &last,
+        ],
+    );
+    assert!(r.status.success(), "{r:#?}");
+    assert!(r.stdout.contains("已导入"), "{r:#?}");
+    let this = y.to_string();
+    for format in ["json", "xlsx", "docx", "html", "pdf"] {
+        let out = data.join(format!("report.{format}"));
+        let r = gk(
+            data,
+            &[
+                "report",
+                "annual",
+                "--body",
+                &code,
+                "--year",
+                &this,
+                "--format",
+                format,
+                "--out",
+                path_str(&out),
+            ],
+        );
+        // Last year's report carried one case over that this year's records do not show.
+        assert_eq!(r.status.code(), Some(2), "{format}: {r:#?}");
+        assert!(r.stderr.contains("上年结转"), "{r:#?}");
+        let bytes = std::fs::read(&out).unwrap();
+        match format {
+            "json" => {
+                let got: AnnualReport = serde_json::from_slice(&bytes).unwrap();
+                assert_eq!(got.year, y);
+                assert!(got.sections.problems.contains("信息更新不及时。"));
+            }
+            "xlsx" => {
+                let rows: Vec<Vec<String>> = gongkai_files::table::grids("r.xlsx", &bytes)
+                    .unwrap()
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                assert!(gongkai_reports::annual_report_from_grid(&rows).is_ok());
+            }
+            "docx" => assert_eq!(&bytes[..2], b"PK"),
+            "html" => assert!(
+                String::from_utf8(bytes)
+                    .unwrap()
+                    .contains("四、结转下年度继续办理")
+            ),
+            _ => assert_eq!(&bytes[..5], b"%PDF-"),
+        }
+    }
+    let r = gk(
+        data,
+        &[
+            "report", "annual", "--body", &code, "--year", &this, "--format", "odt", "--out", "x",
+        ],
+    );
+    assert!(
+        !r.status.success() && r.stderr.contains("--format"),
+        "{r:#?}"
+    );
 }

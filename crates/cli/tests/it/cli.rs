@@ -40,10 +40,10 @@ const DEMO_USERS: [&str; 11] = [
 
 /// The outcome of one command.
 #[derive(Debug)]
-struct Run {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) status: ExitStatus,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
@@ -57,7 +57,7 @@ impl Run {
     }
 
     #[track_caller]
-    fn expect_ok(self, what: &str) -> Run {
+    pub(crate) fn expect_ok(self, what: &str) -> Run {
         assert!(self.ok(), "{what}: expected success, got {self:#?}");
         self
     }
@@ -113,12 +113,12 @@ fn run(args: &[&str], stdin: Option<&str>) -> Run {
     }
 }
 
-fn path_str(p: &Path) -> &str {
+pub(crate) fn path_str(p: &Path) -> &str {
     p.to_str().expect("UTF-8 temp path")
 }
 
 /// `gongkai --data DATA ARGS…`
-fn gk(data: &Path, args: &[&str]) -> Run {
+pub(crate) fn gk(data: &Path, args: &[&str]) -> Run {
     gk_stdin(data, args, None)
 }
 
@@ -130,12 +130,18 @@ fn gk_stdin(data: &Path, args: &[&str], stdin: Option<&str>) -> Run {
 }
 
 /// A valid 9-character 组织机构代码: the 8 characters given plus their GB 11714 check character.
-fn org_code(body8: &str) -> String {
+pub(crate) fn org_code(body8: &str) -> String {
     let check = organization_code_check_char(body8).expect("8 characters of [0-9A-Z]");
     format!("{body8}{check}")
 }
 
-fn create_body(data: &Path, name: &str, kind: &str, code: &str, parent: Option<&str>) -> Run {
+pub(crate) fn create_body(
+    data: &Path,
+    name: &str,
+    kind: &str,
+    code: &str,
+    parent: Option<&str>,
+) -> Run {
     let mut args = vec![
         "admin",
         "create-body",

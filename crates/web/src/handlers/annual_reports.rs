@@ -18,7 +18,7 @@ use gongkai_store::bodies::Body;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::annual::{self, Computed, Format, ReportView};
+use crate::annual::{self, Computed, Format, OverviewRow, ReportView};
 use crate::auth::{Authed, MaybeAuthed, Staff};
 use crate::error::AppError;
 use crate::handlers::admin::today;
@@ -46,95 +46,6 @@ pub struct YearQuery {
     pub done: String,
     #[serde(default)]
     pub error: String,
-}
-
-/// One body's line in the overview.
-#[derive(Debug, Clone, Serialize)]
-pub struct OverviewRow {
-    pub body_id: i64,
-    pub body: String,
-    pub org_code: String,
-    pub depth: usize,
-    pub due_on: String,
-    pub status: &'static str,
-    pub published_on: String,
-    /// 按时 / 逾期公开 / 已逾期 / 未到期.
-    pub timeliness: &'static str,
-    pub late: bool,
-    /// Whether the published (or imported) tables pass their checks; None when there is none.
-    pub checks_pass: Option<bool>,
-    pub problems: Vec<String>,
-    #[serde(skip)]
-    pub report: Option<AnnualReport>,
-}
-
-/// Every body in the account's scope and where its report on `year` stands.
-async fn overview_rows(
-    state: &AppState,
-    a: &Authed,
-    year: i32,
-) -> Result<Vec<OverviewRow>, AppError> {
-    let scope = a.actor.scope_any(ITEM_READERS);
-    let bodies: Vec<Body> = state
-        .store
-        .list_bodies()
-        .await?
-        .into_iter()
-        .filter(|b| scope.contains(&b.path))
-        .collect();
-    let ids: Vec<i64> = bodies.iter().map(|b| b.id).collect();
-    let statuses = state.store.annual_report_statuses(&ids, year).await?;
-    let today = today();
-    let mut out = Vec::with_capacity(bodies.len());
-    for b in &bodies {
-        let s = statuses.iter().find(|s| s.body_id == b.id);
-        let settings = state.store.body_settings(b.id).await?;
-        let due = ar::due_date(b.kind(), year, &settings.annual_report_due);
-        let published = s.and_then(|s| {
-            (s.item_status.as_deref() == Some("published"))
-                .then(|| s.published_on.clone())
-                .flatten()
-        });
-        let report: Option<AnnualReport> = match s {
-            Some(s) if s.source.as_deref() == Some("imported") => state
-                .store
-                .annual_report(b.id, year)
-                .await?
-                .and_then(|r| r.imported_report()),
-            Some(s) => s
-                .published_data
-                .as_deref()
-                .and_then(|d| serde_json::from_str(d).ok()),
-            None => None,
-        };
-        let published_day = published
-            .as_deref()
-            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-        let imported = s.is_some_and(|s| s.source.as_deref() == Some("imported"));
-        let (timeliness, late) = match published_day {
-            _ if imported => ("—", false),
-            Some(d) if d <= due => ("按时公开", false),
-            Some(_) => ("逾期公开", true),
-            None if today > due => ("已逾期", true),
-            None => ("未到期", false),
-        };
-        let problems = report.as_ref().map(|r| r.check()).unwrap_or_default();
-        out.push(OverviewRow {
-            body_id: b.id,
-            body: b.name.clone(),
-            org_code: b.org_code.clone(),
-            depth: b.depth(),
-            due_on: due.to_string(),
-            status: annual::status_label(s),
-            published_on: published.unwrap_or_default(),
-            timeliness,
-            late,
-            checks_pass: report.as_ref().map(|_| problems.is_empty()),
-            problems,
-            report,
-        });
-    }
-    Ok(out)
 }
 
 #[derive(Template, WebTemplate)]
@@ -172,7 +83,7 @@ pub async fn view_overview(
     } else {
         parse_year(&q.year)?
     };
-    let rows = overview_rows(&state, &a, year).await?;
+    let rows = annual::overview_rows(&state.store, &a.actor, year, today()).await?;
     Ok(OverviewPage {
         chrome: Chrome::admin(&state, &a, "年度报告", "/admin/annual-reports").await,
         year,
@@ -197,7 +108,7 @@ pub async fn download_all(
     } else {
         parse_year(&q.year)?
     };
-    let rows = overview_rows(&state, &a, year).await?;
+    let rows = annual::overview_rows(&state.store, &a.actor, year, today()).await?;
     let (bytes, format) = match file.as_str() {
         "all.json" => {
             #[derive(Serialize)]
