@@ -383,6 +383,14 @@ async fn last_years_report_is_counted_checked_approved_and_published(db: Db) {
     assert_eq!(docx.status(), 200);
     let (_, column) = visitor.get_text(&format!("/bodies/{a}/reports")).await;
     assert!(column.contains(&format!("/bodies/{a}/reports/{y}")));
+    let (_, sitemap) = visitor.get_text("/sitemap-pages.xml").await;
+    assert!(sitemap.contains(&format!("/bodies/{a}/reports/{y}</loc>")));
+    // The report is searchable as the item it was published as.
+    let link = format!("/items/{item}");
+    app.eventually("/search?q=政府信息公开工作年度报告", |p| {
+        p.contains(&link)
+    })
+    .await;
     assert_eq!(
         app.scalar(&format!(
             "SELECT COUNT(*) FROM ledger WHERE item_id = {item} AND action = 'publish'"

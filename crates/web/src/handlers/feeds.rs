@@ -343,6 +343,15 @@ pub async fn sitemap_file(
             ] {
                 url_entry(&mut s, &base, &format!("/bodies/{}{p}", b.id), None);
             }
+            // Each published annual report with its tables.
+            for y in state.store.annual_report_years(b.id).await? {
+                url_entry(
+                    &mut s,
+                    &base,
+                    &format!("/bodies/{}/reports/{y}", b.id),
+                    None,
+                );
+            }
         }
     } else if let Some(k) = name
         .strip_prefix("sitemap-credit-")
