@@ -729,7 +729,7 @@ fn load_or_create_seal_key(
     )
 }
 
-/// `gongkai import credit|fees`: the engine of the web form, with its report on stderr.
+/// The body named on the command line: its 机构代码 or its number.
 async fn body_arg(store: &Store, arg: &str) -> anyhow::Result<gongkai_store::bodies::Body> {
     match arg.trim().parse::<i64>() {
         Ok(id) => store.get_body(id).await.ok(),
@@ -810,6 +810,9 @@ async fn report_command(cfg: &Config, command: ReportCommand) -> anyhow::Result<
             problems,
         } => {
             let body = body_arg(&store, &body).await?;
+            if year >= chrono::Datelike::year(&gongkai_web::handlers::admin::today()) {
+                anyhow::bail!("只能导入往年（本系统启用前）的年度报告");
+            }
             let bytes = std::fs::read(&file)
                 .map_err(|e| anyhow::anyhow!("无法读取 {}：{e}", file.display()))?;
             let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -844,6 +847,7 @@ async fn report_command(cfg: &Config, command: ReportCommand) -> anyhow::Result<
     }
 }
 
+/// `gongkai import credit|fees`: the engine of the web form, with its report on stderr.
 async fn import_table(
     cfg: &Config,
     kind: gongkai_web::imports::ImportKind,
@@ -851,11 +855,7 @@ async fn import_table(
 ) -> anyhow::Result<ExitCode> {
     use gongkai_web::imports::{Context, Mode, run};
     let store = open_store(cfg).await?;
-    let body = match t.body.trim().parse::<i64>() {
-        Ok(id) => store.get_body(id).await.ok(),
-        Err(_) => store.get_body_by_code(t.body.trim()).await?,
-    }
-    .ok_or_else(|| anyhow::anyhow!("没有机构代码或编号为“{}”的机关", t.body))?;
+    let body = body_arg(&store, &t.body).await?;
     let bytes = std::fs::read(&t.file)
         .map_err(|e| anyhow::anyhow!("无法读取 {}：{e}", t.file.display()))?;
     let seal = load_or_create_seal_key(&cfg.server.data_dir)?;

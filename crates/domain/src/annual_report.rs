@@ -71,6 +71,10 @@ pub const TABLE3_COLUMNS: [&str; 7] = [
     "总计",
 ];
 
+/// The text of table 三's top-left cell.
+pub const TABLE3_CORNER: &str =
+    "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）";
+
 /// Index of the 总计 column.
 pub const TOTAL_COLUMN: usize = 6;
 
@@ -281,8 +285,9 @@ impl<'de> Deserialize<'de> for Table3 {
     }
 }
 
-/// Normalise a row label for matching: no spaces, ASCII digits and dots, either quote style.
-fn label_key(s: &str) -> String {
+/// Normalise a row label for matching: no spaces, full-width dots as ASCII, either quote style,
+/// ASCII parentheses as full-width ones.
+pub fn label_key(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {
@@ -301,9 +306,18 @@ impl Table3 {
     pub fn from_labelled<'a>(
         rows: impl Iterator<Item = (&'a str, &'a [i64])>,
     ) -> Result<Table3, String> {
+        Table3::from_labelled_format(rows).map(|(t, _)| t)
+    }
+
+    /// As [`Table3::from_labelled`], and whether the rows were the 2019 format's (one
+    /// （六）其他处理 row with numbers and none of its three grounds). A 2021 table may carry the
+    /// （六） heading with zeros; it is then ignored.
+    pub fn from_labelled_format<'a>(
+        rows: impl Iterator<Item = (&'a str, &'a [i64])>,
+    ) -> Result<(Table3, bool), String> {
         let mut t = Table3::default();
         let mut seen = [false; 25];
-        let mut single_other = false;
+        let mut single_other: Option<Vec<i64>> = None;
         for (label, values) in rows {
             let key = label_key(label);
             if key.is_empty() {
@@ -312,16 +326,17 @@ impl Table3 {
             if values.len() != 7 {
                 return Err(format!("表三“{label}”一行应有7个数"));
             }
-            let found = if key == label_key("（六）其他处理") {
-                // The 2019 format's one 其他处理 row.
-                single_other = true;
-                Some(22)
-            } else {
-                (0..25).find(|i| {
-                    let want = label_key(TABLE3_ROWS[*i].0);
-                    want == key || (*i == 3 && key.starts_with(&label_key("（二）部分公开")))
-                })
-            };
+            if values.iter().any(|v| *v < 0) {
+                return Err(format!("表三“{label}”不能为负数"));
+            }
+            if key == label_key("（六）其他处理") {
+                single_other = Some(values.to_vec());
+                continue;
+            }
+            let found = (0..25).find(|i| {
+                let want = label_key(TABLE3_ROWS[*i].0);
+                want == key || (*i == 3 && key.starts_with(&label_key("（二）部分公开")))
+            });
             let Some(i) = found else {
                 return Err(format!("表三中没有“{label}”这一行"));
             };
@@ -329,21 +344,28 @@ impl Table3 {
                 return Err(format!("表三“{label}”一行重复"));
             }
             seen[i] = true;
-            for (c, v) in values.iter().enumerate() {
-                if *v < 0 {
-                    return Err(format!("表三“{label}”不能为负数"));
-                }
-                t.cells[i][c] = *v;
-            }
+            t.cells[i].copy_from_slice(values);
         }
-        if single_other {
-            seen[20] = true;
-            seen[21] = true;
+        let grounds_given = seen[20] || seen[21] || seen[22];
+        let mut is_2019 = false;
+        if let Some(v) = single_other {
+            if !grounds_given {
+                t.cells[22].copy_from_slice(&v);
+                seen[20] = true;
+                seen[21] = true;
+                seen[22] = true;
+                is_2019 = true;
+            } else if v.iter().any(|x| *x != 0) {
+                return Err(
+                    "表三同时有“（六）其他处理”合计数和其分项，请只保留一种（2021年格式填分项）"
+                        .into(),
+                );
+            }
         }
         if let Some(missing) = seen.iter().position(|s| !s) {
             return Err(format!("表三缺少“{}”一行", TABLE3_ROWS[missing].0));
         }
-        Ok(t)
+        Ok((t, is_2019))
     }
 
     fn add(&mut self, row: usize, col: usize) {
@@ -435,17 +457,21 @@ pub fn table3(cases: &[CaseFacts], year: i32) -> (Table3, Vec<Blocker>) {
             block(c, "尚未登记收到日期（条例第三十一条），请登记后再编制年报");
             continue;
         };
-        if received > end || c.finished_on.is_some_and(|f| f < start) {
+        if received > end {
+            continue;
+        }
+        // A date error on a case of this year blocks it; an old one stays with its year.
+        if received >= start && c.finished_on.is_some_and(|f| f < received) {
+            block(c, "办结日期早于收到日期，请核对");
+            continue;
+        }
+        if c.finished_on.is_some_and(|f| f < start) {
             continue;
         }
         let Some(col) = ApplicantType::parse(&c.applicant_type).map(column_of) else {
             block(c, "申请人类型无法识别");
             continue;
         };
-        if c.finished_on.is_some_and(|f| f < received) {
-            block(c, "办结日期早于收到日期，请核对");
-            continue;
-        }
         if finished && c.finished_on.is_none() {
             block(c, "已办结但没有办结日期和办理结果");
             continue;
@@ -490,6 +516,8 @@ pub const TABLE4_KINDS: [(&str, &str); 3] = [
     ("lawsuit_after_review", "行政诉讼（复议后起诉）"),
 ];
 pub const TABLE4_COLUMNS: [&str; 5] = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"];
+/// Table 四's three column groups as headed in the format (the last two under 行政诉讼).
+pub const TABLE4_GROUPS: [&str; 3] = ["行政复议", "未经复议直接起诉", "复议后起诉"];
 const OUTCOMES: [&str; 4] = ["upheld", "corrected", "other", "pending"];
 
 /// Table 四: per proceeding kind, 结果维持, 结果纠正, 其他结果, 尚未审结, 总计.
@@ -618,8 +646,8 @@ impl AnnualReport {
     pub fn to_markdown(&self) -> String {
         let mut md = String::new();
         let paragraphs = |md: &mut String, text: &str| {
-            for p in text.split('\n').map(str::trim).filter(|p| !p.is_empty()) {
-                md.push_str(p);
+            for p in paragraphs(text) {
+                md.push_str(&p);
                 md.push_str("\n\n");
             }
         };
@@ -639,7 +667,7 @@ impl AnnualReport {
         }
         md.push_str(&format!("## {}\n\n", SECTION_TITLES[2]));
         md.push_str(&format!(
-            "| 本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和 | {} |\n",
+            "| {TABLE3_CORNER} | {} |\n",
             TABLE3_COLUMNS.join(" | ")
         ));
         md.push_str(&format!("|{}\n", " --- |".repeat(8)));
@@ -669,6 +697,15 @@ impl AnnualReport {
         paragraphs(&mut md, &self.sections.other);
         md
     }
+}
+
+/// A section's text as paragraphs: one per non-empty line.
+pub fn paragraphs(s: &str) -> Vec<String> {
+    s.split('\n')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 pub fn title(body: &str, year: i32) -> String {
@@ -807,14 +844,6 @@ pub struct DraftFacts {
     pub last_problems: Option<String>,
 }
 
-fn yuan(fen: i64) -> String {
-    if fen % 100 == 0 {
-        format!("{}", fen / 100)
-    } else {
-        format!("{}.{:02}", fen / 100, fen % 100)
-    }
-}
-
 /// A first draft of sections 一, 五 and 六 from the year's figures, for staff to edit.
 pub fn draft_sections(f: &DraftFacts, r: &AnnualReport) -> Sections {
     let t3 = &r.table3.cells;
@@ -871,9 +900,9 @@ pub fn draft_sections(f: &DraftFacts, r: &AnnualReport) -> Sections {
     };
     let other = if f.fee_cases > 0 {
         format!(
-            "本年度依据《政府信息公开信息处理费管理办法》收取信息处理费{}件，共计{}元。",
+            "本年度依据《政府信息公开信息处理费管理办法》收取信息处理费{}件，共计{}。",
             f.fee_cases,
-            yuan(f.fee_fen)
+            crate::application::yuan(f.fee_fen)
         )
     } else {
         "本年度未收取信息处理费。".to_string()
@@ -1068,10 +1097,19 @@ mod tests {
             ),
             case("B4", "natural", Some("2025-02-01"), None, None, "closed"),
             case("B5", "natural", Some("2025-02-01"), None, None, "handling"),
+            // Received this year, "finished" the year before: a date error of this year.
+            case(
+                "B6",
+                "natural",
+                Some("2025-03-01"),
+                Some("2024-12-01"),
+                Some("disclosed"),
+                "closed",
+            ),
         ];
         let (t, blockers) = table3(&cases, 2025);
         let numbers: Vec<&str> = blockers.iter().map(|b| b.number.as_str()).collect();
-        assert_eq!(numbers, ["B1", "B2", "B3", "B4"]);
+        assert_eq!(numbers, ["B1", "B2", "B3", "B4", "B6"]);
         assert!(blockers[0].problem.contains("收到日期"));
         assert!(blockers[1].problem.contains("办理结果"));
         // The one case that can be placed is counted, and the table still checks.
@@ -1142,6 +1180,19 @@ mod tests {
             .collect();
         let err = Table3::from_labelled(short.iter().map(|(l, v)| (*l, v.as_slice())));
         assert!(err.unwrap_err().contains("一、本年新收"));
+        // A 2021 table that carries the （六） heading with zeros is not the 2019 format.
+        let mut full: Vec<(&str, Vec<i64>)> =
+            TABLE3_ROWS.iter().map(|(l, _)| (*l, vec![0; 7])).collect();
+        full.push(("（六）其他处理", vec![0; 7]));
+        let (_, is_2019) =
+            Table3::from_labelled_format(full.iter().map(|(l, v)| (*l, v.as_slice()))).unwrap();
+        assert!(!is_2019);
+        full.last_mut().unwrap().1[0] = 1;
+        assert!(
+            Table3::from_labelled(full.iter().map(|(l, v)| (*l, v.as_slice())))
+                .unwrap_err()
+                .contains("同时有")
+        );
         let bad = Table3::from_labelled([("五、其他", &[0i64; 7][..])].into_iter());
         assert!(bad.unwrap_err().contains("五、其他"));
     }

@@ -8,19 +8,13 @@ use docx_rs::{
     VMergeType, WidthType,
 };
 use gongkai_domain::annual_report::{
-    self as ar, AnnualReport, GENERAL_HEADINGS, SECTION_TITLES, TABLE3_COLUMNS, TABLE4_COLUMNS,
-    Table2, Table3, Table4,
+    self as ar, AnnualReport, GENERAL_HEADINGS, SECTION_TITLES, TABLE3_COLUMNS, TABLE3_CORNER,
+    TABLE4_COLUMNS, TABLE4_GROUPS, Table2, Table3, Table4, paragraphs,
 };
 use gongkai_files::table::{Sheet, XCell};
 use serde::Serialize;
 
 use crate::{Renderer, ReportError, templates};
-
-/// The text of table 三's top-left cell.
-pub const TABLE3_CORNER: &str =
-    "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）";
-/// Table 四's three column groups as headed in the format.
-const TABLE4_GROUPS: [&str; 3] = ["行政复议", "未经复议直接起诉", "复议后起诉"];
 
 #[derive(Serialize)]
 struct GeneralPart {
@@ -53,14 +47,6 @@ struct AnnualDoc {
     table4_values: Vec<String>,
     problems: Vec<String>,
     other: Vec<String>,
-}
-
-fn paragraphs(s: &str) -> Vec<String> {
-    s.split('\n')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(String::from)
-        .collect()
 }
 
 /// The opening sentence every report carries before section 一.
@@ -557,13 +543,24 @@ fn count(s: &str) -> Option<i64> {
         .filter(|n| *n >= 0)
 }
 
+/// The tables read from a spreadsheet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridReport {
+    pub table2: Table2,
+    /// Whether all six rows of table 二 were found (the 2019 format had other columns).
+    pub table2_complete: bool,
+    pub table3: Table3,
+    pub table4: Table4,
+    /// Whether table 四's row of fifteen numbers was found.
+    pub table4_found: bool,
+    /// Whether table 三 had the 2019 format's single 其他处理 row.
+    pub is_2019: bool,
+}
+
 /// Read the tables back from a grid of cells (every sheet's rows, one after another) laid out
 /// as [`annual_report_xlsx`] writes them — or as most published reports' spreadsheets are: rows
-/// found by their labels in the first column with the numbers to their right. Table 二 may be
-/// missing (the 2019 format had other columns); it is then left at zero, and the caller says so.
-pub fn annual_report_from_grid(
-    rows: &[Vec<String>],
-) -> Result<(Table2, bool, Table3, Table4), String> {
+/// found by their labels in the first column with the numbers to their right.
+pub fn annual_report_from_grid(rows: &[Vec<String>]) -> Result<GridReport, String> {
     let numbers = |row: &Vec<String>, from: usize, n: usize| -> Option<Vec<i64>> {
         let cells: Vec<&String> = row.iter().skip(from).take(n).collect();
         if cells.len() < n || cells.iter().all(|c| c.trim().is_empty()) {
@@ -571,20 +568,17 @@ pub fn annual_report_from_grid(
         }
         cells.iter().map(|c| count(c)).collect()
     };
-    let label = |row: &Vec<String>| -> String {
-        row.first()
-            .map(|s| s.chars().filter(|c| !c.is_whitespace()).collect())
-            .unwrap_or_default()
-    };
+    let label =
+        |row: &Vec<String>| -> String { row.first().map(|s| ar::label_key(s)).unwrap_or_default() };
     // Table 三: rows whose first cell is a row label and that carry seven numbers.
+    let other = ar::label_key("（六）其他处理");
+    let partial = ar::label_key("（二）部分公开");
     let mut t3_rows: Vec<(String, Vec<i64>)> = Vec::new();
     for row in rows {
         let l = label(row);
-        let is_row = ar::TABLE3_ROWS
-            .iter()
-            .any(|(x, _)| x.chars().filter(|c| !c.is_whitespace()).collect::<String>() == l)
-            || l == "（六）其他处理"
-            || l.starts_with("（二）部分公开");
+        let is_row = ar::TABLE3_ROWS.iter().any(|(x, _)| ar::label_key(x) == l)
+            || l == other
+            || l.starts_with(&partial);
         if is_row && let Some(v) = numbers(row, 1, 7) {
             t3_rows.push((l, v));
         }
@@ -592,7 +586,8 @@ pub fn annual_report_from_grid(
     if t3_rows.is_empty() {
         return Err("文件中没有找到表三（收到和处理政府信息公开申请情况）的数据行".into());
     }
-    let t3 = Table3::from_labelled(t3_rows.iter().map(|(l, v)| (l.as_str(), v.as_slice())))?;
+    let (table3, is_2019) =
+        Table3::from_labelled_format(t3_rows.iter().map(|(l, v)| (l.as_str(), v.as_slice())))?;
     // Table 二.
     let mut t2 = Table2::default();
     let mut found2 = 0;
@@ -622,7 +617,9 @@ pub fn annual_report_from_grid(
             }
             "行政事业性收费" => {
                 let v = row.get(1).map(|s| s.trim().to_string()).unwrap_or_default();
-                let ok = v.is_empty() || v.parse::<f64>().is_ok_and(|f| f >= 0.0);
+                let ok = v.is_empty()
+                    || v.parse::<f64>().is_ok_and(|f| f.is_finite() && f >= 0.0)
+                        && v.chars().all(|c| c.is_ascii_digit() || c == '.');
                 if !ok {
                     return Err(format!("表二“行政事业性收费”的金额“{v}”不是数字"));
                 }
@@ -635,6 +632,7 @@ pub fn annual_report_from_grid(
     // Table 四: the row after the one that repeats the five column headings three times.
     let mut t4 = Table4::default();
     let heads: Vec<String> = TABLE4_COLUMNS.iter().map(|s| s.to_string()).collect();
+    let mut table4_found = false;
     if let Some(at) = rows.iter().position(|row| {
         let cells: Vec<String> = row.iter().map(|c| c.trim().to_string()).collect();
         cells.len() >= 15 && (0..3).all(|g| cells[g * 5..g * 5 + 5] == heads[..])
@@ -643,8 +641,16 @@ pub fn annual_report_from_grid(
         t4.reconsideration.copy_from_slice(&v[0..5]);
         t4.lawsuit.copy_from_slice(&v[5..10]);
         t4.lawsuit_after_review.copy_from_slice(&v[10..15]);
+        table4_found = true;
     }
-    Ok((t2, found2 == 6, t3, t4))
+    Ok(GridReport {
+        table2: t2,
+        table2_complete: found2 == 6,
+        table3,
+        table4: t4,
+        table4_found,
+        is_2019,
+    })
 }
 
 #[cfg(test)]
@@ -695,11 +701,11 @@ mod tests {
         for sheet in gongkai_files::table::grids("r.xlsx", &bytes).unwrap() {
             rows.extend(sheet);
         }
-        let (t2, complete, t3, t4) = annual_report_from_grid(&rows).unwrap();
-        assert!(complete);
-        assert_eq!(t2, r.table2);
-        assert_eq!(t3, r.table3);
-        assert_eq!(t4, r.table4);
+        let g = annual_report_from_grid(&rows).unwrap();
+        assert!(g.table2_complete && g.table4_found && !g.is_2019);
+        assert_eq!(g.table2, r.table2);
+        assert_eq!(g.table3, r.table3);
+        assert_eq!(g.table4, r.table4);
     }
 
     /// The PDF's text, as pdftotext reads it, holds every row label in order and the figures.
@@ -733,6 +739,9 @@ mod tests {
             at += found + label.len();
         }
         assert!(text.contains("示范县民政局2025年政府信息公开工作年度报告"));
+        for g in TABLE4_GROUPS {
+            assert!(text.contains(g), "{g}");
+        }
     }
 
     #[test]
@@ -769,5 +778,8 @@ mod tests {
             at += found + label.len();
         }
         assert!(text.contains("12.35"));
+        for g in TABLE4_GROUPS {
+            assert!(text.contains(g), "{g}");
+        }
     }
 }

@@ -30,7 +30,7 @@ use typst::{Library, LibraryExt};
 use typst_layout::PagedDocument;
 
 pub use annual::{
-    TABLE3_CORNER, annual_report_docx, annual_report_from_grid, annual_report_xlsx,
+    GridReport, annual_report_docx, annual_report_from_grid, annual_report_xlsx,
     intro as annual_report_intro,
 };
 pub use docx::case_notice_docx;

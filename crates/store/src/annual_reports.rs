@@ -48,9 +48,10 @@ pub struct ReportStatusRow {
     pub report_id: Option<i64>,
     pub source: Option<String>,
     pub item_id: Option<i64>,
-    /// The item's status (`unpublished`, `published`, `withdrawn`) and its published date.
+    /// The item's status (`unpublished`, `published`, `withdrawn`) and when it was first
+    /// published (milliseconds; the report's publication for its due date).
     pub item_status: Option<String>,
-    pub published_on: Option<String>,
+    pub first_published_at: Option<i64>,
     /// The state of the item's working version (`draft`, `pending_review` …), if any.
     pub working_state: Option<String>,
     /// The report frozen with the published version.
@@ -173,8 +174,9 @@ impl Store {
             .collect())
     }
 
-    /// Table 二's first block: for 规章 and 行政规范性文件, issued in the year (成文日期, or the
-    /// publication date without one), repealed or expired in the year, and in force at its end.
+    /// Table 二's first block: for 规章 and 行政规范性文件, issued in the year (the 成文日期 of the
+    /// first published version, or the day of first publication without one), repealed or
+    /// expired in the year, and in force at its end.
     pub async fn report_normative_counts(
         &self,
         body_id: i64,
@@ -182,20 +184,26 @@ impl Store {
     ) -> StoreResult<([i64; 3], [i64; 3])> {
         let start = format!("{year:04}-01-01");
         let end = format!("{year:04}-12-31");
+        let (from_ms, to_ms) = (year_start_ms(year), year_start_ms(year + 1));
         let rows: Vec<(String, i64, i64, i64)> = read!(self, |c| {
             sqlx::query_as::<_, (String, i64, i64, i64)>(
                 "SELECT i.normative_kind, \
-                 CAST(SUM(CASE WHEN COALESCE(v.written_on, i.published_on) BETWEEN $2 AND $3 THEN 1 ELSE 0 END) AS BIGINT), \
+                 CAST(SUM(CASE WHEN (v.written_on IS NOT NULL AND v.written_on BETWEEN $2 AND $3) \
+                      OR (v.written_on IS NULL AND i.first_published_at >= $4 AND i.first_published_at < $5) THEN 1 ELSE 0 END) AS BIGINT), \
                  CAST(SUM(CASE WHEN i.validity IN ('repealed', 'expired') AND i.validity_date BETWEEN $2 AND $3 THEN 1 ELSE 0 END) AS BIGINT), \
-                 CAST(SUM(CASE WHEN i.status = 'published' AND COALESCE(v.written_on, i.published_on) <= $3 \
+                 CAST(SUM(CASE WHEN i.status = 'published' \
+                      AND ((v.written_on IS NOT NULL AND v.written_on <= $3) OR (v.written_on IS NULL AND i.first_published_at < $5)) \
                       AND (i.validity = 'valid' OR i.validity_date > $3) THEN 1 ELSE 0 END) AS BIGINT) \
-                 FROM items i LEFT JOIN item_versions v ON v.id = i.published_version_id \
+                 FROM items i LEFT JOIN item_versions v ON v.id = \
+                 (SELECT MIN(x.id) FROM item_versions x WHERE x.item_id = i.id AND x.published_at IS NOT NULL) \
                  WHERE i.body_id = $1 AND i.normative_kind IN ('regulation', 'normative') \
                  AND i.status IN ('published', 'withdrawn') GROUP BY i.normative_kind",
             )
             .bind(body_id)
             .bind(&start)
             .bind(&end)
+            .bind(from_ms)
+            .bind(to_ms)
             .fetch_all(c)
             .await
         })?;
@@ -455,6 +463,39 @@ impl Store {
         })
     }
 
+    /// Remove an imported report (a wrong file, or a year to be made in the system after all).
+    pub async fn delete_annual_import(
+        &self,
+        body_id: i64,
+        year: i32,
+        who: &Who,
+    ) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            let id: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM annual_reports WHERE body_id = $1 AND year = $2 AND source = 'imported'",
+            )
+            .bind(body_id)
+            .bind(i64::from(year))
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(id) = id else {
+                return Err(StoreError::NotFound);
+            };
+            sqlx::query("DELETE FROM annual_reports WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit_append!(
+                tx,
+                AuditEvent::new("annual_report.delete_import", "annual_report", id)
+                    .who(who)
+                    .body(Some(body_id))
+                    .after(serde_json::json!({"year": year}))
+            );
+            Ok(())
+        })
+    }
+
     /// Link a report to its item and freeze the report as the content of item version
     /// `version_id` (replacing an earlier snapshot of the same draft version).
     pub async fn freeze_annual_report(
@@ -523,7 +564,7 @@ impl Store {
         Ok(read!(self, |c| {
             let mut qb = sqlx::QueryBuilder::new(
                 "SELECT b.id AS body_id, r.id AS report_id, r.source, r.item_id, i.status AS item_status, \
-                 i.published_on, w.state AS working_state, s.data AS published_data \
+                 i.first_published_at, w.state AS working_state, s.data AS published_data \
                  FROM bodies b LEFT JOIN annual_reports r ON r.body_id = b.id AND r.year = ",
             );
             qb.push_bind(i64::from(year));
@@ -572,7 +613,9 @@ impl Store {
         Ok(read!(self, |c| {
             sqlx::query_scalar::<_, i64>(
                 "SELECT r.year FROM annual_reports r LEFT JOIN items i ON i.id = r.item_id \
-                 WHERE r.body_id = $1 AND (r.source = 'imported' OR (i.status = 'published' AND i.scope = 'public')) \
+                 LEFT JOIN annual_report_versions s ON s.version_id = i.published_version_id \
+                 WHERE r.body_id = $1 AND (r.source = 'imported' \
+                 OR (i.status = 'published' AND i.scope = 'public' AND s.version_id IS NOT NULL)) \
                  ORDER BY r.year DESC",
             )
             .bind(body_id)

@@ -19,6 +19,15 @@ use gongkai_store::disclosure::{StepInput, VersionFields};
 use gongkai_store::{Store, StoreError, StoreResult};
 use serde::Serialize;
 
+/// A report year given in a path, query or file: 2008 (the first year of the 条例) up to this
+/// year (whose report can be looked at, not submitted).
+pub fn parse_year(s: &str, today: chrono::NaiveDate) -> Option<i32> {
+    s.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2008..=chrono::Datelike::year(&today)).contains(y))
+}
+
 /// A body's report for a year as it stands now.
 #[derive(Debug, Clone, Serialize)]
 pub struct Computed {
@@ -191,11 +200,12 @@ pub async fn overview_rows(
         let s = statuses.iter().find(|s| s.body_id == b.id);
         let settings = store.body_settings(b.id).await?;
         let due = ar::due_date(b.kind(), year, &settings.annual_report_due);
-        let published = s.and_then(|s| {
-            (s.item_status.as_deref() == Some("published"))
-                .then(|| s.published_on.clone())
-                .flatten()
-        });
+        // The day the report was first published (a later revision does not move it).
+        let published_day = s
+            .filter(|s| s.item_status.as_deref() == Some("published"))
+            .and_then(|s| s.first_published_at)
+            .and_then(|ms| chrono::DateTime::from_timestamp_millis(ms + 8 * 3_600_000))
+            .map(|t| t.date_naive());
         let report: Option<AnnualReport> = match s {
             Some(s) if s.source.as_deref() == Some("imported") => store
                 .annual_report(b.id, year)
@@ -207,9 +217,6 @@ pub async fn overview_rows(
                 .and_then(|d| serde_json::from_str(d).ok()),
             None => None,
         };
-        let published_day = published
-            .as_deref()
-            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
         let imported = s.is_some_and(|s| s.source.as_deref() == Some("imported"));
         let (timeliness, late) = match published_day {
             _ if imported => ("—", false),
@@ -226,7 +233,7 @@ pub async fn overview_rows(
             depth: b.depth(),
             due_on: due.to_string(),
             status: status_label(s),
-            published_on: published.unwrap_or_default(),
+            published_on: published_day.map(|d| d.to_string()).unwrap_or_default(),
             timeliness,
             late,
             checks_pass: report.as_ref().map(|_| problems.is_empty()),
@@ -317,7 +324,7 @@ pub async fn write_item(
         doc_no: String::new(),
         written_on: Some(today),
         formed_on: today,
-        subject: "政府信息公开".into(),
+        subject: "综合政务".into(),
         keywords: "政府信息公开 年度报告".into(),
         summary: format!(
             "{}根据《中华人民共和国政府信息公开条例》编制的{}年度政府信息公开工作年度报告。",
@@ -329,14 +336,28 @@ pub async fn write_item(
         normative_kind: "none".into(),
         related: Vec::new(),
     };
-    let (item_id, version_id) = match row.item_id {
+    // The report's item, unless it has ended (withdrawn, or its only version 不予公开): then a
+    // new item is started.
+    let mut current = None;
+    if let Some(item_id) = row.item_id {
+        let item = store.get_item(item_id).await?;
+        let ended = match item.working_version_id {
+            _ if item.status == "withdrawn" => true,
+            Some(v) => store.get_version(v).await?.state() == VersionState::Rejected,
+            None => false,
+        };
+        if !ended {
+            current = Some(item);
+        }
+    }
+    let (item_id, version_id) = match current {
         None => {
             store
                 .create_item(body.id, cat.id, &fields, None, who)
                 .await?
         }
-        Some(item_id) => {
-            let item = store.get_item(item_id).await?;
+        Some(item) => {
+            let item_id = item.id;
             let vid = match item.working_version_id {
                 Some(v) => v,
                 None => store.revise_item(item_id, actor, who).await?,
@@ -358,6 +379,16 @@ pub async fn write_item(
         .freeze_annual_report(row.id, item_id, version_id, &c.report, who)
         .await?;
     Ok((item_id, version_id))
+}
+
+/// Why the generic item edit, revise and submit refuse an item, if it is an annual report's:
+/// those are changed on the report's page, which keeps the frozen report and the item's text
+/// the same.
+pub async fn report_item_refusal(store: &Store, item_id: i64) -> StoreResult<Option<&'static str>> {
+    Ok(store
+        .annual_report_of_item(item_id)
+        .await?
+        .map(|_| "本信息是政府信息公开工作年度报告，请在“年度报告”页面修改并提交审核"))
 }
 
 /// "提交审核": write the report as its item's draft ([`write_item`]), screen it and submit it
@@ -426,14 +457,6 @@ pub struct ReportView {
     pub other: Vec<String>,
 }
 
-fn paragraphs(s: &str) -> Vec<String> {
-    s.split('\n')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(String::from)
-        .collect()
-}
-
 impl ReportView {
     pub fn new(r: &AnnualReport) -> ReportView {
         ReportView {
@@ -443,10 +466,10 @@ impl ReportView {
             general: GENERAL_HEADINGS
                 .iter()
                 .zip(&r.sections.general)
-                .map(|(h, t)| (*h, paragraphs(t)))
+                .map(|(h, t)| (*h, ar::paragraphs(t)))
                 .collect(),
             table2: ar::table2_blocks(&r.table2),
-            corner: gongkai_reports::TABLE3_CORNER,
+            corner: ar::TABLE3_CORNER,
             columns: TABLE3_COLUMNS,
             sub_columns: TABLE3_COLUMNS[1..6].to_vec(),
             table3: ar::table3_lines()
@@ -467,8 +490,8 @@ impl ReportView {
                 .iter()
                 .flat_map(|row| row.iter().copied())
                 .collect(),
-            problems: paragraphs(&r.sections.problems),
-            other: paragraphs(&r.sections.other),
+            problems: ar::paragraphs(&r.sections.problems),
+            other: ar::paragraphs(&r.sections.other),
         }
     }
 }
@@ -577,27 +600,27 @@ pub fn read_import(
     } else {
         let sheets = gongkai_files::table::grids(file_name, bytes).map_err(|e| e.to_string())?;
         let rows: Vec<Vec<String>> = sheets.into_iter().flatten().collect();
-        let (table2, complete, table3, table4) = gongkai_reports::annual_report_from_grid(&rows)?;
-        let format = if rows.iter().any(|r| {
-            r.first().is_some_and(|c| c.trim() == "（六）其他处理")
-                && r.len() > 1
-                && !r[1].trim().is_empty()
-        }) {
-            ar::FORMAT_2019
-        } else {
-            ar::FORMAT_2021
-        };
-        if !complete {
-            notes.push("文件中未找到完整的表二（2019年格式的表二栏目不同），表二按0记录".into());
+        let g = gongkai_reports::annual_report_from_grid(&rows)?;
+        if !g.table2_complete {
+            notes
+                .push("文件中未找到完整的表二（2019年格式的表二栏目不同），缺少的数按0记录".into());
+        }
+        if !g.table4_found {
+            notes.push("文件中未找到表四（行政复议、行政诉讼情况），按0记录".into());
         }
         AnnualReport {
-            format: format.into(),
+            format: if g.is_2019 {
+                ar::FORMAT_2019
+            } else {
+                ar::FORMAT_2021
+            }
+            .into(),
             body: body.into(),
             year,
             sections: Sections::default(),
-            table2,
-            table3,
-            table4,
+            table2: g.table2,
+            table3: g.table3,
+            table4: g.table4,
         }
     };
     report.body = body.into();

@@ -958,6 +958,9 @@ pub async fn update_item(
 ) -> Result<Json<ItemJson>, ApiError> {
     let (item, body) = item_in_scope(&state, &t, &id).await?;
     require(&t, Permission::EditItems, &body.path)?;
+    if let Some(m) = crate::annual::report_item_refusal(&state.store, item.id).await? {
+        return Err(AppError::workflow(m).into());
+    }
     let vid = item.working_version_id.ok_or_else(|| {
         AppError::workflow("该信息没有可修改的草稿；已发布的信息请先修订（revise）")
     })?;
@@ -1202,6 +1205,11 @@ pub async fn item_step(
         require(&t, p, &body.path)?;
     }
     if matches!(step, Step::Submit)
+        && let Some(m) = crate::annual::report_item_refusal(&state.store, item.id).await?
+    {
+        return Err(AppError::workflow(m).into());
+    }
+    if matches!(step, Step::Submit)
         && v.state() == VersionState::Draft
         && t.actor.can(Permission::EditItems, &body.path)
     {
@@ -1248,6 +1256,9 @@ pub async fn revise_item(
 ) -> Result<Json<ItemJson>, ApiError> {
     let (item, body) = item_in_scope(&state, &t, &id).await?;
     require(&t, Permission::EditItems, &body.path)?;
+    if let Some(m) = crate::annual::report_item_refusal(&state.store, item.id).await? {
+        return Err(AppError::workflow(m).into());
+    }
     state
         .store
         .revise_item(item.id, &t.actor, &t.who())

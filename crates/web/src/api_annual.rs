@@ -103,10 +103,7 @@ impl ReportJson {
 }
 
 fn year_of(s: &str) -> Result<i32, ApiError> {
-    match s.trim().parse::<i32>() {
-        Ok(y) if (2008..=today().year()).contains(&y) => Ok(y),
-        _ => Err(AppError::NotFound.into()),
-    }
+    annual::parse_year(s, today()).ok_or_else(|| AppError::NotFound.into())
 }
 
 /// The published report of a body's year (or the imported report of a year before the system),
@@ -136,12 +133,13 @@ pub async fn get_public_report(
     Ok(Json(ReportJson::of(&r)?))
 }
 
-/// A case that cannot be counted in table 三.
+/// A case that cannot be counted in table 三 (its id and number only for tokens that may read
+/// applications).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BlockerJson {
-    pub case_id: i64,
+    pub case_id: Option<i64>,
     /// 申请编号.
-    pub number: String,
+    pub number: Option<String>,
     pub problem: String,
 }
 
@@ -192,6 +190,9 @@ pub async fn get_staff_report(
     }
     let c = annual::compute(&state.store, &body, year).await?;
     let statuses = state.store.annual_report_statuses(&[id], year).await?;
+    let show_cases = t
+        .actor
+        .can_any(gongkai_domain::access::CASE_READERS, &body.path);
     Ok(Json(StaffReportJson {
         report: ReportJson::of(&c.report)?,
         source: c.source,
@@ -201,8 +202,8 @@ pub async fn get_staff_report(
             .blockers
             .into_iter()
             .map(|b| BlockerJson {
-                case_id: b.case_id,
-                number: b.number,
+                case_id: show_cases.then_some(b.case_id),
+                number: show_cases.then_some(b.number),
                 problem: b.problem,
             })
             .collect(),

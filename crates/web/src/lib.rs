@@ -273,6 +273,10 @@ pub fn router(state: AppState) -> Router {
             post(annual_reports::import_report),
         )
         .route(
+            "/admin/annual-reports/{id}/{year}/delete-import",
+            post(annual_reports::delete_import),
+        )
+        .route(
             "/admin/annual-reports/{id}/{year}/{file}",
             get(annual_reports::download_report),
         )

@@ -181,13 +181,68 @@ async fn last_years_report_is_counted_checked_approved_and_published(db: Db) {
         .await
         .unwrap();
 
+    // Two 双公示 decisions of the year (a licence and a 行政强制) and one of the year before.
+    for (kind, doc, on) in [
+        (
+            gongkai_domain::credit::DecisionKind::License,
+            "测许〔1〕1号",
+            d(y, 5, 5),
+        ),
+        (
+            gongkai_domain::credit::DecisionKind::Coercion,
+            "测强〔1〕1号",
+            d(y, 8, 8),
+        ),
+        (
+            gongkai_domain::credit::DecisionKind::License,
+            "测许〔0〕9号",
+            d(y - 1, 8, 8),
+        ),
+    ] {
+        app.store
+            .record_decision(
+                &gongkai_store::credit::NewDecision {
+                    body_id: a,
+                    kind,
+                    party_name: "测试县某某有限公司".into(),
+                    party_type: gongkai_domain::credit::PartyType::Legal,
+                    uscc: String::new(),
+                    legal_rep: "王某".into(),
+                    personal_sealed: String::new(),
+                    involves_minor: false,
+                    adult_confirmed: false,
+                    doc_title: "决定书".into(),
+                    doc_no: doc.into(),
+                    content: "决定内容".into(),
+                    basis: "《某法》".into(),
+                    fine_fen: None,
+                    decided_on: on,
+                    valid_until: String::new(),
+                    publish_due: gongkai_domain::credit::Due::On(on),
+                    display_months: 12,
+                    entered_via: "form",
+                },
+                &Who::system(),
+            )
+            .await
+            .unwrap();
+    }
+
     let w = app.login("writer").await;
     let page = format!("/admin/annual-reports/{a}/{y}");
     let (s, html) = w.get_text(&page).await;
     assert_eq!(s, 200);
+    assert!(html.contains("尚未登记收到日期"), "the blocker is listed");
     assert!(
-        html.contains(&n4) && html.contains("尚未登记收到日期"),
-        "the blocker is listed"
+        !html.contains(&n4),
+        "its number only for readers of applications"
+    );
+    app.staff("inspector", Some(Role::Supervisor), a).await;
+    let inspector = app.login("inspector").await;
+    let (_, html) = inspector.get_text(&page).await;
+    assert!(
+        html.contains(&n4) && html.contains(&format!("/admin/applications/{c4}")),
+        "a supervisor sees the case and its link"
     );
     assert!(
         !html.contains("value=\"submit\""),
@@ -241,6 +296,12 @@ async fn last_years_report_is_counted_checked_approved_and_published(db: Db) {
     assert!(r.table3.check().is_empty());
     assert_eq!(r.table4.reconsideration, [1, 0, 0, 0, 1]);
     assert_eq!(r.table2.normative, [1, 1, 1]);
+    assert_eq!(r.table2.regulations, [0, 0, 0]);
+    assert_eq!(
+        (r.table2.license, r.table2.penalty, r.table2.coercion),
+        (1, 0, 1)
+    );
+    assert_eq!(r.table2.fees_wan, "0.00");
     assert_eq!(
         r.sections, draft.sections,
         "saved texts are kept, not redrafted"
@@ -350,6 +411,27 @@ async fn last_years_report_is_counted_checked_approved_and_published(db: Db) {
             .status(),
         404
     );
+    // While it is in review its texts cannot be saved, and what was typed is shown again.
+    let version = app
+        .scalar(&format!(
+            "SELECT version FROM annual_reports WHERE body_id = {a}"
+        ))
+        .await
+        .to_string();
+    let r = w
+        .post_form(
+            &page,
+            &[
+                ("action", "save"),
+                ("version", &version),
+                ("general_0", "审核中改动的文字"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("正在审核中") && html.contains("审核中改动的文字"));
+    assert!(!html.contains("value=\"save\""), "no save button in review");
     step(
         &checker,
         item,
@@ -358,6 +440,18 @@ async fn last_years_report_is_counted_checked_approved_and_published(db: Db) {
     .await;
     let leader = app.login("leader").await;
     step(&leader, item, &[("step", "approve")]).await;
+    // The generic item revise refuses a report's item (it is changed on the report's page).
+    let r = w
+        .post_form(&format!("/admin/items/{item}/revise"), &[])
+        .await;
+    assert!(location(&r).contains("error="), "{}", location(&r));
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM item_versions WHERE item_id = {item}"
+        ))
+        .await,
+        1
+    );
 
     // Published: the public page, its files, the column and the ledger.
     let (s, public) = visitor.get_text(&format!("/bodies/{a}/reports/{y}")).await;
@@ -374,9 +468,9 @@ async fn last_years_report_is_counted_checked_approved_and_published(db: Db) {
     for sheet in gongkai_files::table::grids("r.xlsx", &xlsx.bytes().await.unwrap()).unwrap() {
         rows.extend(sheet);
     }
-    let (_, _, t3, t4) = gongkai_reports::annual_report_from_grid(&rows).unwrap();
-    assert_eq!(t3, published.table3);
-    assert_eq!(t4, published.table4);
+    let g = gongkai_reports::annual_report_from_grid(&rows).unwrap();
+    assert_eq!(g.table3, published.table3);
+    assert_eq!(g.table4, published.table4);
     let docx = visitor
         .get(&format!("/bodies/{a}/reports/{y}/report.docx"))
         .await;
@@ -553,7 +647,7 @@ async fn earlier_reports_are_imported_and_the_carry_over_is_checked(db: Db) {
     let a = app.tree.a;
     let y = today().year() - 1;
     app.staff("writer", Some(Role::Editor), a).await;
-    app.staff("checker", Some(Role::Reviewer), a).await;
+    app.staff("leader", Some(Role::Approver), a).await;
     // One case carried from the year before into this report's year.
     let (c, _) = case(&app, a, ApplicantType::Natural, d(y - 1, 12, 29)).await;
     reply(&app, c, d(y, 1, 12), ReplyType::Disclosed).await;
@@ -578,9 +672,8 @@ async fn earlier_reports_are_imported_and_the_carry_over_is_checked(db: Db) {
     before.table3.cells[ar::ROW_TOTAL] = [3, 0, 0, 0, 0, 0, 3];
     before.table3.cells[ar::ROW_OPEN] = [2, 0, 0, 0, 0, 0, 2];
     let json = serde_json::to_vec(&before).unwrap();
-    // The checker may not import.
-    let checker = app.login("checker").await;
-    let r = checker
+    // An imported report is public at once: the editor may not import, the approver may.
+    let r = w
         .post_multipart(
             &format!("/admin/annual-reports/{a}/{}/import", y - 1),
             &[],
@@ -589,6 +682,8 @@ async fn earlier_reports_are_imported_and_the_carry_over_is_checked(db: Db) {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    let editor = w;
+    let w = app.login("leader").await;
     // A file for another year is refused, nothing stored.
     let r = w
         .post_multipart(
@@ -647,8 +742,41 @@ async fn earlier_reports_are_imported_and_the_carry_over_is_checked(db: Db) {
     assert_eq!(got.table3, old.table3);
     assert_eq!(got.sections.problems, "人员力量不足。");
 
-    // A year already made in the system cannot be replaced by an import.
+    // This year cannot be imported; a wrong import can be removed.
+    let this_year = y + 1;
     let r = w
+        .post_multipart(
+            &format!("/admin/annual-reports/{a}/{this_year}/import"),
+            &[],
+            &[(
+                "r.json",
+                serde_json::to_vec(&AnnualReport {
+                    year: this_year,
+                    ..before.clone()
+                })
+                .unwrap(),
+            )],
+        )
+        .await
+        .unwrap();
+    assert!(location(&r).contains("error="));
+    let r = w
+        .post_form(
+            &format!("/admin/annual-reports/{a}/{}/delete-import", y - 2),
+            &[],
+        )
+        .await;
+    assert!(location(&r).contains("done="), "{}", location(&r));
+    assert_eq!(
+        visitor
+            .get(&format!("/bodies/{a}/reports/{}/report.json", y - 2))
+            .await
+            .status(),
+        404
+    );
+
+    // A year already made in the system cannot be replaced by an import.
+    let r = editor
         .post_form(
             &format!("/admin/annual-reports/{a}/{y}"),
             &[("action", "save"), ("version", "0"), ("other", "无。")],

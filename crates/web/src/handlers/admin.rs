@@ -53,6 +53,8 @@ pub struct DashboardPage {
     pub manages_accounts: bool,
     /// Letters: waiting to be taken, mine, overdue (None when the account sees no letters).
     pub letters: Option<(i64, i64, i64)>,
+    /// Last year's annual reports in scope: (year, bodies, published, late) for readers of items.
+    pub annual: Option<(i32, usize, usize, usize)>,
 }
 
 /// Who reads the calendar warning, and where.
@@ -140,8 +142,24 @@ pub async fn view_dashboard(
                 .await?,
         )
     };
+    let annual = if gongkai_domain::access::ITEM_READERS
+        .iter()
+        .any(|p| a.actor.has_anywhere(*p))
+    {
+        let year = today().year() - 1;
+        let rows = crate::annual::overview_rows(&state.store, &a.actor, year, today()).await?;
+        Some((
+            year,
+            rows.len(),
+            rows.iter().filter(|r| !r.published_on.is_empty()).count(),
+            rows.iter().filter(|r| r.late).count(),
+        ))
+    } else {
+        None
+    };
     Ok(DashboardPage {
         letters,
+        annual,
         chrome: Chrome::admin(&state, &a, "工作台", "/admin").await,
         grants: state.store.grants_of(a.user.id).await?,
         calendar_warning: calendar_warning(&state.calendar(), today(), warning_reader(&a, false)),

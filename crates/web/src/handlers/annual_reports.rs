@@ -29,13 +29,8 @@ fn default_year() -> i32 {
     today().year() - 1
 }
 
-/// A report year given in a path or query: 2008 (the first year of the 条例) up to last year
-/// (this year's report can be looked at, not submitted).
 fn parse_year(s: &str) -> Result<i32, AppError> {
-    match s.trim().parse::<i32>() {
-        Ok(y) if (2008..=today().year()).contains(&y) => Ok(y),
-        _ => Err(AppError::NotFound),
-    }
+    annual::parse_year(s, today()).ok_or(AppError::NotFound)
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -252,6 +247,14 @@ pub struct EditPage {
     pub version: i64,
     pub can_edit: bool,
     pub can_submit: bool,
+    /// Why 提交审核 is not offered now (empty when it is).
+    pub submit_reason: String,
+    /// Whether the texts may be saved (not while a version is in review).
+    pub can_save: bool,
+    /// Whether the account may see the cases that block the report (their numbers and links).
+    pub show_cases: bool,
+    /// Whether the account may import (or remove) a report of a year before the system.
+    pub can_import: bool,
     pub headings: [&'static str; 5],
     pub done: String,
     pub error: String,
@@ -264,6 +267,15 @@ async fn body_for(state: &AppState, a: &Authed, id: i64) -> Result<Body, AppErro
         return Err(AppError::NotFound);
     }
     Ok(body)
+}
+
+/// Whether a version of the report is with the reviewer or the approver (its texts are then
+/// frozen until it is published or sent back).
+fn in_review(working_state: Option<&str>) -> bool {
+    matches!(
+        working_state,
+        Some("pending_review" | "pending_approval" | "scheduled")
+    )
 }
 
 async fn edit_page(
@@ -282,10 +294,12 @@ async fn edit_page(
     let status = annual::status_label(statuses.first());
     let working = statuses.first().and_then(|s| s.working_state.clone());
     let can_edit = a.actor.can(Permission::EditItems, &body.path) && c.source == "computed";
-    let in_review = matches!(
-        working.as_deref(),
-        Some("pending_review" | "pending_approval" | "scheduled")
-    );
+    let in_review = in_review(working.as_deref());
+    let submit_reason = if in_review {
+        "报告正在审核中，审核完成或被退回后才能修改和再次提交".to_string()
+    } else {
+        annual::submit_refusal(&c, today()).unwrap_or_default()
+    };
     Ok(EditPage {
         chrome: Chrome::admin(
             state,
@@ -299,11 +313,15 @@ async fn edit_page(
         status,
         item_id: c.row.as_ref().and_then(|r| r.item_id),
         version: c.row.as_ref().map(|r| r.version).unwrap_or(0),
-        can_submit: can_edit
-            && !in_review
-            && c.blockers.is_empty()
-            && c.problems.is_empty()
-            && year < today().year(),
+        can_submit: can_edit && submit_reason.is_empty(),
+        can_save: can_edit && !in_review,
+        submit_reason,
+        show_cases: a
+            .actor
+            .can_any(gongkai_domain::access::CASE_READERS, &body.path),
+        can_import: a.actor.can(Permission::ApproveItems, &body.path)
+            && year < today().year()
+            && c.row.as_ref().is_none_or(|r| r.source == "imported"),
         can_edit,
         headings: ar::GENERAL_HEADINGS,
         done: q.done.clone(),
@@ -407,6 +425,14 @@ pub async fn post_report(
         )
         .await;
     }
+    let statuses = state.store.annual_report_statuses(&[body.id], year).await?;
+    if in_review(statuses.first().and_then(|s| s.working_state.as_deref())) {
+        return redisplay(
+            "报告正在审核中，审核完成或被退回后才能修改；您的修改未保存".into(),
+            sections,
+        )
+        .await;
+    }
     match f.action.as_str() {
         "redraft" => {
             // A new draft from the data, shown for review; saved only when 保存 is pressed.
@@ -457,8 +483,18 @@ pub async fn import_report(
 ) -> Result<Response, AppError> {
     let year = parse_year(&year)?;
     let body = body_for(&state, &a, id).await?;
-    if !a.actor.can(Permission::EditItems, &body.path) {
+    // An imported report is public at once, as published before the system: only those who
+    // approve publication may record one.
+    if !a.actor.can(Permission::ApproveItems, &body.path) {
         return Err(AppError::Forbidden);
+    }
+    if year >= today().year() {
+        return Ok(back(
+            id,
+            year,
+            "error",
+            "只能导入往年（本系统启用前）的年度报告",
+        ));
     }
     let (mut file_name, mut bytes, mut problems) = (String::new(), Vec::new(), String::new());
     loop {
@@ -510,6 +546,28 @@ pub async fn import_report(
         message.push_str(&n);
     }
     Ok(back(id, year, "done", &message))
+}
+
+/// Remove an imported report (审批领导): a wrong file, or the year is to be made in the system.
+pub async fn delete_import(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path((id, year)): Path<(i64, String)>,
+) -> Result<Response, AppError> {
+    let year = parse_year(&year)?;
+    let body = body_for(&state, &a, id).await?;
+    if !a.actor.can(Permission::ApproveItems, &body.path) {
+        return Err(AppError::Forbidden);
+    }
+    match state
+        .store
+        .delete_annual_import(body.id, year, &a.who())
+        .await
+    {
+        Ok(()) => Ok(back(id, year, "done", "已删除导入的报告")),
+        Err(StoreError::NotFound) => Ok(back(id, year, "error", "该年度没有导入的报告")),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A file response: inline for PDF and HTML, attachment otherwise.

@@ -665,6 +665,9 @@ pub async fn view_item_edit_post(
     if !a.actor.can(Permission::EditItems, &body.path) {
         return Err(AppError::Forbidden);
     }
+    if let Some(m) = crate::annual::report_item_refusal(&state.store, id).await? {
+        return Ok(redirect_error(id, m));
+    }
     let vid = item.working_version_id.ok_or(AppError::NotFound)?;
     let input = item_input(&fields);
     let token: i64 = form_value(&fields, "token").parse().unwrap_or(0);
@@ -798,6 +801,11 @@ pub async fn item_step(
     } else {
         None
     };
+    if matches!(step, Step::Submit)
+        && let Some(m) = crate::annual::report_item_refusal(&state.store, id).await?
+    {
+        return Ok(redirect_error(id, m));
+    }
     if matches!(step, Step::Submit) {
         let v = state.store.get_version(vid).await?;
         if v.state() == VersionState::Draft && a.actor.can(Permission::EditItems, &body.path) {
@@ -935,6 +943,9 @@ pub async fn revise_item(
     Staff(a): Staff,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
+    if let Some(m) = crate::annual::report_item_refusal(&state.store, id).await? {
+        return Ok(redirect_error(id, m));
+    }
     match state.store.revise_item(id, &a.actor, &a.who()).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/items/{id}?done=revise")).into_response()),
         Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => Ok(redirect_error(id, &m)),
