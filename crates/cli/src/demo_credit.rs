@@ -240,7 +240,14 @@ pub async fn seed(store: &Store, seal: &SealKey, today: NaiveDate) -> anyhow::Re
             .map_err(|e| anyhow::anyhow!("示例双公示数据无效：{e:?}"))?;
         let due = dc::publish_due(&cal, v.decided_on)?;
         let sealed = seal.seal(&serde_json::to_string(&v.personal)?);
-        let rec = NewDecision::from_valid(body_id, &v, sealed, due, "form");
+        let rec = NewDecision::from_valid(
+            body_id,
+            &v,
+            sealed,
+            due,
+            &gongkai_domain::credit::CreditPolicy::default(),
+            "form",
+        );
         let Some(id) = step!(store.record_decision(&rec, &who)) else {
             continue;
         };

@@ -225,6 +225,68 @@ fn replace_spelled(text: &str, value: &str, with: &str) -> (String, usize) {
     (out, count)
 }
 
+labelled!(
+    /// How a natural person who is the party of a decision is named in public.
+    NameStyle {
+        Surname => "surname", "姓氏加“某”（张某）",
+        Masked => "masked", "姓氏加星号（张**）",
+    }
+);
+
+// `labelled!` makes the enum, so `#[default]` cannot be put on its variant.
+#[allow(clippy::derivable_impls)]
+impl Default for NameStyle {
+    fn default() -> Self {
+        NameStyle::Surname
+    }
+}
+
+/// A body's rules for 双公示 publication (stored with the body's settings): how long each kind
+/// stays on the public list and how a natural person is named. Zero months means the default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CreditPolicy {
+    pub license_months: u32,
+    pub penalty_months: u32,
+    pub person_name: NameStyle,
+}
+
+/// The longest display period a body may set, in months (5 years).
+pub const MAX_DISPLAY_MONTHS: u32 = 60;
+
+impl CreditPolicy {
+    /// Months a decision of `kind` stays on the public list.
+    pub fn display_months(&self, kind: DecisionKind) -> u32 {
+        let set = match kind {
+            DecisionKind::License => self.license_months,
+            DecisionKind::Penalty => self.penalty_months,
+            DecisionKind::Coercion => return 0,
+        };
+        if set == 0 {
+            default_display_months(kind)
+        } else {
+            set.min(MAX_DISPLAY_MONTHS)
+        }
+    }
+
+    /// A natural person party's name as published.
+    pub fn person(&self, name: &str) -> String {
+        match self.person_name {
+            NameStyle::Surname => anonymised_name(name),
+            NameStyle::Masked => {
+                let mut chars = name.trim().chars();
+                match chars.next() {
+                    Some(first) => {
+                        let rest = chars.count().max(1);
+                        format!("{first}{}", "*".repeat(rest))
+                    }
+                    None => String::new(),
+                }
+            }
+        }
+    }
+}
+
 /// A person's name as shown of someone else named in a decision: the surname and 某 (李四 → 李某).
 pub fn anonymised_name(name: &str) -> String {
     let mut chars = name.trim().chars();
@@ -680,16 +742,23 @@ pub fn public_copy(
     f: PrivateFields<'_>,
     personal: &Personal,
     cfg: &ScreeningConfig,
+    policy: &CreditPolicy,
 ) -> Result<PublicFields, String> {
     let sealed = personal.values();
     let natural = f.party_type == PartyType::Natural;
-    let mut names = personal.other_names.clone();
-    if natural {
-        names.push(f.party_name.to_string());
-    }
+    let names = personal.other_names.clone();
+    let party_shown = policy.person(f.party_name);
     let mut replaced = 0;
     let mut mask = |t: &str| {
-        let m = mask_public_text(t, &sealed, &names, cfg);
+        // A natural person party is named in the texts as in the party field.
+        let t = if natural && f.party_name.trim().chars().count() >= 2 {
+            let (t, n) = replace_spelled(t, f.party_name.trim(), &party_shown);
+            replaced += n;
+            t
+        } else {
+            t.to_string()
+        };
+        let m = mask_public_text(&t, &sealed, &names, cfg);
         replaced += m.replaced;
         m.text
     };
@@ -697,7 +766,7 @@ pub fn public_copy(
     let out_basis = mask(f.basis);
     let out_title = mask(f.doc_title);
     let (party_name, uscc, legal_rep) = if natural {
-        (anonymised_name(f.party_name), String::new(), String::new())
+        (party_shown.clone(), String::new(), String::new())
     } else {
         (
             f.party_name.to_string(),
@@ -868,6 +937,29 @@ mod tests {
     #[test]
     fn names_become_surname_and_mou() {
         assert_eq!(anonymised_name("李四"), "李某");
+        let masked = CreditPolicy {
+            person_name: NameStyle::Masked,
+            ..Default::default()
+        };
+        assert_eq!(masked.person("张三"), "张*");
+        assert_eq!(masked.person("欧阳娜娜"), "欧***");
+        // Display periods: the body's, capped at five years, else the defaults.
+        let p = CreditPolicy {
+            license_months: 3,
+            penalty_months: 120,
+            ..Default::default()
+        };
+        assert_eq!(p.display_months(DecisionKind::License), 3);
+        assert_eq!(p.display_months(DecisionKind::Penalty), MAX_DISPLAY_MONTHS);
+        assert_eq!(
+            CreditPolicy::default().display_months(DecisionKind::License),
+            36
+        );
+        assert_eq!(
+            CreditPolicy::default().display_months(DecisionKind::Penalty),
+            12
+        );
+        assert_eq!(p.display_months(DecisionKind::Coercion), 0);
         assert_eq!(anonymised_name(" 欧阳娜娜 "), "欧某");
         assert_eq!(anonymised_name(""), "");
     }
@@ -996,6 +1088,7 @@ mod tests {
             },
             &v.personal,
             &ScreeningConfig::default(),
+            &CreditPolicy::default(),
         )
         .unwrap();
         assert_eq!(out.party_name, "张某");
@@ -1019,6 +1112,7 @@ mod tests {
             },
             &Personal::default(),
             &ScreeningConfig::default(),
+            &CreditPolicy::default(),
         )
         .unwrap();
         assert_eq!(

@@ -14,6 +14,7 @@ mod annual;
 mod docx;
 mod fonts;
 mod notice;
+mod services;
 pub mod text;
 mod world;
 
@@ -35,6 +36,7 @@ pub use annual::{
 };
 pub use docx::case_notice_docx;
 pub use notice::{CaseNotice, ItemNotice, Receipt, Withdrawal, qr_svg};
+pub use services::{ServiceCard, ServiceGuide, ServiceHandbook};
 pub use text::{Block, markdown_blocks};
 
 use crate::fonts::Fonts;
@@ -82,6 +84,18 @@ pub mod templates {
     pub const ANNUAL_REPORT: Template = Template {
         name: "annual_report",
         source: include_str!("../templates/annual_report.typ"),
+    };
+
+    /// 明白卡 of a service item (see [`crate::ServiceCard`]).
+    pub const SERVICE_CARD: Template = Template {
+        name: "service_card",
+        source: include_str!("../templates/service_card.typ"),
+    };
+
+    /// 便民手册 of a body's service items (see [`crate::ServiceHandbook`]).
+    pub const SERVICE_HANDBOOK: Template = Template {
+        name: "service_handbook",
+        source: include_str!("../templates/service_handbook.typ"),
     };
 
     /// 政府信息公示单 (see [`crate::ItemNotice`]).

@@ -248,3 +248,114 @@ fn case_notice_docx_is_a_word_document_with_the_letter() {
         assert!(xml.contains(needle), "{needle} missing in {xml}");
     }
 }
+
+fn guide(name: &str, materials: usize) -> ServiceGuide {
+    ServiceGuide {
+        body_name: "测试县市场监督管理局".into(),
+        code: "TST-XK-001".into(),
+        name: name.into(),
+        kind: "行政许可".into(),
+        status_note: String::new(),
+        facts: vec![
+            ("法定办结时限".into(), "20个工作日".into()),
+            ("承诺办结时限".into(), "5个工作日".into()),
+            ("办理地点".into(), "县政务服务中心一楼 8号窗口".into()),
+            ("咨询电话".into(), "0000-1234567".into()),
+        ],
+        conditions: vec!["具有与经营的食品品种、数量相适应的经营场所。".into()],
+        materials: (1..=materials)
+            .map(|i| format!("申请材料第{i}项：食品经营许可申请书及相关证明材料"))
+            .collect(),
+        procedure: vec![
+            "申请".into(),
+            "受理".into(),
+            "审查".into(),
+            "决定".into(),
+            "送达".into(),
+        ],
+        fees: Vec::new(),
+        basis: vec!["《中华人民共和国食品安全法》第三十五条".into()],
+        more: String::new(),
+    }
+}
+
+fn card(g: ServiceGuide) -> ServiceCard {
+    ServiceCard {
+        site_name: "测试县政府信息公开平台".into(),
+        item: g,
+        page_url: "http://127.0.0.1/services/1".into(),
+        printed_on: "2026-12-02".into(),
+    }
+}
+
+/// The 明白卡 is one A4 page with the name, the time limits and the window; a long guide is
+/// shortened to fit and points to the QR code.
+#[test]
+fn the_service_card_is_one_page_with_the_essentials() {
+    let c = card(guide("食品经营许可", 5));
+    let pdf = renderer().service_card_pdf(&c).unwrap();
+    keep("service-card.pdf", &pdf);
+    let text = pdf_text(&pdf);
+    for want in [
+        "食品经营许可",
+        "承诺办结时限",
+        "5个工作日",
+        "8号窗口",
+        "办理流程",
+        "受理",
+        "扫码查看完整办事指南",
+    ] {
+        assert!(text.contains(want), "{want}");
+    }
+    assert!(!text.contains("共5项"), "nothing cut from a short guide");
+    let qr = Asset {
+        name: "qr.svg",
+        bytes: qr_svg(&c.page_url).unwrap().into_bytes(),
+    };
+    let (doc, _) = renderer()
+        .compile(
+            &templates::SERVICE_CARD,
+            &c.clone().fitted(),
+            std::slice::from_ref(&qr),
+        )
+        .unwrap();
+    assert_eq!(doc.pages().len(), 1);
+    let long = card(guide("食品经营许可（新办）", 30));
+    let fitted = long.clone().fitted();
+    assert_eq!(fitted.item.materials.len(), 10);
+    let (doc, _) = renderer()
+        .compile(&templates::SERVICE_CARD, &fitted, &[qr])
+        .unwrap();
+    assert_eq!(doc.pages().len(), 1, "a long guide still fits one page");
+    let text = pdf_text(&renderer().service_card_pdf(&long).unwrap());
+    assert!(text.contains("申请材料共30项"), "points to the full guide");
+}
+
+/// The 便民手册 has the body, every item, the contents and the procedure's steps; user text is
+/// never markup.
+#[test]
+fn the_handbook_has_every_item_and_a_contents_page() {
+    let mut evil = guide("#set page(width: 1cm) 设立登记", 2);
+    evil.procedure = vec!["#panic(\"x\")".into()];
+    let book = ServiceHandbook {
+        site_name: "测试县政府信息公开平台".into(),
+        title: "测试县市场监督管理局便民服务手册".into(),
+        body_name: "测试县市场监督管理局".into(),
+        printed_on: "2026-12-02".into(),
+        items: vec![guide("食品经营许可", 4), guide("药品零售企业许可", 6), evil],
+    };
+    let pdf = renderer().service_handbook_pdf(&book).unwrap();
+    keep("service-handbook.pdf", &pdf);
+    let text = pdf_text(&pdf);
+    for want in [
+        "测试县市场监督管理局便民服务手册",
+        "目录",
+        "1．食品经营许可",
+        "2．药品零售企业许可",
+        "#setpage(width:1cm)设立登记",
+        "#panic(\"x\")",
+        "审查",
+    ] {
+        assert!(text.contains(want), "{want}");
+    }
+}

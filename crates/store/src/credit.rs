@@ -38,12 +38,14 @@ pub struct NewDecision {
 
 impl NewDecision {
     /// A checked decision of `body_id`, its personal values sealed by the caller, its
-    /// publication due date computed on the calendar, displayed for the kind's default period.
+    /// publication due date computed on the calendar, displayed for the period the body's
+    /// policy sets for its kind.
     pub fn from_valid(
         body_id: i64,
         v: &dc::ValidDecision,
         personal_sealed: String,
         publish_due: Due,
+        policy: &dc::CreditPolicy,
         entered_via: &'static str,
     ) -> NewDecision {
         NewDecision {
@@ -64,7 +66,7 @@ impl NewDecision {
             decided_on: v.decided_on,
             valid_until: v.valid_until.map(|d| d.to_string()).unwrap_or_default(),
             publish_due,
-            display_months: dc::default_display_months(v.kind),
+            display_months: policy.display_months(v.kind),
             entered_via,
         }
     }
@@ -435,6 +437,16 @@ impl Store {
                 );
                 return Ok(Published::Withheld(reason.to_string()));
             }
+            // The body's own rules (how a natural person is named), as in its settings.
+            let settings: Option<String> =
+                sqlx::query_scalar("SELECT settings FROM bodies WHERE id = $1")
+                    .bind(d.body_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let policy = settings
+                .and_then(|s| serde_json::from_str::<crate::disclosure::BodySettings>(&s).ok())
+                .unwrap_or_default()
+                .credit;
             let p = dc::public_copy(
                 PrivateFields {
                     party_type: party,
@@ -447,6 +459,7 @@ impl Store {
                 },
                 personal,
                 cfg,
+                &policy,
             )
             .map_err(StoreError::Invalid)?;
             let until = dc::display_until(decided_on, u32::try_from(d.display_months).unwrap_or(0))

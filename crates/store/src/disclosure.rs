@@ -529,6 +529,8 @@ pub struct BodySettings {
     /// The day (`MM-DD` of the next year) its annual report is due; empty: 31 January, or
     /// 31 March for a 人民政府 (`domain::annual_report::due_date`).
     pub annual_report_due: String,
+    /// 双公示: display periods and how natural persons are named.
+    pub credit: gongkai_domain::credit::CreditPolicy,
 }
 
 /// The outcome of one workflow step.

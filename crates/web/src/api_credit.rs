@@ -388,7 +388,7 @@ pub async fn create_decision(
     let v = input
         .validate(today())
         .map_err(|e| ApiError(AppError::validation(e)))?;
-    let rec = new_decision(&state, body.id, &v, "api")?;
+    let rec = new_decision(&state, body.id, &v, "api").await?;
     let id = state.store.record_decision(&rec, &t.who()).await?;
     let d = state.store.get_decision(id).await?;
     Ok((StatusCode::CREATED, Json(decision_json(&state, d).await?)))

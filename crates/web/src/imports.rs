@@ -368,6 +368,7 @@ async fn credit(
     };
     let mut seen: HashSet<(DecisionKind, String)> = HashSet::new();
     let recorded = cx.store.recorded_doc_nos(body.id).await?;
+    let policy = cx.store.body_settings(body.id).await?.credit;
     let mut new = Vec::new();
     for row in &rows {
         let before = report.problems.len();
@@ -444,6 +445,7 @@ async fn credit(
             &valid,
             cx.seal.seal(&personal),
             due,
+            &policy,
             "import",
         ));
     }

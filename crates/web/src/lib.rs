@@ -357,6 +357,11 @@ pub fn router(state: AppState) -> Router {
         .route("/services/reform", get(services::view_reform))
         .route("/services/{id}", get(services::view_guide))
         .route("/services/{id}/history", get(services::view_history))
+        .route("/services/{id}/card.pdf", get(services::service_card))
+        .route(
+            "/bodies/{id}/services/handbook.pdf",
+            get(services::service_handbook),
+        )
         .route("/fees", get(services::view_fees))
         .route("/feeds/services.atom", get(services::services_feed))
         .route("/admin/services", get(services_admin::view_list))

@@ -312,6 +312,7 @@ use gongkai_domain::access::Role;
 use serde_json::{Value, json};
 
 both_backends!(
+    a_bodys_policy_sets_the_display_period_and_how_a_person_is_named,
     a_decision_goes_from_the_form_to_a_masked_public_page_and_is_withdrawn,
     nobody_outside_the_roles_sees_or_changes_a_decision,
     decisions_through_the_api_match_the_document,
@@ -820,4 +821,81 @@ async fn decisions_through_the_api_match_the_document(db: Db) {
     assert_eq!(j["withdraw_reason"], "原决定被依法撤销");
     assert_eq!(j["party_name"], "");
     let _: Value = j;
+}
+
+/// A body's administrator sets its 双公示 rules: a 3-month period for penalties and natural
+/// persons as 赵**. A penalty recorded afterwards gets that period, its public page names the
+/// person so and holds no personal value; a bad period is refused with a message.
+async fn a_bodys_policy_sets_the_display_period_and_how_a_person_is_named(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let a = app.tree.a;
+    app.staff("boss", Some(Role::Admin), a).await;
+    app.staff("clerk", Some(Role::CreditEditor), a).await;
+    app.staff("leader", Some(Role::Approver), a).await;
+    let boss = app.login("boss").await;
+    let settings = format!("/admin/bodies/{a}/catalogue");
+    let r = boss
+        .post_form(
+            &settings,
+            &[("action", "settings"), ("credit_penalty_months", "999")],
+        )
+        .await;
+    assert!(location(&r).contains("error="), "{}", location(&r));
+    let r = boss
+        .post_form(
+            &settings,
+            &[
+                ("action", "settings"),
+                ("credit_penalty_months", "3"),
+                ("credit_person_name", "masked"),
+            ],
+        )
+        .await;
+    assert!(location(&r).contains("done="), "{}", location(&r));
+    let (_, page) = boss.get_text(&settings).await;
+    assert!(
+        page.contains("name=\"credit_penalty_months\" value=\"3\""),
+        "the form shows it"
+    );
+    // The clerk records, the leader publishes.
+    let clerk = app.login("clerk").await;
+    let r = post(
+        &clerk,
+        "/admin/credit/new",
+        &person_form(a, "测甲罚〔2026〕77号"),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let id: i64 = location(&r)
+        .trim_start_matches("/admin/credit/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT display_months FROM credit_decisions WHERE id = {id}"
+        ))
+        .await,
+        3
+    );
+    let leader = app.login("leader").await;
+    let r = leader
+        .post_form(&format!("/admin/credit/{id}/publish"), &[])
+        .await;
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let public_id = app
+        .scalar(&format!(
+            "SELECT id FROM credit_public WHERE decision_id = {id}"
+        ))
+        .await;
+    let anon = Browser::new(&app);
+    let (s, page) = anon.get_text(&format!("/credit/{public_id}")).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("赵**"), "{page}");
+    assert!(!page.contains("赵某"));
+    assert_clean("the public page", &page);
+    let until = (today() + chrono::Months::new(3)).to_string();
+    assert!(page.contains(&until), "display until {until}: {page}");
 }

@@ -109,6 +109,17 @@ async fn an_item_is_set_up_adjusted_and_cancelled_with_its_history(db: Db) {
     // Not public before publication; the editor cannot publish, the leader can.
     let anon = Browser::new(&app);
     assert_eq!(anon.get_text(&format!("/services/{id}")).await.0, 404);
+    assert_eq!(
+        anon.get(&format!("/services/{id}/card.pdf")).await.status(),
+        404
+    );
+    assert_eq!(
+        anon.get(&format!("/bodies/{a}/services/handbook.pdf"))
+            .await
+            .status(),
+        404,
+        "no item in force yet"
+    );
     assert_eq!(publish_draft(&app, &svc, id).await.status(), 403);
     let lead = app.login("lead").await;
     assert_eq!(publish_draft(&app, &lead, id).await.status(), 303);
@@ -124,6 +135,30 @@ async fn an_item_is_set_up_adjusted_and_cancelled_with_its_history(db: Db) {
     );
     let (_, list) = anon.get_text("/services").await;
     assert!(list.contains(&format!("/services/{id}")));
+    // The 明白卡 and the body's 便民手册 carry the guide's Chinese text (when fonts are installed).
+    if crate::support::renderer().is_some() {
+        let card = anon.get(&format!("/services/{id}/card.pdf")).await;
+        assert_eq!(card.status(), 200);
+        assert_eq!(card.headers()["content-type"], "application/pdf");
+        let text = crate::applications::pdf_text(&card.bytes().await.unwrap());
+        let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(
+            text.contains("测试经营许可") && text.contains("5个工作日"),
+            "{text}"
+        );
+        assert!(text.contains("扫码查看完整办事指南"));
+        let book = anon
+            .get(&format!("/bodies/{a}/services/handbook.pdf"))
+            .await;
+        assert_eq!(book.status(), 200);
+        let text = crate::applications::pdf_text(&book.bytes().await.unwrap());
+        let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(
+            text.contains("便民服务手册") && text.contains("1．测试经营许可"),
+            "{text}"
+        );
+        assert!(text.contains("目录") && text.contains("审查"));
+    }
     // The portal's search finds the guide by its name and by its materials, linking to it.
     let href = format!("href=\"/services/{id}\"");
     app.eventually("/search?q=测试经营许可", |p| p.contains(&href))

@@ -93,6 +93,12 @@ pub struct CatalogueForm {
     pub allow_same_reviewer_approver: Option<String>,
     #[serde(default)]
     pub annual_report_due: String,
+    #[serde(default)]
+    pub credit_license_months: String,
+    #[serde(default)]
+    pub credit_penalty_months: String,
+    #[serde(default)]
+    pub credit_person_name: String,
 }
 
 fn back(id: i64, flag: &str, value: &str) -> Response {
@@ -177,12 +183,37 @@ pub async fn post_catalogue_admin(
                     "年度报告报送期限请按“月-日”填写，如 01-31；留空则按条例规定",
                 ));
             }
+            let months = |v: &str| -> Option<u32> {
+                let v = v.trim();
+                if v.is_empty() {
+                    return Some(0);
+                }
+                v.parse::<u32>()
+                    .ok()
+                    .filter(|m| (1..=gongkai_domain::credit::MAX_DISPLAY_MONTHS).contains(m))
+            };
+            let (Some(license_months), Some(penalty_months)) = (
+                months(&f.credit_license_months),
+                months(&f.credit_penalty_months),
+            ) else {
+                return Ok(back(
+                    id,
+                    "error",
+                    "双公示公示期限请填写1至60之间的月数；留空则行政许可3年、行政处罚1年",
+                ));
+            };
             let s = BodySettings {
                 allow_same_reviewer_approver: f.allow_same_reviewer_approver.is_some(),
                 index_pattern: pattern,
                 guide_text: f.guide_text.trim().to_string(),
                 rules_text: f.rules_text.trim().to_string(),
                 annual_report_due: due,
+                credit: gongkai_domain::credit::CreditPolicy {
+                    license_months,
+                    penalty_months,
+                    person_name: gongkai_domain::credit::NameStyle::parse(&f.credit_person_name)
+                        .unwrap_or_default(),
+                },
             };
             state
                 .store

@@ -190,12 +190,13 @@ impl RecordForm {
 
 /// Seal the personal values and compute the clocks of a checked decision, ready to record.
 /// The same for the form and the staff API.
-pub fn new_decision(
+pub async fn new_decision(
     state: &AppState,
     body_id: i64,
     v: &ValidDecision,
     entered_via: &'static str,
 ) -> Result<NewDecision, AppError> {
+    let policy = state.store.body_settings(body_id).await?.credit;
     let personal_json =
         serde_json::to_string(&v.personal).map_err(|e| AppError::Internal(e.to_string()))?;
     let publish_due = dc::publish_due(&state.calendar(), v.decided_on)
@@ -205,6 +206,7 @@ pub fn new_decision(
         v,
         state.seal.seal(&personal_json),
         publish_due,
+        &policy,
         entered_via,
     ))
 }
@@ -222,7 +224,12 @@ pub fn personal_of(state: &AppState, d: &Decision) -> Result<Personal, AppError>
 }
 
 /// The public copy a decision would get now, or why it would be refused.
-pub fn preview(state: &AppState, d: &Decision, p: &Personal) -> Result<PublicFields, String> {
+pub fn preview(
+    state: &AppState,
+    d: &Decision,
+    p: &Personal,
+    policy: &dc::CreditPolicy,
+) -> Result<PublicFields, String> {
     dc::public_copy(
         PrivateFields {
             party_type: PartyType::parse(&d.party_type).unwrap_or(PartyType::Natural),
@@ -235,6 +242,7 @@ pub fn preview(state: &AppState, d: &Decision, p: &Personal) -> Result<PublicFie
         },
         p,
         &state.config.screening,
+        policy,
     )
 }
 
@@ -321,7 +329,7 @@ pub async fn view_new_post(
             return form_page(&state, &a, f, e).await;
         }
     };
-    let rec = new_decision(&state, f.body_id, &v, "form")?;
+    let rec = new_decision(&state, f.body_id, &v, "form").await?;
     match state.store.record_decision(&rec, &a.who()).await {
         Ok(id) => Ok(Redirect::to(&format!("/admin/credit/{id}?done=recorded")).into_response()),
         Err(gongkai_store::StoreError::Conflict(m)) => {
@@ -420,7 +428,8 @@ async fn decision_page(
     } else {
         d.publish_due_on.clone()
     };
-    let preview = (d.status == "recorded").then(|| preview(state, &d, &p));
+    let policy = state.store.body_settings(d.body_id).await?.credit;
+    let preview = (d.status == "recorded").then(|| preview(state, &d, &p, &policy));
     // The staff page masks personal values typed into the text too, until revealed.
     let content_shown = if revealed {
         d.content.clone()

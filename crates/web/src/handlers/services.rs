@@ -38,6 +38,8 @@ pub struct ListQuery {
 pub struct ListPage {
     pub chrome: Chrome,
     pub items: Vec<ServiceItem>,
+    /// The body chosen, for the link to its 便民手册.
+    pub body: Option<i64>,
     pub bodies: Vec<BodyOption>,
     pub kinds: Vec<(&'static str, &'static str, bool)>,
     pub q: String,
@@ -74,6 +76,7 @@ pub async fn view_list(
     Ok(ListPage {
         chrome,
         items,
+        body,
         bodies: crate::views::body_options(&state, None, body, true).await?,
         kinds: ServiceKind::ALL
             .iter()
@@ -345,4 +348,194 @@ pub async fn services_feed(
             })
             .collect(),
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 明白卡 and 便民手册
+// ---------------------------------------------------------------------------------------------
+
+fn days_text(d: Option<u32>) -> String {
+    match d {
+        None => "无".into(),
+        Some(0) => "即办".into(),
+        Some(n) => format!("{n}个工作日"),
+    }
+}
+
+/// An item's published guide as printed.
+fn printed_guide(
+    item: &ServiceItem,
+    v: &ValidService,
+    fees: &[FeeItem],
+    cancel: Option<&ServiceVersion>,
+) -> gongkai_reports::ServiceGuide {
+    let mut facts = vec![
+        ("法定办结时限".to_string(), days_text(v.statutory_days)),
+        ("承诺办结时限".to_string(), days_text(v.promised_days)),
+    ];
+    let place = format!(
+        "{}{}",
+        v.hall,
+        if v.hall_window.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", v.hall_window)
+        }
+    );
+    for (k, val) in [
+        ("服务对象", v.service_object.clone()),
+        ("办理地点", place.trim().to_string()),
+        ("办理时间", v.hall_hours.clone()),
+        ("网上办理", v.online_url.clone()),
+        ("咨询电话", v.contact_phone.clone()),
+        ("监督投诉", v.complaint_phone.clone()),
+    ] {
+        if !val.trim().is_empty() {
+            facts.push((k.to_string(), val));
+        }
+    }
+    gongkai_reports::ServiceGuide {
+        body_name: item.body_name.clone(),
+        code: item.code.clone(),
+        name: item.name.clone(),
+        kind: item.kind_label().into(),
+        status_note: cancel
+            .map(|c| format!("已于{}取消", c.effective_on))
+            .unwrap_or_default(),
+        facts,
+        conditions: v
+            .conditions
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect(),
+        materials: v.materials.clone(),
+        procedure: v.procedure.clone(),
+        fees: fees
+            .iter()
+            .filter(|f| v.fee_ids.contains(&f.id))
+            .map(|f| {
+                format!(
+                    "{}：{}（依据：{}{}）",
+                    f.name, f.standard_text, f.basis_title, f.basis_doc_no
+                )
+            })
+            .collect(),
+        basis: v.basis.clone(),
+        more: String::new(),
+    }
+}
+
+/// Render a PDF of the service guide off the async threads (503 without Chinese fonts).
+async fn service_pdf(
+    state: &AppState,
+    name: String,
+    render: impl FnOnce(&gongkai_reports::Renderer) -> Result<Vec<u8>, gongkai_reports::ReportError>
+    + Send
+    + 'static,
+) -> Result<Response, AppError> {
+    let Some(renderer) = state.reports.clone() else {
+        return Err(AppError::Unavailable(
+            "服务器未安装中文字体，暂不能生成 PDF（请安装 fonts-noto-cjk）".into(),
+        ));
+    };
+    let _slot = state
+        .report_slots
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let pdf = tokio::task::spawn_blocking(move || render(&renderer))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::handlers::annual_reports::file_response(
+        pdf,
+        crate::annual::Format::Pdf,
+        &name,
+        true,
+    ))
+}
+
+/// `/services/{id}/card.pdf`: the 明白卡 of an item (one A4 page, QR code of its guide).
+pub async fn service_card(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (item, versions) = load_public(&state, id).await?;
+    let version = shown_version(&versions).ok_or(AppError::NotFound)?;
+    let v = version.data().ok_or(AppError::NotFound)?;
+    let cancel = versions
+        .iter()
+        .find(|x| x.published() && x.applied && x.change == ChangeKind::Cancel.as_str());
+    let fees = state.store.list_fees(Some(item.body_id)).await?;
+    let card = gongkai_reports::ServiceCard {
+        site_name: state.config.site_name.clone(),
+        item: printed_guide(&item, &v, &fees, cancel),
+        page_url: format!(
+            "{}/services/{}",
+            crate::handlers::public_items::site_base(&state, &headers),
+            item.id
+        ),
+        printed_on: today().to_string(),
+    };
+    service_pdf(&state, format!("明白卡-{}.pdf", item.name), move |r| {
+        r.service_card_pdf(&card)
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct HandbookQuery {
+    /// `1`: also the items of the bodies under this one (a service hall's booklet).
+    #[serde(default)]
+    pub subtree: Option<String>,
+}
+
+/// `/bodies/{id}/services/handbook.pdf`: the 便民手册 of a body's items in force.
+pub async fn service_handbook(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<HandbookQuery>,
+) -> Result<Response, AppError> {
+    state.store.services_tick(today()).await?;
+    let body = state.store.get_body(id).await?;
+    let subtree = q.subtree.as_deref() == Some("1");
+    let items = state
+        .store
+        .list_services(&ServiceFilter {
+            scope: subtree.then(|| Scope {
+                roots: vec![body.path.clone()],
+            }),
+            body_id: (!subtree).then_some(body.id),
+            status: "in_force".into(),
+            limit: 2000,
+            ..ServiceFilter::default()
+        })
+        .await?;
+    if items.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let fees = state.store.list_fees(None).await?;
+    let mut guides = Vec::with_capacity(items.len());
+    for item in &items {
+        let versions = state.store.service_versions(item.id).await?;
+        if let Some(v) = shown_version(&versions).and_then(ServiceVersion::data) {
+            guides.push(printed_guide(item, &v, &fees, None));
+        }
+    }
+    let book = gongkai_reports::ServiceHandbook {
+        site_name: state.config.site_name.clone(),
+        title: format!("{}便民服务手册", body.name),
+        body_name: body.name.clone(),
+        printed_on: today().to_string(),
+        items: guides,
+    };
+    service_pdf(
+        &state,
+        format!("便民手册-{}.pdf", body.name),
+        move |r| r.service_handbook_pdf(&book),
+    )
+    .await
 }
