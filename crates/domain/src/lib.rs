@@ -33,6 +33,7 @@ pub mod disclosure;
 pub mod ledger;
 pub mod letters;
 pub mod notice;
+pub mod notice_period;
 pub mod password;
 pub mod screening;
 pub mod seal;
