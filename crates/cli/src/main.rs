@@ -944,6 +944,11 @@ fn spawn_letter_escalation(state: gongkai_web::AppState) {
             if let Err(e) = state.store.services_tick(today).await {
                 tracing::error!(error = %e, "applying service item changes failed");
             }
+            match state.store.notice_tick(today).await {
+                Ok(n) if n > 0 => tracing::info!(settled = n, "公示 results recorded"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "recording 公示 results failed"),
+            }
             match state.store.credit_tick(&state.calendar(), today).await {
                 Ok(t) if t.filled + t.expired > 0 => {
                     tracing::info!(filled = t.filled, expired = t.expired, "双公示 daily pass");

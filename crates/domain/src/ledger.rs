@@ -18,6 +18,9 @@ pub enum LedgerAction {
     Revise,
     Withdraw,
     Validity,
+    /// The outcome of a 公示 whose period ended (无异议 / 异议已处理), with the day the decision
+    /// it announced takes effect.
+    NoticeResult,
 }
 
 impl LedgerAction {
@@ -27,6 +30,7 @@ impl LedgerAction {
             LedgerAction::Revise => "revise",
             LedgerAction::Withdraw => "withdraw",
             LedgerAction::Validity => "validity",
+            LedgerAction::NoticeResult => "notice_result",
         }
     }
 
@@ -36,6 +40,7 @@ impl LedgerAction {
             LedgerAction::Revise => "修订发布",
             LedgerAction::Withdraw => "撤回",
             LedgerAction::Validity => "有效性变更",
+            LedgerAction::NoticeResult => "公示结果",
         }
     }
 
@@ -45,6 +50,7 @@ impl LedgerAction {
             LedgerAction::Revise,
             LedgerAction::Withdraw,
             LedgerAction::Validity,
+            LedgerAction::NoticeResult,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)

@@ -254,3 +254,46 @@ impl Store {
         Ok(v.unwrap_or(0))
     }
 }
+
+/// Append a ledger entry inside the open transaction `$tx`. Must follow an `audit_append!` in the
+/// same transaction: the audit head's lock serialises ledger appends too.
+macro_rules! ledger_append {
+    ($tx:ident, $body:expr, $item:expr, $version:expr, $index:expr, $action:expr, $content_hash:expr, $payload:expr) => {{
+        let now = $crate::now_ms();
+        let head: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *$tx)
+                .await?;
+        let (prev_seq, prev_hash) =
+            head.unwrap_or((0, gongkai_domain::ledger::GENESIS_HASH.to_string()));
+        let entry = gongkai_domain::ledger::LedgerEntry {
+            seq: prev_seq + 1,
+            at_ms: now,
+            body_id: $body,
+            item_id: $item,
+            version_id: $version,
+            index_no: $index.to_string(),
+            action: $action.as_str().to_string(),
+            content_hash: $content_hash.to_string(),
+        };
+        let hash = gongkai_domain::ledger::entry_hash(&prev_hash, &entry);
+        sqlx::query(
+            "INSERT INTO ledger (seq, at_ms, body_id, item_id, version_id, index_no, action, \
+             content_hash, payload, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(entry.seq)
+        .bind(entry.at_ms)
+        .bind(entry.body_id)
+        .bind(entry.item_id)
+        .bind(entry.version_id)
+        .bind(&entry.index_no)
+        .bind(&entry.action)
+        .bind(&entry.content_hash)
+        .bind($payload)
+        .bind(&prev_hash)
+        .bind(&hash)
+        .execute(&mut *$tx)
+        .await?;
+        entry.seq
+    }};
+}

@@ -72,6 +72,8 @@ pub struct ItemPageData {
     pub replaced_by: Option<ItemRef>,
     /// The ledger entries of the item, in order.
     pub ledger: Vec<LedgerRow>,
+    /// Its 公示 period, if it is a notice: (kind, start, end).
+    pub notice: Option<(String, String, String)>,
 }
 
 impl ItemPageData {
@@ -186,8 +188,10 @@ fn page_sql(pg: bool) -> String {
          i.normative_kind, i.title, i.doc_no, i.version, i.created_at, i.updated_at, \
          b.name AS page_body_name, b.path AS page_body_path, c.name AS page_category_name, \
          {attachments} AS page_attachments, {versions} AS page_versions, {related} AS page_related, \
-         {replaced} AS page_replaced, {ledger} AS page_ledger, {version} AS page_version \
+         {replaced} AS page_replaced, {ledger} AS page_ledger, {version} AS page_version, \
+         np.kind AS page_notice_kind, np.start_on AS page_notice_start, np.end_on AS page_notice_end \
          FROM items i JOIN bodies b ON b.id = i.body_id LEFT JOIN categories c ON c.id = i.category_id \
+         LEFT JOIN notice_periods np ON np.item_id = i.id \
          WHERE i.id = $1"
     )
 }
@@ -225,6 +229,14 @@ impl Store {
                 related: from_json_rows(text("page_related")?)?,
                 replaced_by: from_json_rows(text("page_replaced")?)?.into_iter().next(),
                 ledger: from_json_rows(text("page_ledger")?)?,
+                notice: match (
+                    text("page_notice_kind")?,
+                    text("page_notice_start")?,
+                    text("page_notice_end")?,
+                ) {
+                    (Some(k), Some(s), Some(e)) => Some((k, s, e)),
+                    _ => None,
+                },
             })
         })?;
         Ok(page)

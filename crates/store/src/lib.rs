@@ -18,6 +18,7 @@ pub mod disclosure;
 pub mod error;
 pub mod item_page;
 pub mod letters;
+pub mod notice_periods;
 pub mod notices;
 pub mod search;
 pub mod services;

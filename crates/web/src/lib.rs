@@ -236,8 +236,8 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     use handlers::{
         account, admin, annual_reports, applications, browse, catalogue, column, credit,
-        credit_admin, feeds, imports, items, letters, letters_admin, mailboxes, notices, portal,
-        public_items, search, services, services_admin, tokens,
+        credit_admin, feeds, imports, items, letters, letters_admin, mailboxes, notice_periods,
+        notices, portal, public_items, search, services, services_admin, tokens,
     };
     let app = Router::new()
         // Public portal.
@@ -284,6 +284,18 @@ pub fn router(state: AppState) -> Router {
         .route("/items/{id}/v/{number}", get(public_items::view_version))
         .route("/items/{id}/diff", get(public_items::view_diff))
         .route("/items/{id}/notice.pdf", get(public_items::item_notice_pdf))
+        .route(
+            "/items/{id}/notice",
+            get(notice_periods::view_notice).post(notice_periods::post_objection),
+        )
+        .route(
+            "/admin/items/{id}/notice",
+            get(notice_periods::view_notice_admin).post(notice_periods::post_notice_admin),
+        )
+        .route(
+            "/admin/items/{id}/notice/objections/{oid}",
+            post(notice_periods::handle_objection),
+        )
         .route(
             "/items/{id}/attachments/{att}",
             get(public_items::download_attachment),

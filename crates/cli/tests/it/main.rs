@@ -13,6 +13,7 @@ mod disclosure;
 mod http;
 mod imports;
 mod letters;
+mod notice_periods;
 mod notices;
 mod portal;
 mod reports;

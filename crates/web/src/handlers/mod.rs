@@ -16,6 +16,7 @@ pub mod items;
 pub mod letters;
 pub mod letters_admin;
 pub mod mailboxes;
+pub mod notice_periods;
 pub mod notices;
 pub mod portal;
 pub mod public_items;

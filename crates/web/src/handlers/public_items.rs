@@ -71,6 +71,8 @@ pub struct ItemPage {
     pub withdrawal: Option<LedgerRow>,
     pub body_html: String,
     pub internal: bool,
+    /// A 公示: (kind label, start, end).
+    pub notice: Option<(String, String, String)>,
 }
 
 /// A body or category as a page names and links it.
@@ -110,9 +112,21 @@ pub async fn view_item(
         attachments,
         related,
         replaced_by,
+        notice,
         ..
     } = page;
     let page = ItemPage {
+        // The period's dates do not change with the day, so the cached page stays right; the
+        // notice's own page says where it stands today.
+        notice: notice.map(|(kind, start, end)| {
+            (
+                gongkai_domain::notice_period::NoticeKind::parse(&kind)
+                    .map_or("公示", |k| k.label())
+                    .to_string(),
+                start,
+                end,
+            )
+        }),
         chrome: Chrome::public(&state, &item.title, a.as_ref()),
         body: NameRef {
             id: item.body_id,

@@ -1,0 +1,208 @@
+//! 公示 through the real server: the period set on a published item (bad input refused with a
+//! message), the public page in its period with the objection form, objections stored sealed
+//! and refused outside the period, their handling, the result with its ledger entry and the day
+//! the decision takes effect, and who may do what.
+
+use chrono::{Duration, NaiveDate};
+use gongkai_domain::access::Role;
+use gongkai_domain::audit::Who;
+use gongkai_domain::calendar::Calendar;
+use gongkai_domain::notice_period::{DayUnit, period_end};
+use gongkai_store::disclosure::{ImportRow, VersionFields};
+
+use crate::both_backends;
+use crate::credit::today;
+use crate::support::{Browser, Db, TestApp, location};
+
+both_backends!(a_notice_runs_its_period_takes_objections_and_records_its_result);
+
+/// A public item of body `a` published today; its id.
+async fn published(app: &TestApp, body: i64, title: &str) -> i64 {
+    let cats = app.store.list_categories(body).await.unwrap();
+    let org = app.store.get_body(body).await.unwrap().org_code;
+    let day = today();
+    app.store
+        .import_published(
+            &[ImportRow {
+                body_id: body,
+                org_code: org,
+                category_id: cats[0].id,
+                index_no: None,
+                fields: VersionFields {
+                    title: title.into(),
+                    doc_no: String::new(),
+                    written_on: Some(day),
+                    formed_on: day,
+                    subject: "综合政务".into(),
+                    keywords: String::new(),
+                    summary: String::new(),
+                    body_md: "拟推荐张三同志为年度先进工作者。".into(),
+                    scope: "public".into(),
+                    open_method: "proactive".into(),
+                    normative_kind: "none".into(),
+                    related: Vec::new(),
+                },
+                published_on: day,
+                validity: "valid".into(),
+                validity_date: None,
+            }],
+            &Who::system(),
+        )
+        .await
+        .unwrap();
+    app.scalar(&format!("SELECT id FROM items WHERE title = '{title}'")).await
+}
+
+/// Move a notice's period into the past: it ended yesterday.
+async fn end_yesterday(app: &TestApp, item: i64) {
+    let start = today() - Duration::days(10);
+    let end = today() - Duration::days(1);
+    app.exec(&format!(
+        "UPDATE notice_periods SET start_on = '{start}', end_on = '{end}' WHERE item_id = {item}"
+    ))
+    .await;
+}
+
+async fn a_notice_runs_its_period_takes_objections_and_records_its_result(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (a, b) = (app.tree.a, app.tree.b);
+    app.staff("writer", Some(Role::Editor), a).await;
+    app.staff("checker", Some(Role::Reviewer), a).await;
+    app.staff("other", Some(Role::Editor), b).await;
+    let item = published(&app, a, "关于2026年度先进工作者推荐人选的公示").await;
+    let w = app.login("writer").await;
+    let admin = format!("/admin/items/{item}/notice");
+    let (s, _) = w.get_text(&admin).await;
+    assert_eq!(s, 200);
+    // Bad input: a period of 0 days, a start before publication.
+    let r = w
+        .post_form(&admin, &[("kind", "award"), ("days", "0"), ("start", "2020-01-01")])
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("公示天数应为1至60") && page.contains("开始日期不能早于"), "{page}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM notice_periods").await, 0);
+    // Another body's editor may not set it.
+    let other = app.login("other").await;
+    let r = other.post_form(&admin, &[("kind", "award")]).await;
+    assert_eq!(r.status(), 403);
+    // 评优评先: 5 working days from today.
+    let r = w.post_form(&admin, &[("kind", "award")]).await;
+    assert!(location(&r).contains("done="), "{}", location(&r));
+    let want = period_end(&Calendar::builtin(), today(), 5, DayUnit::Working);
+    if let Ok(end) = want {
+        assert_eq!(
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM notice_periods WHERE item_id = {item} AND end_on = '{end}'"
+            ))
+            .await,
+            1
+        );
+    }
+    // Once started, the period is fixed.
+    let r = w.post_form(&admin, &[("kind", "award"), ("days", "3")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("公示已经开始"));
+
+    // The public: the item page links to the notice, which shows 公示中 and the form.
+    let anon = Browser::new(&app);
+    let (_, item_page) = anon.get_text(&format!("/items/{item}")).await;
+    assert!(item_page.contains(&format!("/items/{item}/notice")), "{item_page}");
+    let public = format!("/items/{item}/notice");
+    let (s, page) = anon.get_text(&public).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("公示中") && page.contains("提出异议"), "{page}");
+    // An objection without a name comes back with what was typed.
+    anon.get_text(&public).await;
+    let r = anon
+        .post_form(&public, &[("contact", "13900001111"), ("text", "该同志去年有违纪记录。")])
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("请填写真实姓名") && page.contains("该同志去年有违纪记录。"));
+    let r = anon
+        .post_form(
+            &public,
+            &[("name", "王五"), ("contact", "13900001111"), ("text", "该同志去年有违纪记录。")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let receipt = r.text().await.unwrap();
+    assert!(receipt.contains("异议已收到"), "{receipt}");
+    let number: String = receipt
+        .split("<strong>")
+        .nth(1)
+        .and_then(|s| s.split("</strong>").next())
+        .unwrap()
+        .to_string();
+    assert!(number.starts_with("YY"));
+    // Name and contact are sealed at rest; only the body's editor sees them.
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM notice_objections WHERE name_sealed LIKE '%王五%' OR contact_sealed LIKE '%13900001111%'")
+            .await,
+        0
+    );
+    let (_, page) = w.get_text(&admin).await;
+    assert!(page.contains("王五") && page.contains(&number), "{page}");
+    let checker = app.login("checker").await;
+    let (s, page) = checker.get_text(&admin).await;
+    assert_eq!(s, 200);
+    assert!(!page.contains("王五") && page.contains("仅信息员可见"));
+    assert_eq!(other.get_text(&admin).await.0, 404);
+    assert!(!anon.get_text(&public).await.1.contains("王五"), "never public");
+
+    // The period ends with the objection not handled: 异议处理中, and no more objections.
+    end_yesterday(&app, item).await;
+    let (_, page) = anon.get_text(&public).await;
+    assert!(page.contains("公示期满，异议处理中"), "{page}");
+    assert!(!page.contains("提交异议"));
+    let r = anon
+        .post_form(&public, &[("name", "赵六"), ("contact", "13900002222"), ("text", "补充意见。")])
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("不再受理异议"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM notice_objections").await, 1);
+    // Handling it settles the notice: 异议已处理, effective today, with a ledger entry.
+    let oid = app.scalar("SELECT id FROM notice_objections").await;
+    let r = checker
+        .post_form(
+            &format!("/admin/items/{item}/notice/objections/{oid}"),
+            &[("handling", "经核查"), ("result", "反映不属实")],
+        )
+        .await;
+    assert_eq!(r.status(), 403, "the reviewer does not handle objections");
+    let r = w
+        .post_form(
+            &format!("/admin/items/{item}/notice/objections/{oid}"),
+            &[("handling", "经向纪检部门核查，该同志无违纪记录。"), ("result", "反映不属实，维持推荐")],
+        )
+        .await;
+    assert!(location(&r).contains("done="), "{}", location(&r));
+    let (_, page) = anon.get_text(&public).await;
+    assert!(page.contains("公示期满，异议已处理"), "{page}");
+    assert!(page.contains(&format!("自{}起生效", today())), "{page}");
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM ledger WHERE item_id = {item} AND action = 'notice_result'"
+        ))
+        .await,
+        1
+    );
+    assert!(app.store.verify_ledger().await.unwrap().is_ok(), "the ledger still verifies");
+    // A notice without objections takes effect the day after its period.
+    let quiet = published(&app, a, "关于村级财务收支情况的公示").await;
+    let r = w
+        .post_form(&format!("/admin/items/{quiet}/notice"), &[("kind", "village"), ("policy", "record")])
+        .await;
+    assert!(location(&r).contains("done="));
+    end_yesterday(&app, quiet).await;
+    let (_, page) = anon.get_text(&format!("/items/{quiet}/notice")).await;
+    assert!(page.contains("公示期满，无异议"), "{page}");
+    let effective: NaiveDate = today();
+    assert!(page.contains(&format!("自{effective}起生效")), "the day after yesterday: {page}");
+    // Not a notice, or not published: 404.
+    assert_eq!(anon.get_text("/items/999999/notice").await.0, 404);
+    let visitor = Browser::new(&app);
+    let r = visitor.get(&admin).await;
+    assert!(r.status().is_redirection() && location(&r).contains("/login"));
+}

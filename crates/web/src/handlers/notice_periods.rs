@@ -1,0 +1,452 @@
+//! 公示 (docs/design/participation.md): the public page of a notice (公示中 with its end date and
+//! the objection form, or the result after the period), the objection receipt, and in the back
+//! office the period form and the objections with their handling. The rules are
+//! `domain::notice_period`'s; the store records the result with its ledger entry.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use gongkai_domain::access::{ITEM_READERS, Permission};
+use gongkai_domain::audit::Who;
+use gongkai_domain::notice_period::{
+    self as np, DayUnit, NoticeKind, ObjectionInput, ObjectionPolicy, Phase,
+};
+use gongkai_store::StoreError;
+use gongkai_store::disclosure::Item;
+use gongkai_store::notice_periods::{NoticeRow, ObjectionRow};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{Ip, MaybeAuthed, Staff};
+use crate::error::AppError;
+use crate::handlers::admin::today;
+use crate::views::{Chrome, FormErrors};
+
+/// A published public item with a notice period (anything else: 404).
+async fn public_notice(state: &AppState, id: i64) -> Result<(Item, NoticeRow, String), AppError> {
+    state.store.notice_tick(today()).await?;
+    let item = state.store.get_item(id).await?;
+    if item.status != "published" || item.scope != "public" {
+        return Err(AppError::NotFound);
+    }
+    let notice = state.store.notice_of(id).await?.ok_or(AppError::NotFound)?;
+    let body_name = state.store.get_body(item.body_id).await?.name;
+    Ok((item, notice, body_name))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/notice.html")]
+pub struct NoticePage {
+    pub chrome: Chrome,
+    pub item: Item,
+    pub body_name: String,
+    pub n: NoticeRow,
+    pub open: bool,
+    pub not_started: bool,
+    pub objections: usize,
+    pub input: ObjectionInput,
+    pub errors: FormErrors,
+}
+
+async fn notice_page(
+    state: &AppState,
+    a: Option<&crate::auth::Authed>,
+    id: i64,
+    input: ObjectionInput,
+    errors: FormErrors,
+) -> Result<NoticePage, AppError> {
+    let (item, n, body_name) = public_notice(state, id).await?;
+    let phase = np::phase(n.start(), n.end(), today());
+    let objections = state.store.objections_of(id).await?.len();
+    Ok(NoticePage {
+        chrome: Chrome::public(state, &format!("公示：{}", item.title), a),
+        open: phase == Phase::Open,
+        not_started: phase == Phase::NotStarted,
+        item,
+        body_name,
+        n,
+        objections,
+        input,
+        errors,
+    })
+}
+
+fn no_store(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// `GET /items/{id}/notice`: where the notice stands today.
+pub async fn view_notice(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let page = notice_page(
+        &state,
+        a.as_ref(),
+        id,
+        ObjectionInput::default(),
+        FormErrors::default(),
+    )
+    .await?;
+    Ok(no_store(page.into_response()))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/notice_receipt.html")]
+pub struct ObjectionReceipt {
+    pub chrome: Chrome,
+    pub item: Item,
+    pub number: String,
+}
+
+/// `POST /items/{id}/notice`: an objection. Stored (name and contact sealed) before the receipt
+/// is shown; refused outside the period; bad input comes back with what was typed.
+pub async fn post_objection(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+    Ip(ip): Ip,
+    Path(id): Path<i64>,
+    Form(input): Form<ObjectionInput>,
+) -> Result<Response, AppError> {
+    let redisplay = |errors: FormErrors, status: StatusCode| {
+        let state = state.clone();
+        let a = a.clone();
+        let input = input.clone();
+        async move {
+            let mut r = notice_page(&state, a.as_ref(), id, input, errors)
+                .await?
+                .into_response();
+            *r.status_mut() = status;
+            Ok::<Response, AppError>(no_store(r))
+        }
+    };
+    let valid = match input.validate() {
+        Ok(v) => v,
+        Err(errs) => {
+            let mut f = FormErrors::default();
+            for (k, m) in errs {
+                f.field(k, m);
+            }
+            return redisplay(f, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    if !state.submissions.allow(&ip) {
+        return redisplay(
+            FormErrors::general("提交过于频繁，请稍后再试（您填写的内容未丢失，可稍后重新提交）"),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
+    }
+    let who = Who {
+        user_id: None,
+        name: "public".into(),
+        ip: ip.clone(),
+    };
+    let number = match state
+        .store
+        .add_objection(
+            id,
+            &state.seal.seal(&valid.name),
+            &state.seal.seal(&valid.contact),
+            &valid.text,
+            today(),
+            &who,
+        )
+        .await
+    {
+        Ok(n) => n,
+        Err(StoreError::Invalid(m)) => {
+            return redisplay(FormErrors::general(m), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // Committed: only now is the receipt shown.
+    let item = state.store.get_item(id).await?;
+    Ok(no_store(
+        ObjectionReceipt {
+            chrome: Chrome::public(&state, "异议已收到", a.as_ref()),
+            item,
+            number,
+        }
+        .into_response(),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Back office
+// ---------------------------------------------------------------------------------------------
+
+/// An objection with its sender opened for the body's handlers.
+pub struct OpenedObjection {
+    pub o: ObjectionRow,
+    pub name: String,
+    pub contact: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "items/notice_admin.html")]
+pub struct NoticeAdminPage {
+    pub chrome: Chrome,
+    pub item: Item,
+    pub n: Option<NoticeRow>,
+    pub kinds: Vec<(&'static str, &'static str, String)>,
+    pub can_edit: bool,
+    pub can_set: bool,
+    pub objections: Vec<OpenedObjection>,
+    pub done: String,
+    pub error: String,
+    pub form: PeriodForm,
+    pub units: [(&'static str, &'static str); 2],
+    pub policies: [(&'static str, &'static str); 2],
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PeriodForm {
+    pub kind: String,
+    pub start: String,
+    pub days: String,
+    pub unit: String,
+    pub policy: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct FlagQuery {
+    pub done: String,
+    pub error: String,
+}
+
+async fn admin_page(
+    state: &AppState,
+    a: &crate::auth::Authed,
+    id: i64,
+    q: FlagQuery,
+    form: Option<PeriodForm>,
+) -> Result<NoticeAdminPage, AppError> {
+    state.store.notice_tick(today()).await?;
+    let item = state.store.get_item(id).await?;
+    let body = state.store.get_body(item.body_id).await?;
+    if !a.actor.can_any(ITEM_READERS, &body.path) {
+        return Err(AppError::NotFound);
+    }
+    let n = state.store.notice_of(id).await?;
+    let can_edit = a.actor.can(Permission::EditItems, &body.path);
+    let can_set = can_edit && n.as_ref().is_none_or(|n| n.start() > today());
+    let objections = state
+        .store
+        .objections_of(id)
+        .await?
+        .into_iter()
+        .map(|o| {
+            let open = |s: &str| {
+                if can_edit {
+                    state.seal.open(s).unwrap_or_else(|_| "（无法解密）".into())
+                } else {
+                    "（仅信息员可见）".into()
+                }
+            };
+            OpenedObjection {
+                name: open(&o.name_sealed),
+                contact: open(&o.contact_sealed),
+                o,
+            }
+        })
+        .collect();
+    let form = form.unwrap_or_else(|| match &n {
+        Some(n) => PeriodForm {
+            kind: n.kind.clone(),
+            start: n.start_on.clone(),
+            days: n.days.to_string(),
+            unit: n.unit.clone(),
+            policy: n.policy.clone(),
+        },
+        None => PeriodForm::default(),
+    });
+    Ok(NoticeAdminPage {
+        chrome: Chrome::admin(state, a, &format!("公示：{}", item.title), "/admin/items").await,
+        kinds: NoticeKind::ALL
+            .iter()
+            .map(|k| {
+                let (d, u) = k.default_period();
+                (k.as_str(), k.label(), format!("{d}{}", u.label()))
+            })
+            .collect(),
+        item,
+        n,
+        can_edit,
+        can_set,
+        objections,
+        done: q.done,
+        error: q.error,
+        form,
+        units: units(),
+        policies: policies(),
+    })
+}
+
+pub async fn view_notice_admin(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<FlagQuery>,
+) -> Result<NoticeAdminPage, AppError> {
+    admin_page(&state, &a, id, q, None).await
+}
+
+fn back(id: i64, flag: &str, value: &str) -> Response {
+    let v: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    Redirect::to(&format!("/admin/items/{id}/notice?{flag}={v}")).into_response()
+}
+
+/// Set the item's notice period (信息员, until the period starts).
+pub async fn post_notice_admin(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<PeriodForm>,
+) -> Result<Response, AppError> {
+    let item = state.store.get_item(id).await?;
+    let body = state.store.get_body(item.body_id).await?;
+    if !a.actor.can(Permission::EditItems, &body.path) {
+        return Err(AppError::Forbidden);
+    }
+    // The period starts on the day of publication at the earliest.
+    let published = item
+        .first_published_at
+        .and_then(|ms| chrono::DateTime::from_timestamp_millis(ms + 8 * 3_600_000))
+        .map(|t| t.date_naive());
+    let earliest = published.map_or(today(), |p| p.max(today()));
+    let redisplay = |message: String| {
+        let state = state.clone();
+        let a = a.clone();
+        let f = f.clone();
+        async move {
+            let q = FlagQuery {
+                error: message,
+                ..Default::default()
+            };
+            let mut r = admin_page(&state, &a, id, q, Some(f))
+                .await?
+                .into_response();
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok::<Response, AppError>(r)
+        }
+    };
+    let valid = match np::check_period(
+        &state.calendar(),
+        &f.kind,
+        &f.start,
+        &f.days,
+        &f.unit,
+        &f.policy,
+        earliest,
+    ) {
+        Ok(v) => v,
+        Err(errs) => {
+            return redisplay(
+                errs.into_iter()
+                    .map(|(_, m)| m)
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            )
+            .await;
+        }
+    };
+    match state
+        .store
+        .set_notice_period(id, &valid, today(), &a.who())
+        .await
+    {
+        Ok(()) => Ok(back(
+            id,
+            "done",
+            &np::explain(valid.start, valid.end, valid.days, valid.unit),
+        )),
+        Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => redisplay(m).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct HandleForm {
+    pub handling: String,
+    pub result: String,
+}
+
+/// Record how an objection was handled (信息员).
+pub async fn handle_objection(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path((id, oid)): Path<(i64, i64)>,
+    Form(f): Form<HandleForm>,
+) -> Result<Response, AppError> {
+    let item = state.store.get_item(id).await?;
+    let body = state.store.get_body(item.body_id).await?;
+    if !a.actor.can(Permission::EditItems, &body.path) {
+        return Err(AppError::Forbidden);
+    }
+    if !state
+        .store
+        .objections_of(id)
+        .await?
+        .iter()
+        .any(|o| o.id == oid)
+    {
+        return Err(AppError::NotFound);
+    }
+    let (handling, result) = (f.handling.trim(), f.result.trim());
+    if handling.is_empty() || result.is_empty() {
+        return Ok(back(id, "error", "请填写核查处理情况和处理结果"));
+    }
+    if handling.chars().count() > 2000 || result.chars().count() > 500 {
+        return Ok(back(
+            id,
+            "error",
+            "处理情况不超过2000字，处理结果不超过500字",
+        ));
+    }
+    match state
+        .store
+        .handle_objection(oid, handling, result, today(), &a.who())
+        .await
+    {
+        Ok(()) => {
+            state.store.notice_tick(today()).await?;
+            Ok(back(id, "done", "已记录异议处理结果"))
+        }
+        Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => Ok(back(id, "error", &m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The labels of the period form's choices.
+pub fn units() -> [(&'static str, &'static str); 2] {
+    [
+        (DayUnit::Working.as_str(), "工作日"),
+        (
+            DayUnit::Calendar.as_str(),
+            "自然日（末日为休息日的顺延至下一个工作日）",
+        ),
+    ]
+}
+
+pub fn policies() -> [(&'static str, &'static str); 2] {
+    [
+        (
+            ObjectionPolicy::Block.as_str(),
+            ObjectionPolicy::Block.label(),
+        ),
+        (
+            ObjectionPolicy::Record.as_str(),
+            ObjectionPolicy::Record.label(),
+        ),
+    ]
+}
