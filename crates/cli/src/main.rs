@@ -12,6 +12,7 @@ mod demo_cases;
 mod demo_credit;
 mod demo_items;
 mod demo_letters;
+mod demo_notices;
 mod demo_reports;
 mod demo_services;
 mod import;
@@ -402,6 +403,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 if n > 0 {
                     println!(
                         "已创建示例政府信息公开申请：{n}件（含补正、征求意见、延期、收费和多种答复）。"
+                    );
+                }
+                let n = demo_notices::seed(&store, gongkai_web::handlers::admin::today()).await?;
+                if n > 0 {
+                    println!(
+                        "已创建示例公示：{n}条（含公示中可提出异议的评优结果和已期满的村务公示）。"
                     );
                 }
                 let n = demo_reports::seed(&store, gongkai_web::handlers::admin::today()).await?;

@@ -919,6 +919,19 @@ impl Store {
         .ok_or(StoreError::NotFound)
     }
 
+    /// The item of `body_id` with exactly this title, if there is one (demo and imports).
+    pub async fn find_item_titled(&self, body_id: i64, title: &str) -> StoreResult<Option<i64>> {
+        Ok(read!(self, |c| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT id FROM items WHERE body_id = $1 AND title = $2 ORDER BY id LIMIT 1",
+            )
+            .bind(body_id)
+            .bind(title)
+            .fetch_optional(c)
+            .await
+        })?)
+    }
+
     pub async fn find_item_by_index_or_doc(&self, q: &str) -> StoreResult<Option<Item>> {
         Ok(read!(self, |c| {
             sqlx::query_as::<_, Item>(sqlx::AssertSqlSafe(format!(

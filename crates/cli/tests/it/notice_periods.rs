@@ -50,7 +50,8 @@ async fn published(app: &TestApp, body: i64, title: &str) -> i64 {
         )
         .await
         .unwrap();
-    app.scalar(&format!("SELECT id FROM items WHERE title = '{title}'")).await
+    app.scalar(&format!("SELECT id FROM items WHERE title = '{title}'"))
+        .await
 }
 
 /// Move a notice's period into the past: it ended yesterday.
@@ -76,11 +77,17 @@ async fn a_notice_runs_its_period_takes_objections_and_records_its_result(db: Db
     assert_eq!(s, 200);
     // Bad input: a period of 0 days, a start before publication.
     let r = w
-        .post_form(&admin, &[("kind", "award"), ("days", "0"), ("start", "2020-01-01")])
+        .post_form(
+            &admin,
+            &[("kind", "award"), ("days", "0"), ("start", "2020-01-01")],
+        )
         .await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
-    assert!(page.contains("公示天数应为1至60") && page.contains("开始日期不能早于"), "{page}");
+    assert!(
+        page.contains("公示天数应为1至60") && page.contains("开始日期不能早于"),
+        "{page}"
+    );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM notice_periods").await, 0);
     // Another body's editor may not set it.
     let other = app.login("other").await;
@@ -100,22 +107,36 @@ async fn a_notice_runs_its_period_takes_objections_and_records_its_result(db: Db
         );
     }
     // Once started, the period is fixed.
-    let r = w.post_form(&admin, &[("kind", "award"), ("days", "3")]).await;
+    let r = w
+        .post_form(&admin, &[("kind", "award"), ("days", "3")])
+        .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("公示已经开始"));
 
     // The public: the item page links to the notice, which shows 公示中 and the form.
     let anon = Browser::new(&app);
     let (_, item_page) = anon.get_text(&format!("/items/{item}")).await;
-    assert!(item_page.contains(&format!("/items/{item}/notice")), "{item_page}");
+    assert!(
+        item_page.contains(&format!("/items/{item}/notice")),
+        "{item_page}"
+    );
     let public = format!("/items/{item}/notice");
     let (s, page) = anon.get_text(&public).await;
     assert_eq!(s, 200);
-    assert!(page.contains("公示中") && page.contains("提出异议"), "{page}");
+    assert!(
+        page.contains("公示中") && page.contains("提出异议"),
+        "{page}"
+    );
     // An objection without a name comes back with what was typed.
     anon.get_text(&public).await;
     let r = anon
-        .post_form(&public, &[("contact", "13900001111"), ("text", "该同志去年有违纪记录。")])
+        .post_form(
+            &public,
+            &[
+                ("contact", "13900001111"),
+                ("text", "该同志去年有违纪记录。"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
@@ -123,7 +144,11 @@ async fn a_notice_runs_its_period_takes_objections_and_records_its_result(db: Db
     let r = anon
         .post_form(
             &public,
-            &[("name", "王五"), ("contact", "13900001111"), ("text", "该同志去年有违纪记录。")],
+            &[
+                ("name", "王五"),
+                ("contact", "13900001111"),
+                ("text", "该同志去年有违纪记录。"),
+            ],
         )
         .await;
     assert_eq!(r.status(), 200);
@@ -149,7 +174,10 @@ async fn a_notice_runs_its_period_takes_objections_and_records_its_result(db: Db
     assert_eq!(s, 200);
     assert!(!page.contains("王五") && page.contains("仅信息员可见"));
     assert_eq!(other.get_text(&admin).await.0, 404);
-    assert!(!anon.get_text(&public).await.1.contains("王五"), "never public");
+    assert!(
+        !anon.get_text(&public).await.1.contains("王五"),
+        "never public"
+    );
 
     // The period ends with the objection not handled: 异议处理中, and no more objections.
     end_yesterday(&app, item).await;
@@ -157,11 +185,21 @@ async fn a_notice_runs_its_period_takes_objections_and_records_its_result(db: Db
     assert!(page.contains("公示期满，异议处理中"), "{page}");
     assert!(!page.contains("提交异议"));
     let r = anon
-        .post_form(&public, &[("name", "赵六"), ("contact", "13900002222"), ("text", "补充意见。")])
+        .post_form(
+            &public,
+            &[
+                ("name", "赵六"),
+                ("contact", "13900002222"),
+                ("text", "补充意见。"),
+            ],
+        )
         .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("不再受理异议"));
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM notice_objections").await, 1);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM notice_objections").await,
+        1
+    );
     // Handling it settles the notice: 异议已处理, effective today, with a ledger entry.
     let oid = app.scalar("SELECT id FROM notice_objections").await;
     let r = checker
@@ -174,7 +212,10 @@ async fn a_notice_runs_its_period_takes_objections_and_records_its_result(db: Db
     let r = w
         .post_form(
             &format!("/admin/items/{item}/notice/objections/{oid}"),
-            &[("handling", "经向纪检部门核查，该同志无违纪记录。"), ("result", "反映不属实，维持推荐")],
+            &[
+                ("handling", "经向纪检部门核查，该同志无违纪记录。"),
+                ("result", "反映不属实，维持推荐"),
+            ],
         )
         .await;
     assert!(location(&r).contains("done="), "{}", location(&r));
@@ -188,18 +229,27 @@ async fn a_notice_runs_its_period_takes_objections_and_records_its_result(db: Db
         .await,
         1
     );
-    assert!(app.store.verify_ledger().await.unwrap().is_ok(), "the ledger still verifies");
+    assert!(
+        app.store.verify_ledger().await.unwrap().is_ok(),
+        "the ledger still verifies"
+    );
     // A notice without objections takes effect the day after its period.
     let quiet = published(&app, a, "关于村级财务收支情况的公示").await;
     let r = w
-        .post_form(&format!("/admin/items/{quiet}/notice"), &[("kind", "village"), ("policy", "record")])
+        .post_form(
+            &format!("/admin/items/{quiet}/notice"),
+            &[("kind", "village"), ("policy", "record")],
+        )
         .await;
     assert!(location(&r).contains("done="));
     end_yesterday(&app, quiet).await;
     let (_, page) = anon.get_text(&format!("/items/{quiet}/notice")).await;
     assert!(page.contains("公示期满，无异议"), "{page}");
     let effective: NaiveDate = today();
-    assert!(page.contains(&format!("自{effective}起生效")), "the day after yesterday: {page}");
+    assert!(
+        page.contains(&format!("自{effective}起生效")),
+        "the day after yesterday: {page}"
+    );
     // Not a notice, or not published: 404.
     assert_eq!(anon.get_text("/items/999999/notice").await.0, 404);
     let visitor = Browser::new(&app);

@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use gongkai_domain::access::{ITEM_READERS, Permission};
 use gongkai_domain::audit::Who;
@@ -53,16 +53,22 @@ pub struct NoticePage {
 
 async fn notice_page(
     state: &AppState,
+    headers: &HeaderMap,
     a: Option<&crate::auth::Authed>,
     id: i64,
     input: ObjectionInput,
     errors: FormErrors,
-) -> Result<NoticePage, AppError> {
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let (item, n, body_name) = public_notice(state, id).await?;
     let phase = np::phase(n.start(), n.end(), today());
     let objections = state.store.objections_of(id).await?.len();
-    Ok(NoticePage {
-        chrome: Chrome::public(state, &format!("公示：{}", item.title), a),
+    // The form's token: the session's, or the anonymous form cookie's (as the application form).
+    let (token, set) = crate::auth::form_token(state, headers, a);
+    let mut chrome = Chrome::public(state, &format!("公示：{}", item.title), a);
+    chrome.csrf = token;
+    let mut r = NoticePage {
+        chrome,
         open: phase == Phase::Open,
         not_started: phase == Phase::NotStarted,
         item,
@@ -71,7 +77,10 @@ async fn notice_page(
         objections,
         input,
         errors,
-    })
+    }
+    .into_response();
+    *r.status_mut() = status;
+    Ok(no_store(crate::auth::with_cookie(r, set)))
 }
 
 fn no_store(mut r: Response) -> Response {
@@ -84,17 +93,19 @@ fn no_store(mut r: Response) -> Response {
 pub async fn view_notice(
     State(state): State<AppState>,
     MaybeAuthed(a): MaybeAuthed,
+    headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let page = notice_page(
+    notice_page(
         &state,
+        &headers,
         a.as_ref(),
         id,
         ObjectionInput::default(),
         FormErrors::default(),
+        StatusCode::OK,
     )
-    .await?;
-    Ok(no_store(page.into_response()))
+    .await
 }
 
 #[derive(Template, WebTemplate)]
@@ -111,6 +122,7 @@ pub async fn post_objection(
     State(state): State<AppState>,
     MaybeAuthed(a): MaybeAuthed,
     Ip(ip): Ip,
+    headers: HeaderMap,
     Path(id): Path<i64>,
     Form(input): Form<ObjectionInput>,
 ) -> Result<Response, AppError> {
@@ -118,13 +130,8 @@ pub async fn post_objection(
         let state = state.clone();
         let a = a.clone();
         let input = input.clone();
-        async move {
-            let mut r = notice_page(&state, a.as_ref(), id, input, errors)
-                .await?
-                .into_response();
-            *r.status_mut() = status;
-            Ok::<Response, AppError>(no_store(r))
-        }
+        let headers = headers.clone();
+        async move { notice_page(&state, &headers, a.as_ref(), id, input, errors, status).await }
     };
     let valid = match input.validate() {
         Ok(v) => v,

@@ -1,0 +1,48 @@
+// 公示: a citizen opens the school's 评优 result from its item page, sees 公示中 with the end date,
+// and files an objection; the receipt shows its number. Both pages pass axe-core at 1280 and
+// 360 px.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { BASE, axeViolations, context, describe, launch, shoot, structureProblems } from './support.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function accessible(page, name) {
+  await shoot(page, name);
+  for (const width of [1280, 360]) {
+    await page.setViewportSize({ width, height: 900 });
+    const violations = await axeViolations(page);
+    assert.deepEqual(violations, [], `${name}: axe at ${width}px:\n${violations.map(describe).join('\n')}`);
+    assert.deepEqual(await structureProblems(page, width), [], `${name}: structure at ${width}px`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+test('a citizen objects to a notice in its period and gets a receipt', async () => {
+  const list = await (await fetch(`${BASE}/api/v1/items?limit=100`)).json();
+  const item = list.items.find((i) => i.title === '关于2026年度优秀教师评选结果的公示');
+  assert.ok(item, 'the demo notice is published');
+  const ctx = await context(browser, { bypassCSP: true });
+  const page = await ctx.newPage();
+  await page.goto(`${BASE}/items/${item.id}`);
+  await page.getByRole('link', { name: '查看公示情况、提出异议' }).click();
+  await page.getByRole('heading', { name: '公示中' }).waitFor();
+  assert.ok(await page.getByText(/公示期：.*（5个工作日）/).isVisible());
+  await accessible(page, 'notice-open');
+  await page.getByLabel('姓名（必填，不公开）').fill('浏览器测试');
+  await page.getByLabel('联系电话或电子邮箱（必填，不公开）').fill('13900009999');
+  await page.getByLabel('异议内容和理由（必填，不超过2000字）').fill('请核实评选程序。');
+  await page.getByRole('button', { name: '提交异议' }).click();
+  await page.getByRole('heading', { name: '异议已收到' }).waitFor();
+  assert.match(await page.getByRole('status').innerText(), /编号 YY\d+/);
+  await accessible(page, 'notice-receipt');
+  await ctx.close();
+});
