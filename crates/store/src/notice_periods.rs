@@ -82,6 +82,33 @@ pub struct ObjectionRow {
     pub handled_on: Option<String>,
 }
 
+/// A notice in the portal's list: its period and its item.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct NoticeListRow {
+    pub item_id: i64,
+    pub title: String,
+    pub body_id: i64,
+    pub body_name: String,
+    pub kind: String,
+    pub start_on: String,
+    pub end_on: String,
+    pub result: Option<String>,
+    pub effective_on: Option<String>,
+    pub first_published_at: Option<i64>,
+}
+
+impl NoticeListRow {
+    pub fn kind_label(&self) -> &'static str {
+        np::NoticeKind::parse(&self.kind).map_or("公示", |k| k.label())
+    }
+    pub fn result_label(&self) -> &'static str {
+        self.result
+            .as_deref()
+            .and_then(NoticeResult::parse)
+            .map_or("公示期满", |r| r.label())
+    }
+}
+
 const NOTICE_COLS: &str =
     "item_id, kind, start_on, end_on, days, unit, policy, result, effective_on, result_seq";
 const OBJECTION_COLS: &str = "id, item_id, number, name_sealed, contact_sealed, text, received_at, \
@@ -148,6 +175,21 @@ impl Store {
             change_log!(tx, "item", item_id, "upsert");
             Ok(())
         })
+    }
+
+    /// The notices of published public items, latest end first (the portal's list and feed).
+    pub async fn list_notices(&self, limit: i64) -> StoreResult<Vec<NoticeListRow>> {
+        Ok(read!(self, |c| {
+            sqlx::query_as::<_, NoticeListRow>(
+                "SELECT n.item_id, i.title, i.body_id, b.name AS body_name, n.kind, n.start_on, n.end_on, \
+                 n.result, n.effective_on, i.first_published_at FROM notice_periods n \
+                 JOIN items i ON i.id = n.item_id JOIN bodies b ON b.id = i.body_id \
+                 WHERE i.status = 'published' AND i.scope = 'public' ORDER BY n.end_on DESC, n.item_id DESC LIMIT $1",
+            )
+            .bind(limit.clamp(1, 2000))
+            .fetch_all(c)
+            .await
+        })?)
     }
 
     pub async fn notice_of(&self, item_id: i64) -> StoreResult<Option<NoticeRow>> {

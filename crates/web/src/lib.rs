@@ -288,6 +288,8 @@ pub fn router(state: AppState) -> Router {
             "/items/{id}/notice",
             get(notice_periods::view_notice).post(notice_periods::post_objection),
         )
+        .route("/notices", get(notice_periods::view_notices))
+        .route("/feeds/notices.atom", get(notice_periods::notices_feed))
         .route(
             "/admin/items/{id}/notice",
             get(notice_periods::view_notice_admin).post(notice_periods::post_notice_admin),

@@ -127,6 +127,14 @@ async fn a_notice_runs_its_period_takes_objections_and_records_its_result(db: Db
         page.contains("公示中") && page.contains("提出异议"),
         "{page}"
     );
+    // It is in the portal's list (in its period), its feed and the sitemap.
+    let (_, list) = anon.get_text("/notices").await;
+    let open_part = list.split("已期满").next().unwrap_or_default().to_string();
+    assert!(open_part.contains(&public), "{list}");
+    let (_, feed) = anon.get_text("/feeds/notices.atom").await;
+    assert!(feed.contains(&public));
+    let (_, sitemap) = anon.get_text("/sitemap-pages.xml").await;
+    assert!(sitemap.contains(&format!("{public}</loc>")));
     // An objection without a name comes back with what was typed.
     anon.get_text(&public).await;
     let r = anon
@@ -222,6 +230,12 @@ async fn a_notice_runs_its_period_takes_objections_and_records_its_result(db: Db
     let (_, page) = anon.get_text(&public).await;
     assert!(page.contains("公示期满，异议已处理"), "{page}");
     assert!(page.contains(&format!("自{}起生效", today())), "{page}");
+    let (_, list) = anon.get_text("/notices").await;
+    let ended_part = list.split("已期满").nth(1).unwrap_or_default().to_string();
+    assert!(
+        ended_part.contains(&public) && ended_part.contains("异议已处理"),
+        "{list}"
+    );
     assert_eq!(
         app.scalar(&format!(
             "SELECT COUNT(*) FROM ledger WHERE item_id = {item} AND action = 'notice_result'"

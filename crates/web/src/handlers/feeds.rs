@@ -297,8 +297,12 @@ pub async fn sitemap_file(
             "/services?status=cancelled",
             "/services/reform",
             "/fees",
+            "/notices",
         ] {
             url_entry(&mut s, &base, p, None);
+        }
+        for n in state.store.list_notices(2000).await? {
+            url_entry(&mut s, &base, &format!("/items/{}/notice", n.item_id), None);
         }
         for status in ["in_force", "cancelled"] {
             for i in state

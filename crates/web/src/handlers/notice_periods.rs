@@ -16,7 +16,7 @@ use gongkai_domain::notice_period::{
 };
 use gongkai_store::StoreError;
 use gongkai_store::disclosure::Item;
-use gongkai_store::notice_periods::{NoticeRow, ObjectionRow};
+use gongkai_store::notice_periods::{NoticeListRow, NoticeRow, ObjectionRow};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -183,6 +183,77 @@ pub async fn post_objection(
         }
         .into_response(),
     ))
+}
+
+/// `/notices`: every notice, in its period first (soonest end first), then those not started,
+/// then those ended (latest first) with their results.
+#[derive(Template, WebTemplate)]
+#[template(path = "public/notices.html")]
+pub struct NoticesPage {
+    pub chrome: Chrome,
+    pub open: Vec<NoticeListRow>,
+    pub coming: Vec<NoticeListRow>,
+    pub ended: Vec<NoticeListRow>,
+}
+
+pub async fn view_notices(
+    State(state): State<AppState>,
+    MaybeAuthed(a): MaybeAuthed,
+) -> Result<Response, AppError> {
+    state.store.notice_tick(today()).await?;
+    let day = today().to_string();
+    let all = state.store.list_notices(500).await?;
+    let (mut open, mut coming, mut ended) = (Vec::new(), Vec::new(), Vec::new());
+    for n in all {
+        if n.end_on < day {
+            ended.push(n);
+        } else if n.start_on > day {
+            coming.push(n);
+        } else {
+            open.push(n);
+        }
+    }
+    open.sort_by(|x, y| x.end_on.cmp(&y.end_on));
+    let mut chrome = Chrome::public(&state, "公示公告", a.as_ref());
+    chrome.feed = Some(("公示".into(), "/feeds/notices.atom".into()));
+    Ok(no_store(
+        NoticesPage {
+            chrome,
+            open,
+            coming,
+            ended,
+        }
+        .into_response(),
+    ))
+}
+
+/// `/feeds/notices.atom`: notices as they are published.
+pub async fn notices_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    use crate::handlers::feeds::{Entry, Feed, render, rfc3339};
+    let mut rows = state.store.list_notices(50).await?;
+    rows.sort_by(|x, y| y.first_published_at.cmp(&x.first_published_at));
+    render(Feed {
+        base: crate::handlers::public_items::site_base(&state, &headers),
+        self_path: "/feeds/notices.atom".into(),
+        alternate: "/notices".into(),
+        title: format!("{} · 公示", state.config.site_name),
+        updated: rfc3339(rows.first().and_then(|r| r.first_published_at)),
+        entries: rows
+            .into_iter()
+            .map(|r| Entry {
+                path: format!("/items/{}/notice", r.item_id),
+                updated: rfc3339(r.first_published_at),
+                title: format!("{}（公示期{}至{}）", r.title, r.start_on, r.end_on),
+                body_name: r.body_name,
+                doc_no: String::new(),
+                index_no: String::new(),
+                withdrawn: false,
+            })
+            .collect(),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
