@@ -234,7 +234,7 @@ pub async fn notices_feed(
 ) -> Result<Response, AppError> {
     use crate::handlers::feeds::{Entry, Feed, render, rfc3339};
     let mut rows = state.store.list_notices(50).await?;
-    rows.sort_by(|x, y| y.first_published_at.cmp(&x.first_published_at));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.first_published_at));
     render(Feed {
         base: crate::handlers::public_items::site_base(&state, &headers),
         self_path: "/feeds/notices.atom".into(),
