@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
             "/bodies/{id}/annual-reports/{year}",
             get(crate::api_annual::get_public_report),
         )
+        .route("/notices", get(crate::api_notices::list_notices))
         .layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(tower_http::cors::Any)
@@ -59,6 +60,10 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(crate::api_letters::create_letter),
         )
         .route("/letters/{number}", get(crate::api_letters::get_letter))
+        .route(
+            "/notices/{id}/objections",
+            axum::routing::post(crate::api_notices::create_objection),
+        )
         .nest("/admin", admin::routes())
         .fallback(api_not_found)
 }
@@ -384,6 +389,8 @@ impl utoipa::Modify for ErrorResponses {
         crate::api_annual::get_public_report,
         crate::api_annual::get_staff_report,
         crate::api_annual::overview,
+        crate::api_notices::list_notices,
+        crate::api_notices::create_objection,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerScheme, &ErrorResponses),

@@ -1251,12 +1251,13 @@ fn import_credit_writes_nothing_until_clean_unless_valid_rows_are_asked_for() {
 /// The public submission endpoints (application and letter) acknowledge only what is durable:
 /// while submissions keep arriving, the server process is killed (SIGKILL) five times, and every
 /// number that was answered with 201 is in the database afterwards. `table` holds the numbers.
-fn kill_loop(path: &'static str, body: serde_json::Value, table: &str) {
+fn kill_loop(path: impl Fn(&Server) -> String, body: serde_json::Value, table: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().to_path_buf();
     // No submission limit here: the loop is the flood.
     let env = [("GONGKAI__SERVER__SUBMISSIONS_PER_WINDOW", "1000000")];
     let mut server = Server::start_with(&data, true, &env);
+    let path = path(&server);
     let addr = Arc::new(Mutex::new(server.addr.clone()));
     let stop = Arc::new(AtomicBool::new(false));
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -1327,7 +1328,7 @@ fn kill_loop(path: &'static str, body: serde_json::Value, table: &str) {
 #[test]
 fn killing_the_server_never_loses_an_acknowledged_application() {
     kill_loop(
-        "/api/v1/applications",
+        |_| "/api/v1/applications".into(),
         serde_json::json!({
             "applicant_type": "natural", "name": "压力测试申请人", "id_type": "居民身份证",
             "id_number": "11010519491231002X", "phone": "13800002222",
@@ -1341,12 +1342,36 @@ fn killing_the_server_never_loses_an_acknowledged_application() {
 #[test]
 fn killing_the_server_never_loses_an_acknowledged_letter() {
     kill_loop(
-        "/api/v1/letters",
+        |_| "/api/v1/letters".into(),
         serde_json::json!({
             "mailbox_id": 1, "subject": "压力测试来信", "content": "建议在城区增设公共充电桩。",
             "name": "压力测试来信人", "phone": "13800002222",
         }),
         "letters",
+    );
+}
+
+/// 公示: an objection whose receipt was given is never lost either (the demo school's notice in
+/// its period).
+#[test]
+fn killing_the_server_never_loses_an_acknowledged_objection() {
+    kill_loop(
+        |server| {
+            let (_, list) = http_get(&server.url("/api/v1/notices"));
+            let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+            let open = list["notices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["phase"] == "open")
+                .expect("the demo has a notice in its period")
+                .clone();
+            format!("/api/v1/notices/{}/objections", open["item_id"])
+        },
+        serde_json::json!({
+            "name": "压力测试异议人", "contact": "13800002222", "text": "请核实评选程序。",
+        }),
+        "notice_objections",
     );
 }
 

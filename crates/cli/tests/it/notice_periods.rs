@@ -135,6 +135,21 @@ async fn a_notice_runs_its_period_takes_objections_and_records_its_result(db: Db
     assert!(feed.contains(&public));
     let (_, sitemap) = anon.get_text("/sitemap-pages.xml").await;
     assert!(sitemap.contains(&format!("{public}</loc>")));
+    // The API lists it and takes objections, as the OpenAPI document says.
+    let api = crate::api::Api::new(&app, None);
+    let (_, doc) = api.get("/api/openapi.json").await;
+    let (s, j) = api.get("/api/v1/notices").await;
+    crate::api::conforms(&doc, "/api/v1/notices", "get", s, &j);
+    assert_eq!(j["notices"][0]["phase"], "open");
+    let (s, j) = api
+        .post(
+            &format!("/api/v1/notices/{item}/objections"),
+            serde_json::json!({"name": "", "contact": "1", "text": ""}),
+        )
+        .await;
+    assert_eq!(s, 422);
+    crate::api::conforms(&doc, "/api/v1/notices/{id}/objections", "post", s, &j);
+    assert_eq!(j["error"]["code"], "validation");
     // An objection without a name comes back with what was typed.
     anon.get_text(&public).await;
     let r = anon
@@ -208,6 +223,18 @@ async fn a_notice_runs_its_period_takes_objections_and_records_its_result(db: Db
         app.scalar("SELECT COUNT(*) FROM notice_objections").await,
         1
     );
+    let (s, j) = api
+        .post(
+            &format!("/api/v1/notices/{item}/objections"),
+            serde_json::json!({"name": "赵六", "contact": "13900002222", "text": "补充意见。"}),
+        )
+        .await;
+    assert_eq!(
+        (s, j["error"]["code"].as_str()),
+        (422, Some("workflow")),
+        "{j}"
+    );
+    crate::api::conforms(&doc, "/api/v1/notices/{id}/objections", "post", s, &j);
     // Handling it settles the notice: 异议已处理, effective today, with a ledger entry.
     let oid = app.scalar("SELECT id FROM notice_objections").await;
     let r = checker

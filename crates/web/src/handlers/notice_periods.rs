@@ -116,6 +116,43 @@ pub struct ObjectionReceipt {
     pub number: String,
 }
 
+/// Store a checked objection to item `id` (the form and the API): the per-address limit, the
+/// name and contact sealed, committed before the caller answers. `BadRequest` outside the
+/// period, `NotFound` for an item without a public notice.
+pub async fn submit_objection(
+    state: &AppState,
+    id: i64,
+    valid: &ObjectionInput,
+    ip: &str,
+) -> Result<String, AppError> {
+    if !state.submissions.allow(ip) {
+        return Err(AppError::TooManyRequests(
+            "提交过于频繁，请稍后再试（您填写的内容未丢失，可稍后重新提交）".into(),
+        ));
+    }
+    let who = Who {
+        user_id: None,
+        name: "public".into(),
+        ip: ip.to_string(),
+    };
+    match state
+        .store
+        .add_objection(
+            id,
+            &state.seal.seal(&valid.name),
+            &state.seal.seal(&valid.contact),
+            &valid.text,
+            today(),
+            &who,
+        )
+        .await
+    {
+        Ok(n) => Ok(n),
+        Err(StoreError::Invalid(m)) => Err(AppError::BadRequest(m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `POST /items/{id}/notice`: an objection. Stored (name and contact sealed) before the receipt
 /// is shown; refused outside the period; bad input comes back with what was typed.
 pub async fn post_objection(
@@ -143,35 +180,15 @@ pub async fn post_objection(
             return redisplay(f, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    if !state.submissions.allow(&ip) {
-        return redisplay(
-            FormErrors::general("提交过于频繁，请稍后再试（您填写的内容未丢失，可稍后重新提交）"),
-            StatusCode::TOO_MANY_REQUESTS,
-        )
-        .await;
-    }
-    let who = Who {
-        user_id: None,
-        name: "public".into(),
-        ip: ip.clone(),
-    };
-    let number = match state
-        .store
-        .add_objection(
-            id,
-            &state.seal.seal(&valid.name),
-            &state.seal.seal(&valid.contact),
-            &valid.text,
-            today(),
-            &who,
-        )
-        .await
-    {
+    let number = match submit_objection(&state, id, &valid, &ip).await {
         Ok(n) => n,
-        Err(StoreError::Invalid(m)) => {
+        Err(AppError::TooManyRequests(m)) => {
+            return redisplay(FormErrors::general(m), StatusCode::TOO_MANY_REQUESTS).await;
+        }
+        Err(AppError::BadRequest(m)) => {
             return redisplay(FormErrors::general(m), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
     // Committed: only now is the receipt shown.
     let item = state.store.get_item(id).await?;
