@@ -29,6 +29,7 @@ pub mod body;
 pub mod calendar;
 pub mod codes;
 pub mod credit;
+pub mod decisions;
 pub mod disclosure;
 pub mod ledger;
 pub mod letters;

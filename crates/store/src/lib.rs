@@ -14,6 +14,7 @@ pub mod bodies;
 pub mod browse;
 pub mod calendar;
 pub mod credit;
+pub mod decisions;
 pub mod disclosure;
 pub mod error;
 pub mod item_page;

@@ -300,6 +300,19 @@ pub fn router(state: AppState) -> Router {
             post(notice_periods::handle_objection),
         )
         .route(
+            "/admin/items/{id}/notice/decision",
+            post(notice_periods::cite_decision),
+        )
+        .route(
+            "/admin/decisions",
+            get(handlers::decisions::view_list).post(handlers::decisions::create),
+        )
+        .route("/admin/decisions/{id}", get(handlers::decisions::view_one))
+        .route(
+            "/admin/decisions/{id}/minutes",
+            get(handlers::decisions::minutes),
+        )
+        .route(
             "/items/{id}/attachments/{att}",
             get(public_items::download_attachment),
         )

@@ -14,7 +14,10 @@ use crate::both_backends;
 use crate::credit::today;
 use crate::support::{Browser, Db, TestApp, location};
 
-both_backends!(a_notice_runs_its_period_takes_objections_and_records_its_result);
+both_backends!(
+    a_notice_runs_its_period_takes_objections_and_records_its_result,
+    the_school_flow_runs_from_proposal_to_effect,
+);
 
 /// A public item of body `a` published today; its id.
 async fn published(app: &TestApp, body: i64, title: &str) -> i64 {
@@ -296,4 +299,158 @@ async fn a_notice_runs_its_period_takes_objections_and_records_its_result(db: Db
     let visitor = Browser::new(&app);
     let r = visitor.get(&admin).await;
     assert!(r.status().is_redirection() && location(&r).contains("/login"));
+}
+
+/// The school's flow: 校委会 proposal → 教代会 approval (following it, with the minutes) → 公示
+/// citing the approval → effective after the period. A record without a vote is refused with
+/// the input kept; another body's editor can neither record nor read.
+async fn the_school_flow_runs_from_proposal_to_effect(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (a, b) = (app.tree.a, app.tree.b);
+    app.staff("writer", Some(Role::Editor), a).await;
+    app.staff("other", Some(Role::Editor), b).await;
+    let w = app.login("writer").await;
+    let day = |n: i64| (today() - Duration::days(n)).to_string();
+    let body = a.to_string();
+    let record = |fields: Vec<(&'static str, String)>, files: Vec<(&'static str, Vec<u8>)>| {
+        let w = &w;
+        async move {
+            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            w.post_multipart("/admin/decisions", &f, &files)
+                .await
+                .unwrap()
+        }
+    };
+    let proposal = vec![
+        ("body_id", body.clone()),
+        ("meeting_kind", "school_board".to_string()),
+        ("meeting_on", day(6)),
+        (
+            "motion",
+            "提议王丽等三位同志为2026年度优秀教师人选".to_string(),
+        ),
+        (
+            "attendees",
+            "校长\n副校长\n教务主任\n政教主任\n工会主席".to_string(),
+        ),
+    ];
+    // Without a vote: refused, the input shown again.
+    let r = record(proposal.clone(), vec![]).await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("请填写表决结果") && page.contains("提议王丽等三位同志"),
+        "{page}"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM collective_decisions")
+            .await,
+        0
+    );
+    let mut voted = proposal.clone();
+    voted.extend([
+        ("votes_for", "5".to_string()),
+        ("votes_against", "0".to_string()),
+        ("votes_abstain", "0".to_string()),
+    ]);
+    let r = record(voted, vec![]).await;
+    assert_eq!(r.status(), 303, "{}", r.status());
+    let first: i64 = location(&r)
+        .trim_start_matches("/admin/decisions/")
+        .parse()
+        .unwrap();
+    // Another body's editor may not record for this body, nor read its records.
+    let other = app.login("other").await;
+    let f = [("body_id", body.as_str()), ("meeting_kind", "other")];
+    let r = other
+        .post_multipart("/admin/decisions", &f, &[])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        other.get_text(&format!("/admin/decisions/{first}")).await.0,
+        404
+    );
+    // The 教代会 approves it, with the minutes.
+    let approval = vec![
+        ("body_id", body.clone()),
+        ("meeting_kind", "staff_congress".to_string()),
+        ("meeting_on", day(3)),
+        ("motion", "审议通过2026年度优秀教师评选结果".to_string()),
+        (
+            "attendees",
+            (1..=41)
+                .map(|i| format!("代表{i}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        ("votes_for", "38".to_string()),
+        ("votes_against", "2".to_string()),
+        ("votes_abstain", "1".to_string()),
+        ("follows_id", first.to_string()),
+    ];
+    let r = record(
+        approval,
+        vec![(
+            "教代会纪要.txt",
+            "教职工代表大会会议纪要：审议通过评选结果。"
+                .as_bytes()
+                .to_vec(),
+        )],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let second: i64 = location(&r)
+        .trim_start_matches("/admin/decisions/")
+        .parse()
+        .unwrap();
+    let (_, page) = w.get_text(&format!("/admin/decisions/{second}")).await;
+    assert!(
+        page.contains("表决通过：赞成38票，反对2票，弃权1票") && page.contains("决策过程"),
+        "{page}"
+    );
+    let minutes = w.get(&format!("/admin/decisions/{second}/minutes")).await;
+    assert_eq!(minutes.status(), 200);
+    assert!(minutes.text().await.unwrap().contains("审议通过评选结果"));
+    // The 公示 cites the approval; the public page shows the whole chain.
+    let item = published(&app, a, "关于2026年度优秀教师评选结果的公示").await;
+    let r = w
+        .post_form(&format!("/admin/items/{item}/notice"), &[("kind", "award")])
+        .await;
+    assert!(location(&r).contains("done="));
+    let r = other
+        .post_form(
+            &format!("/admin/items/{item}/notice/decision"),
+            &[("decision_id", &second.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = w
+        .post_form(
+            &format!("/admin/items/{item}/notice/decision"),
+            &[("decision_id", &second.to_string())],
+        )
+        .await;
+    assert!(location(&r).contains("done="), "{}", location(&r));
+    let anon = Browser::new(&app);
+    let (_, page) = anon.get_text(&format!("/items/{item}/notice")).await;
+    assert!(page.contains("决策依据"), "{page}");
+    let proposal_at = page
+        .find("校务委员会会议（校委会）表决通过：赞成5票")
+        .unwrap();
+    let approval_at = page
+        .find("教职工代表大会（教代会）表决通过：赞成38票")
+        .unwrap();
+    assert!(proposal_at < approval_at, "the proposal comes first");
+    assert!(
+        !page.contains("代表17"),
+        "attendees are not listed in public"
+    );
+    // After the period without objections, the result takes effect.
+    end_yesterday(&app, item).await;
+    let (_, page) = anon.get_text(&format!("/items/{item}/notice")).await;
+    assert!(
+        page.contains("公示期满，无异议") && page.contains(&format!("自{}起生效", today())),
+        "{page}"
+    );
 }

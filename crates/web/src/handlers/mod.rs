@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod column;
 pub mod credit;
 pub mod credit_admin;
+pub mod decisions;
 pub mod feeds;
 pub mod imports;
 pub mod items;

@@ -15,6 +15,7 @@ use gongkai_domain::notice_period::{
     self as np, DayUnit, NoticeKind, ObjectionInput, ObjectionPolicy, Phase,
 };
 use gongkai_store::StoreError;
+use gongkai_store::decisions::DecisionRow;
 use gongkai_store::disclosure::Item;
 use gongkai_store::notice_periods::{NoticeListRow, NoticeRow, ObjectionRow};
 use serde::Deserialize;
@@ -49,6 +50,8 @@ pub struct NoticePage {
     pub objections: usize,
     pub input: ObjectionInput,
     pub errors: FormErrors,
+    /// The decisions the notice announces, earliest first.
+    pub chain: Vec<DecisionRow>,
 }
 
 async fn notice_page(
@@ -63,6 +66,10 @@ async fn notice_page(
     let (item, n, body_name) = public_notice(state, id).await?;
     let phase = np::phase(n.start(), n.end(), today());
     let objections = state.store.objections_of(id).await?.len();
+    let chain = match state.store.cited_decision(id).await? {
+        Some(d) => state.store.decision_chain(d).await?,
+        None => Vec::new(),
+    };
     // The form's token: the session's, or the anonymous form cookie's (as the application form).
     let (token, set) = crate::auth::form_token(state, headers, a);
     let mut chrome = Chrome::public(state, &format!("公示：{}", item.title), a);
@@ -77,6 +84,7 @@ async fn notice_page(
         objections,
         input,
         errors,
+        chain,
     }
     .into_response();
     *r.status_mut() = status;
@@ -299,6 +307,9 @@ pub struct NoticeAdminPage {
     pub form: PeriodForm,
     pub units: [(&'static str, &'static str); 2],
     pub policies: [(&'static str, &'static str); 2],
+    /// The body's decisions, and the one the notice cites.
+    pub decisions: Vec<DecisionRow>,
+    pub cited: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -383,6 +394,8 @@ async fn admin_page(
         form,
         units: units(),
         policies: policies(),
+        decisions: state.store.collective_decisions_of(body.id).await?,
+        cited: state.store.cited_decision(id).await?,
     })
 }
 
@@ -544,4 +557,30 @@ pub fn policies() -> [(&'static str, &'static str); 2] {
             ObjectionPolicy::Record.label(),
         ),
     ]
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CiteForm {
+    pub decision_id: String,
+}
+
+/// Cite the decision the notice announces (信息员; a decision of the same body).
+pub async fn cite_decision(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path(id): Path<i64>,
+    Form(f): Form<CiteForm>,
+) -> Result<Response, AppError> {
+    let item = state.store.get_item(id).await?;
+    let body = state.store.get_body(item.body_id).await?;
+    if !a.actor.can(Permission::EditItems, &body.path) {
+        return Err(AppError::Forbidden);
+    }
+    let decision = f.decision_id.trim().parse::<i64>().ok().filter(|d| *d > 0);
+    match state.store.cite_decision(id, decision, &a.who()).await {
+        Ok(()) => Ok(back(id, "done", "已保存所依据的决策")),
+        Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => Ok(back(id, "error", &m)),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -1,0 +1,194 @@
+//! 重大事项民主决策: the record of a collective decision — the meeting, its date, who attended,
+//! the motion and the vote — which a 公示 can cite, and which can follow an earlier one (a
+//! 校委会 proposal approved by the 教代会). Pure rules (docs/design/participation.md, stage 2).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+labelled!(
+    /// The meeting that decided.
+    MeetingKind {
+        PartyGroup => "party_group", "党组（党委）会议",
+        Executive => "executive", "政府常务会议",
+        Office => "office", "主任（局长）办公会议",
+        SchoolBoard => "school_board", "校务委员会会议（校委会）",
+        StaffCongress => "staff_congress", "教职工代表大会（教代会）",
+        VillageReps => "village_reps", "村民代表会议",
+        VillageAssembly => "village_assembly", "村民会议",
+        Other => "other", "其他会议",
+    }
+);
+
+/// The longest motion text.
+pub const MAX_MOTION_CHARS: usize = 500;
+
+/// A decision as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DecisionInput {
+    pub meeting_kind: String,
+    pub meeting_on: String,
+    pub motion: String,
+    /// Attendees, one per line (or separated by 、，,).
+    pub attendees: String,
+    pub votes_for: String,
+    pub votes_against: String,
+    pub votes_abstain: String,
+}
+
+/// A checked decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidDecision {
+    pub meeting_kind: MeetingKind,
+    pub meeting_on: NaiveDate,
+    pub motion: String,
+    pub attendees: Vec<String>,
+    pub votes_for: u32,
+    pub votes_against: u32,
+    pub votes_abstain: u32,
+    /// Passed: more than half of those present voted for it.
+    pub passed: bool,
+}
+
+/// Whether a motion passed: more votes for than half of those present (过半数).
+pub fn passed(votes_for: u32, present: u32) -> bool {
+    present > 0 && votes_for * 2 > present
+}
+
+/// 「2026年11月20日教职工代表大会（教代会）表决通过（应到…）：赞成38票，反对2票，弃权1票」.
+pub fn summary(kind: MeetingKind, on: NaiveDate, f: u32, a: u32, ab: u32, passed: bool) -> String {
+    format!(
+        "{}{}表决{}：赞成{f}票，反对{a}票，弃权{ab}票",
+        on.format("%Y年%-m月%-d日"),
+        kind.label(),
+        if passed { "通过" } else { "未通过" }
+    )
+}
+
+fn names(s: &str) -> Vec<String> {
+    s.split(['\n', '、', '，', ','])
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+impl DecisionInput {
+    /// Check the record against `today`: a meeting date not in the future, a motion, the
+    /// attendees, and a vote whose counts do not exceed those present. Messages per field.
+    pub fn validate(&self, today: NaiveDate) -> Result<ValidDecision, crate::body::FieldErrors> {
+        let mut e: crate::body::FieldErrors = Vec::new();
+        let kind = MeetingKind::parse(&self.meeting_kind);
+        if kind.is_none() {
+            e.push(("meeting_kind", "请选择会议类型".into()));
+        }
+        let on = NaiveDate::parse_from_str(self.meeting_on.trim(), "%Y-%m-%d").ok();
+        match on {
+            None => e.push(("meeting_on", "请填写会议日期（YYYY-MM-DD）".into())),
+            Some(d) if d > today => e.push(("meeting_on", "会议日期不能晚于今天".into())),
+            _ => {}
+        }
+        let motion = self.motion.trim();
+        if motion.is_empty() {
+            e.push(("motion", "请填写表决事项".into()));
+        } else if motion.chars().count() > MAX_MOTION_CHARS {
+            e.push(("motion", format!("表决事项不超过{MAX_MOTION_CHARS}字")));
+        }
+        let attendees = names(&self.attendees);
+        if attendees.is_empty() {
+            e.push(("attendees", "请填写参会人员（每行一人）".into()));
+        }
+        let vote = |s: &str| s.trim().parse::<u32>().ok();
+        let (f, a, ab) = (
+            vote(&self.votes_for),
+            vote(&self.votes_against),
+            vote(&self.votes_abstain),
+        );
+        if f.is_none() || a.is_none() || ab.is_none() {
+            e.push((
+                "votes",
+                "请填写表决结果：赞成、反对、弃权票数（没有的填0）".into(),
+            ));
+        }
+        let (f, a, ab) = (f.unwrap_or(0), a.unwrap_or(0), ab.unwrap_or(0));
+        let present = u32::try_from(attendees.len()).unwrap_or(u32::MAX);
+        if f + a + ab == 0 && e.iter().all(|(k, _)| *k != "votes") {
+            e.push(("votes", "没有表决结果的会议不能作为决策记录".into()));
+        } else if !attendees.is_empty() && f + a + ab > present {
+            e.push((
+                "votes",
+                format!("票数合计{}超过参会人数{present}", f + a + ab),
+            ));
+        }
+        if !e.is_empty() {
+            return Err(e);
+        }
+        Ok(ValidDecision {
+            meeting_kind: kind.unwrap_or(MeetingKind::Other),
+            meeting_on: on.unwrap_or(today),
+            motion: motion.into(),
+            passed: passed(f, present),
+            attendees,
+            votes_for: f,
+            votes_against: a,
+            votes_abstain: ab,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_vote_passes_with_more_than_half_of_those_present() {
+        assert!(passed(3, 5));
+        assert!(!passed(2, 4), "half is not more than half");
+        assert!(!passed(0, 0));
+        let input = DecisionInput {
+            meeting_kind: "staff_congress".into(),
+            meeting_on: "2026-11-20".into(),
+            motion: "审议通过2026年度优秀教师评选结果".into(),
+            attendees: "王丽\n陈志强、刘芳，赵敏".into(),
+            votes_for: "3".into(),
+            votes_against: "1".into(),
+            votes_abstain: "0".into(),
+        };
+        let v = input.validate(d("2026-12-02")).unwrap();
+        assert_eq!(v.attendees.len(), 4);
+        assert!(v.passed);
+        assert_eq!(
+            summary(v.meeting_kind, v.meeting_on, 3, 1, 0, v.passed),
+            "2026年11月20日教职工代表大会（教代会）表决通过：赞成3票，反对1票，弃权0票"
+        );
+    }
+
+    #[test]
+    fn a_record_without_a_vote_or_with_too_many_votes_is_refused() {
+        let mut input = DecisionInput {
+            meeting_kind: "school_board".into(),
+            meeting_on: "2026-12-09".into(),
+            motion: String::new(),
+            attendees: "甲\n乙".into(),
+            ..Default::default()
+        };
+        let e = input.validate(d("2026-12-02")).unwrap_err();
+        let fields: Vec<&str> = e.iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, ["meeting_on", "motion", "votes"]);
+        input.meeting_on = "2026-12-01".into();
+        input.motion = "议题".into();
+        input.votes_for = "0".into();
+        input.votes_against = "0".into();
+        input.votes_abstain = "0".into();
+        let e = input.validate(d("2026-12-02")).unwrap_err();
+        assert!(e[0].1.contains("没有表决结果"));
+        input.votes_for = "3".into();
+        let e = input.validate(d("2026-12-02")).unwrap_err();
+        assert!(e[0].1.contains("超过参会人数2"), "{e:?}");
+    }
+}

@@ -1,0 +1,219 @@
+//! 重大事项民主决策: collective decision records (the meeting, the vote, the minutes file) of a
+//! body, the chain of decisions one follows, and the decision a 公示 cites.
+
+use gongkai_domain::audit::{AuditEvent, Who};
+use gongkai_domain::decisions::{self as dd, ValidDecision};
+use serde::Serialize;
+
+use crate::applications::Proof;
+use crate::{Store, StoreError, StoreResult};
+
+/// A decision record as stored.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct DecisionRow {
+    pub id: i64,
+    pub body_id: i64,
+    pub meeting_kind: String,
+    pub meeting_on: String,
+    pub motion: String,
+    /// JSON array of names.
+    #[serde(skip)]
+    pub attendees: String,
+    pub votes_for: i64,
+    pub votes_against: i64,
+    pub votes_abstain: i64,
+    pub passed: bool,
+    pub follows_id: Option<i64>,
+    pub minutes_sha256: Option<String>,
+    pub minutes_name: Option<String>,
+    pub minutes_mime: Option<String>,
+    pub minutes_size: Option<i64>,
+    pub created_by: String,
+}
+
+impl DecisionRow {
+    pub fn kind_label(&self) -> &'static str {
+        dd::MeetingKind::parse(&self.meeting_kind).map_or("会议", |k| k.label())
+    }
+    pub fn attendee_list(&self) -> Vec<String> {
+        serde_json::from_str(&self.attendees).unwrap_or_default()
+    }
+    /// 「…表决通过：赞成N票，反对N票，弃权N票」.
+    pub fn summary(&self) -> String {
+        dd::summary(
+            dd::MeetingKind::parse(&self.meeting_kind).unwrap_or(dd::MeetingKind::Other),
+            chrono::NaiveDate::parse_from_str(&self.meeting_on, "%Y-%m-%d").unwrap_or_default(),
+            self.votes_for as u32,
+            self.votes_against as u32,
+            self.votes_abstain as u32,
+            self.passed,
+        )
+    }
+}
+
+const COLS: &str = "id, body_id, meeting_kind, meeting_on, motion, attendees, votes_for, votes_against, \
+    votes_abstain, passed, follows_id, minutes_sha256, minutes_name, minutes_mime, minutes_size, created_by";
+
+impl Store {
+    /// Record a decision of `body_id`; `follows` must be an earlier decision of the same body.
+    pub async fn record_collective_decision(
+        &self,
+        body_id: i64,
+        v: &ValidDecision,
+        follows: Option<i64>,
+        minutes: Option<&Proof>,
+        who: &Who,
+    ) -> StoreResult<i64> {
+        let now = crate::now_ms();
+        let attendees = serde_json::to_string(&v.attendees).unwrap_or_else(|_| "[]".into());
+        write_tx!(self, |tx| {
+            if let Some(f) = follows {
+                let ok: Option<(i64, String)> = sqlx::query_as(
+                    "SELECT body_id, meeting_on FROM collective_decisions WHERE id = $1",
+                )
+                .bind(f)
+                .fetch_optional(&mut *tx)
+                .await?;
+                match ok {
+                    Some((b, on)) if b == body_id && on <= v.meeting_on.to_string() => {}
+                    _ => {
+                        return Err(StoreError::Invalid(
+                            "所依据的前序决策须是本机关此前的决策".into(),
+                        ));
+                    }
+                }
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO collective_decisions (body_id, meeting_kind, meeting_on, motion, attendees, votes_for, \
+                 votes_against, votes_abstain, passed, follows_id, minutes_sha256, minutes_name, minutes_mime, minutes_size, \
+                 created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+            )
+            .bind(body_id)
+            .bind(v.meeting_kind.as_str())
+            .bind(v.meeting_on.to_string())
+            .bind(&v.motion)
+            .bind(&attendees)
+            .bind(i64::from(v.votes_for))
+            .bind(i64::from(v.votes_against))
+            .bind(i64::from(v.votes_abstain))
+            .bind(v.passed)
+            .bind(follows)
+            .bind(minutes.map(|m| m.sha256.clone()))
+            .bind(minutes.map(|m| m.name.clone()))
+            .bind(minutes.map(|m| m.mime.clone()))
+            .bind(minutes.map(|m| m.size))
+            .bind(&who.name)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            audit_append!(
+                tx,
+                AuditEvent::new("decision.record", "collective_decision", id)
+                    .who(who)
+                    .body(Some(body_id))
+                    .after(serde_json::json!({
+                        "meeting": v.meeting_kind.as_str(), "on": v.meeting_on.to_string(),
+                        "for": v.votes_for, "against": v.votes_against, "abstain": v.votes_abstain,
+                        "passed": v.passed, "follows": follows,
+                    }))
+            );
+            Ok(id)
+        })
+    }
+
+    pub async fn collective_decision(&self, id: i64) -> StoreResult<DecisionRow> {
+        read!(self, |c| {
+            sqlx::query_as::<_, DecisionRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLS} FROM collective_decisions WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(c)
+            .await
+        })?
+        .ok_or(StoreError::NotFound)
+    }
+
+    /// The decisions of a body, newest meeting first.
+    pub async fn collective_decisions_of(&self, body_id: i64) -> StoreResult<Vec<DecisionRow>> {
+        Ok(read!(self, |c| {
+            sqlx::query_as::<_, DecisionRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLS} FROM collective_decisions WHERE body_id = $1 ORDER BY meeting_on DESC, id DESC"
+            )))
+            .bind(body_id)
+            .fetch_all(c)
+            .await
+        })?)
+    }
+
+    /// A decision and the ones it follows, earliest first (校委会 proposal → 教代会 approval).
+    pub async fn decision_chain(&self, id: i64) -> StoreResult<Vec<DecisionRow>> {
+        let mut chain = Vec::new();
+        let mut next = Some(id);
+        while let Some(i) = next {
+            if chain.len() >= 10 {
+                break;
+            }
+            let d = self.collective_decision(i).await?;
+            next = d.follows_id;
+            chain.push(d);
+        }
+        chain.reverse();
+        Ok(chain)
+    }
+
+    /// Cite (or stop citing) a decision of the same body from an item's notice.
+    pub async fn cite_decision(
+        &self,
+        item_id: i64,
+        decision_id: Option<i64>,
+        who: &Who,
+    ) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            let body: Option<i64> = sqlx::query_scalar(
+                "SELECT i.body_id FROM notice_periods n JOIN items i ON i.id = n.item_id WHERE n.item_id = $1",
+            )
+            .bind(item_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(body_id) = body else {
+                return Err(StoreError::Invalid("请先设置公示期".into()));
+            };
+            if let Some(d) = decision_id {
+                let b: Option<i64> =
+                    sqlx::query_scalar("SELECT body_id FROM collective_decisions WHERE id = $1")
+                        .bind(d)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if b != Some(body_id) {
+                    return Err(StoreError::Invalid("只能引用本机关的决策记录".into()));
+                }
+            }
+            sqlx::query("UPDATE notice_periods SET decision_id = $1 WHERE item_id = $2")
+                .bind(decision_id)
+                .bind(item_id)
+                .execute(&mut *tx)
+                .await?;
+            audit_append!(
+                tx,
+                AuditEvent::new("notice.cite", "item", item_id)
+                    .who(who)
+                    .body(Some(body_id))
+                    .after(serde_json::json!({"decision": decision_id}))
+            );
+            Ok(())
+        })
+    }
+
+    /// The decision a notice cites, if any.
+    pub async fn cited_decision(&self, item_id: i64) -> StoreResult<Option<i64>> {
+        Ok(read!(self, |c| {
+            sqlx::query_scalar::<_, Option<i64>>(
+                "SELECT decision_id FROM notice_periods WHERE item_id = $1",
+            )
+            .bind(item_id)
+            .fetch_optional(c)
+            .await
+        })?
+        .flatten())
+    }
+}

@@ -1,0 +1,276 @@
+//! 重大事项民主决策 in the back office (`/admin/decisions`): a body's decision records (meeting,
+//! date, attendees, motion, vote, minutes file), each possibly following an earlier one, for the
+//! body's 信息员 to record and its readers to see; a 公示 cites one (see `notice_periods`).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use gongkai_domain::access::{ITEM_READERS, Permission};
+use gongkai_domain::decisions::{DecisionInput, MeetingKind};
+use gongkai_store::StoreError;
+use gongkai_store::applications::Proof;
+use gongkai_store::bodies::Body;
+use gongkai_store::decisions::DecisionRow;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{Authed, Staff};
+use crate::error::AppError;
+use crate::handlers::admin::today;
+use crate::views::{BodyOption, Chrome};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub body: String,
+    pub error: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "items/decisions.html")]
+pub struct DecisionsPage {
+    pub chrome: Chrome,
+    pub bodies: Vec<BodyOption>,
+    pub body: Option<Body>,
+    pub rows: Vec<DecisionRow>,
+    pub kinds: Vec<(&'static str, &'static str)>,
+    pub can_edit: bool,
+    pub input: DecisionInput,
+    pub follows: String,
+    pub error: String,
+}
+
+async fn page(
+    state: &AppState,
+    a: &Authed,
+    body_id: Option<i64>,
+    input: DecisionInput,
+    follows: String,
+    error: String,
+) -> Result<DecisionsPage, AppError> {
+    if !ITEM_READERS.iter().any(|p| a.actor.has_anywhere(*p)) {
+        return Err(AppError::Forbidden);
+    }
+    let scope = a.actor.scope_any(ITEM_READERS);
+    let bodies = crate::views::body_options(state, Some(&scope), body_id, false).await?;
+    let chosen = body_id.or_else(|| bodies.first().map(|b| b.id));
+    let body = match chosen {
+        Some(id) => {
+            let b = state.store.get_body(id).await?;
+            if !scope.contains(&b.path) {
+                return Err(AppError::NotFound);
+            }
+            Some(b)
+        }
+        None => None,
+    };
+    let rows = match &body {
+        Some(b) => state.store.collective_decisions_of(b.id).await?,
+        None => Vec::new(),
+    };
+    Ok(DecisionsPage {
+        chrome: Chrome::admin(state, a, "民主决策记录", "/admin/items").await,
+        can_edit: body
+            .as_ref()
+            .is_some_and(|b| a.actor.can(Permission::EditItems, &b.path)),
+        bodies,
+        body,
+        rows,
+        kinds: MeetingKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        input,
+        follows,
+        error,
+    })
+}
+
+pub async fn view_list(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Query(q): Query<ListQuery>,
+) -> Result<DecisionsPage, AppError> {
+    let body = q.body.trim().parse().ok();
+    page(
+        &state,
+        &a,
+        body,
+        DecisionInput::default(),
+        String::new(),
+        q.error,
+    )
+    .await
+}
+
+/// Record a decision (multipart: the fields, `follows_id`, and an optional minutes `file`).
+pub async fn create(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
+    let mut input = DecisionInput::default();
+    let (mut body_id, mut follows) = (0i64, String::new());
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                if name == "file" {
+                    let fname = field
+                        .file_name()
+                        .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim().to_string())
+                        .unwrap_or_default();
+                    let bytes = field
+                        .bytes()
+                        .await
+                        .map_err(|_| AppError::BadRequest("文件上传不完整，请重试".into()))?;
+                    if !bytes.is_empty() {
+                        file = Some((fname, bytes.to_vec()));
+                    }
+                    continue;
+                }
+                let v = field.text().await.unwrap_or_default();
+                match name.as_str() {
+                    "body_id" => body_id = v.trim().parse().unwrap_or(0),
+                    "meeting_kind" => input.meeting_kind = v,
+                    "meeting_on" => input.meeting_on = v,
+                    "motion" => input.motion = v,
+                    "attendees" => input.attendees = v,
+                    "votes_for" => input.votes_for = v,
+                    "votes_against" => input.votes_against = v,
+                    "votes_abstain" => input.votes_abstain = v,
+                    "follows_id" => follows = v,
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return Err(AppError::BadRequest("表单上传不完整，请重试".into())),
+        }
+    }
+    let body = state.store.get_body(body_id).await?;
+    if !a.actor.can(Permission::EditItems, &body.path) {
+        return Err(AppError::Forbidden);
+    }
+    let redisplay = |m: String| {
+        let (state, a, input, follows) = (state.clone(), a.clone(), input.clone(), follows.clone());
+        async move {
+            let mut r = page(&state, &a, Some(body_id), input, follows, m)
+                .await?
+                .into_response();
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok::<Response, AppError>(r)
+        }
+    };
+    let valid = match input.validate(today()) {
+        Ok(v) => v,
+        Err(errs) => {
+            return redisplay(
+                errs.into_iter()
+                    .map(|(_, m)| m)
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            )
+            .await;
+        }
+    };
+    let minutes = match file {
+        None => None,
+        Some((name, bytes)) => {
+            let kind = match gongkai_files::sniff(&bytes, &name) {
+                Ok(k) => k,
+                Err(m) => return redisplay(format!("会议纪要“{name}”：{m}")).await,
+            };
+            let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+            let sha256 = state
+                .blobs
+                .put(bytes)
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            Some(Proof {
+                sha256,
+                name,
+                mime: kind.mime().to_string(),
+                size,
+            })
+        }
+    };
+    let follows_id = follows.trim().parse::<i64>().ok().filter(|v| *v > 0);
+    match state
+        .store
+        .record_collective_decision(body.id, &valid, follows_id, minutes.as_ref(), &a.who())
+        .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/admin/decisions/{id}")).into_response()),
+        Err(StoreError::Invalid(m)) => redisplay(m).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "items/decision.html")]
+pub struct DecisionPage {
+    pub chrome: Chrome,
+    pub d: DecisionRow,
+    pub body: Body,
+    pub chain: Vec<DecisionRow>,
+}
+
+async fn readable(state: &AppState, a: &Authed, id: i64) -> Result<(DecisionRow, Body), AppError> {
+    let d = state.store.collective_decision(id).await?;
+    let body = state.store.get_body(d.body_id).await?;
+    if !a.actor.can_any(ITEM_READERS, &body.path) {
+        return Err(AppError::NotFound);
+    }
+    Ok((d, body))
+}
+
+pub async fn view_one(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path(id): Path<i64>,
+) -> Result<DecisionPage, AppError> {
+    let (d, body) = readable(&state, &a, id).await?;
+    let chain = state.store.decision_chain(id).await?;
+    Ok(DecisionPage {
+        chrome: Chrome::admin(&state, &a, "民主决策记录", "/admin/items").await,
+        d,
+        body,
+        chain,
+    })
+}
+
+/// The minutes file (readers of the body's items).
+pub async fn minutes(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (d, _) = readable(&state, &a, id).await?;
+    let (Some(sha), Some(name)) = (d.minutes_sha256.clone(), d.minutes_name.clone()) else {
+        return Err(AppError::NotFound);
+    };
+    let bytes = state
+        .blobs
+        .get(&sha)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    if let Ok(v) = d
+        .minutes_mime
+        .as_deref()
+        .unwrap_or("application/octet-stream")
+        .parse()
+    {
+        h.insert(axum::http::header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = gongkai_files::content_disposition(&name).parse() {
+        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    if let Ok(v) = "no-store".parse() {
+        h.insert(axum::http::header::CACHE_CONTROL, v);
+    }
+    Ok(r)
+}
