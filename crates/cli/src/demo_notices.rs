@@ -102,8 +102,68 @@ pub async fn seed(store: &Store, today: chrono::NaiveDate) -> anyhow::Result<usi
                 &Who::system(),
             )
             .await?;
+        if kind == NoticeKind::Award {
+            school_flow(store, body.id, item, start).await?;
+        }
         n += 1;
     }
     store.notice_tick(today).await?;
     Ok(n)
+}
+
+/// The school's 评优 flow: the 校委会 proposal, the 教代会 approval following it, cited by the
+/// notice (which then shows both with their votes).
+async fn school_flow(
+    store: &Store,
+    body_id: i64,
+    item: i64,
+    published: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    use gongkai_domain::decisions::DecisionInput;
+    let record = |kind: &str,
+                  days_before: i64,
+                  motion: &str,
+                  attendees: Vec<String>,
+                  votes: (u32, u32, u32)| {
+        DecisionInput {
+            meeting_kind: kind.into(),
+            meeting_on: (published - Duration::days(days_before)).to_string(),
+            motion: motion.into(),
+            attendees: attendees.join("\n"),
+            votes_for: votes.0.to_string(),
+            votes_against: votes.1.to_string(),
+            votes_abstain: votes.2.to_string(),
+        }
+        .validate(published)
+        .map_err(|e| anyhow::anyhow!("demo decision invalid: {e:?}"))
+    };
+    let board: Vec<String> = ["校长", "副校长", "教务主任", "政教主任", "工会主席"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let proposal = record(
+        "school_board",
+        7,
+        "提议王丽、陈志强、刘芳三位同志为2026年度优秀教师人选",
+        board,
+        (5, 0, 0),
+    )?;
+    let first = store
+        .record_collective_decision(body_id, &proposal, None, None, &Who::system())
+        .await?;
+    let reps: Vec<String> = (1..=41).map(|i| format!("教职工代表{i}")).collect();
+    let approval = record(
+        "staff_congress",
+        2,
+        "审议通过2026年度优秀教师评选结果",
+        reps,
+        (38, 2, 1),
+    )?;
+    let second = store
+        .record_collective_decision(body_id, &approval, Some(first), None, &Who::system())
+        .await?;
+    store
+        .cite_decision(item, Some(second), &Who::system())
+        .await?;
+    Ok(())
 }
