@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { BASE, axeViolations, context, describe, launch, shoot, signIn, structureProblems } from './support.mjs';
+import { BASE, accessible, context, launch, signIn } from './support.mjs';
 
 const EDITOR = process.env.GONGKAI_E2E_EDITOR ?? 'e2e.editor';
 const YEAR = new Date().getFullYear() - 1;
@@ -17,17 +17,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function accessible(page, name) {
-  await shoot(page, name);
-  for (const width of [1280, 360]) {
-    await page.setViewportSize({ width, height: 900 });
-    const violations = await axeViolations(page);
-    assert.deepEqual(violations, [], `${name}: axe at ${width}px:\n${violations.map(describe).join('\n')}`);
-    assert.deepEqual(await structureProblems(page, width), [], `${name}: structure at ${width}px`);
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
 
 test('staff see every body’s report for the year and one report with its tables and checks', async () => {
   const ctx = await context(browser, { bypassCSP: true });

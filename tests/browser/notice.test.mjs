@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { BASE, axeViolations, context, describe, launch, shoot, structureProblems } from './support.mjs';
+import { BASE, accessible, context, launch } from './support.mjs';
 
 let browser;
 before(async () => {
@@ -14,17 +14,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function accessible(page, name) {
-  await shoot(page, name);
-  for (const width of [1280, 360]) {
-    await page.setViewportSize({ width, height: 900 });
-    const violations = await axeViolations(page);
-    assert.deepEqual(violations, [], `${name}: axe at ${width}px:\n${violations.map(describe).join('\n')}`);
-    assert.deepEqual(await structureProblems(page, width), [], `${name}: structure at ${width}px`);
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
 
 test('a citizen objects to a notice in its period and gets a receipt', async () => {
   const list = await (await fetch(`${BASE}/api/v1/items?limit=100`)).json();

@@ -187,3 +187,17 @@ export async function structureProblems(page, width) {
   }
   return problems;
 }
+
+/// Screenshot a page, then check it with axe-core and the structure checks at 1280 and 360 px
+/// (the viewport is left at 1280 px).
+export async function accessible(page, name) {
+  const assert = (await import('node:assert/strict')).default;
+  await shoot(page, name);
+  for (const width of [1280, 360]) {
+    await page.setViewportSize({ width, height: 900 });
+    const violations = await axeViolations(page);
+    assert.deepEqual(violations, [], `${name}: axe at ${width}px:\n${violations.map(describe).join('\n')}`);
+    assert.deepEqual(await structureProblems(page, width), [], `${name}: structure at ${width}px`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
