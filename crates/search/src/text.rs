@@ -45,8 +45,13 @@ const USER_WORDS: &[&str] = &[
     "村民委员会",
 ];
 
+/// jieba's own dictionary (jieba-rs 0.11, `src/data/dict.txt`, MIT), gzipped.
+static DICT_GZ: &[u8] = include_bytes!("../data/jieba-dict.txt.gz");
+
 static JIEBA: LazyLock<Jieba> = LazyLock::new(|| {
-    let mut j = Jieba::new();
+    let mut dict = std::io::BufReader::new(flate2::read::GzDecoder::new(DICT_GZ));
+    #[allow(clippy::expect_used)] // the dictionary is part of the binary and read in the tests
+    let mut j = Jieba::with_dict(&mut dict).expect("the built-in jieba dictionary reads");
     for w in USER_WORDS {
         j.add_word(w, Some(20_000), None);
     }
