@@ -21,6 +21,8 @@ pub enum LedgerAction {
     /// The outcome of a 公示 whose period ended (无异议 / 异议已处理), with the day the decision
     /// it announced takes effect.
     NoticeResult,
+    /// The 意见采纳情况 of a draft whose comment window closed.
+    ConsultationFeedback,
 }
 
 impl LedgerAction {
@@ -31,6 +33,7 @@ impl LedgerAction {
             LedgerAction::Withdraw => "withdraw",
             LedgerAction::Validity => "validity",
             LedgerAction::NoticeResult => "notice_result",
+            LedgerAction::ConsultationFeedback => "consultation_feedback",
         }
     }
 
@@ -41,6 +44,7 @@ impl LedgerAction {
             LedgerAction::Withdraw => "撤回",
             LedgerAction::Validity => "有效性变更",
             LedgerAction::NoticeResult => "公示结果",
+            LedgerAction::ConsultationFeedback => "意见采纳情况",
         }
     }
 
@@ -51,6 +55,7 @@ impl LedgerAction {
             LedgerAction::Withdraw,
             LedgerAction::Validity,
             LedgerAction::NoticeResult,
+            LedgerAction::ConsultationFeedback,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)

@@ -28,6 +28,7 @@ pub mod audit;
 pub mod body;
 pub mod calendar;
 pub mod codes;
+pub mod consultation;
 pub mod credit;
 pub mod decisions;
 pub mod disclosure;

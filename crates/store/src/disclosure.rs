@@ -488,6 +488,15 @@ pub struct BodySettings {
     pub annual_report_due: String,
     /// 双公示: display periods and how natural persons are named.
     pub credit: gongkai_domain::credit::CreditPolicy,
+    /// 征求意见: how comments are moderated (`pre`, the default, or `post`).
+    pub comment_moderation: String,
+}
+
+impl BodySettings {
+    pub fn moderation(&self) -> gongkai_domain::consultation::Moderation {
+        gongkai_domain::consultation::Moderation::parse(&self.comment_moderation)
+            .unwrap_or(gongkai_domain::consultation::Moderation::Pre)
+    }
 }
 
 /// The outcome of one workflow step.
@@ -1228,6 +1237,20 @@ impl Store {
             }
             if matches!(step, Step::Submit) && v.title.trim().is_empty() {
                 return Err(StoreError::Invalid("请先填写标题".into()));
+            }
+            // The final version of a draft for comment waits for its 意见采纳情况.
+            if matches!(step, Step::Approve { .. }) {
+                let waiting: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM consultations WHERE final_item_id = $1 AND feedback_at IS NULL",
+                )
+                .bind(item.id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if waiting > 0 {
+                    return Err(StoreError::Conflict(
+                        "该信息是征求意见稿的最终版本，须先公布意见采纳情况才能发布".into(),
+                    ));
+                }
             }
             // Guard against a concurrent step: only move from the state we read.
             let moved = sqlx::query(

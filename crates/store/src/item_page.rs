@@ -74,6 +74,10 @@ pub struct ItemPageData {
     pub ledger: Vec<LedgerRow>,
     /// Its 公示 period, if it is a notice: (kind, start, end).
     pub notice: Option<(String, String, String)>,
+    /// Its comment window, if it is a draft for comment (征求意见稿): (start, end).
+    pub consultation: Option<(String, String)>,
+    /// The draft for comment it is the final version of.
+    pub final_of: Option<i64>,
 }
 
 impl ItemPageData {
@@ -189,9 +193,11 @@ fn page_sql(pg: bool) -> String {
          b.name AS page_body_name, b.path AS page_body_path, c.name AS page_category_name, \
          {attachments} AS page_attachments, {versions} AS page_versions, {related} AS page_related, \
          {replaced} AS page_replaced, {ledger} AS page_ledger, {version} AS page_version, \
-         np.kind AS page_notice_kind, np.start_on AS page_notice_start, np.end_on AS page_notice_end \
+         np.kind AS page_notice_kind, np.start_on AS page_notice_start, np.end_on AS page_notice_end, \
+         kc.start_on AS page_consult_start, kc.end_on AS page_consult_end, kf.item_id AS page_final_of \
          FROM items i JOIN bodies b ON b.id = i.body_id LEFT JOIN categories c ON c.id = i.category_id \
          LEFT JOIN notice_periods np ON np.item_id = i.id \
+         LEFT JOIN consultations kc ON kc.item_id = i.id LEFT JOIN consultations kf ON kf.final_item_id = i.id \
          WHERE i.id = $1"
     )
 }
@@ -237,6 +243,11 @@ impl Store {
                     (Some(k), Some(s), Some(e)) => Some((k, s, e)),
                     _ => None,
                 },
+                consultation: match (text("page_consult_start")?, text("page_consult_end")?) {
+                    (Some(s), Some(e)) => Some((s, e)),
+                    _ => None,
+                },
+                final_of: row.try_get("page_final_of")?,
             })
         })?;
         Ok(page)

@@ -37,6 +37,14 @@ pub fn routes() -> Router<AppState> {
             get(crate::api_annual::get_public_report),
         )
         .route("/notices", get(crate::api_notices::list_notices))
+        .route(
+            "/consultations",
+            get(crate::api_consultations::list_consultations),
+        )
+        .route(
+            "/consultations/{id}",
+            get(crate::api_consultations::get_consultation),
+        )
         .layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(tower_http::cors::Any)
@@ -63,6 +71,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/notices/{id}/objections",
             axum::routing::post(crate::api_notices::create_objection),
+        )
+        .route(
+            "/consultations/{id}/comments",
+            axum::routing::post(crate::api_consultations::create_comment),
         )
         .nest("/admin", admin::routes())
         .fallback(api_not_found)
@@ -391,6 +403,9 @@ impl utoipa::Modify for ErrorResponses {
         crate::api_annual::overview,
         crate::api_notices::list_notices,
         crate::api_notices::create_objection,
+        crate::api_consultations::list_consultations,
+        crate::api_consultations::get_consultation,
+        crate::api_consultations::create_comment,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerScheme, &ErrorResponses),

@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_admin;
 pub mod api_annual;
 pub mod api_applications;
+pub mod api_consultations;
 pub mod api_credit;
 pub mod api_letters;
 pub mod api_notices;
@@ -236,9 +237,9 @@ impl AppState {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     use handlers::{
-        account, admin, annual_reports, applications, browse, catalogue, column, credit,
-        credit_admin, feeds, imports, items, letters, letters_admin, mailboxes, notice_periods,
-        notices, portal, public_items, search, services, services_admin, tokens,
+        account, admin, annual_reports, applications, browse, catalogue, column, consultations,
+        credit, credit_admin, feeds, imports, items, letters, letters_admin, mailboxes,
+        notice_periods, notices, portal, public_items, search, services, services_admin, tokens,
     };
     let app = Router::new()
         // Public portal.
@@ -290,6 +291,43 @@ pub fn router(state: AppState) -> Router {
             get(notice_periods::view_notice).post(notice_periods::post_objection),
         )
         .route("/notices", get(notice_periods::view_notices))
+        .route(
+            "/items/{id}/consultation",
+            get(consultations::view_consultation).post(consultations::post_comment),
+        )
+        .route(
+            "/items/{id}/consultation/diff",
+            get(consultations::view_diff),
+        )
+        .route("/consultations", get(consultations::view_consultations))
+        .route(
+            "/feeds/consultations.atom",
+            get(consultations::consultations_feed),
+        )
+        .route(
+            "/admin/items/{id}/consultation",
+            get(consultations::view_consultation_admin).post(consultations::post_window),
+        )
+        .route(
+            "/admin/items/{id}/consultation/comments/{cid}",
+            post(consultations::post_moderate),
+        )
+        .route(
+            "/admin/items/{id}/consultation/groups",
+            post(consultations::post_group),
+        )
+        .route(
+            "/admin/items/{id}/consultation/groups/{gid}/delete",
+            post(consultations::post_delete_group),
+        )
+        .route(
+            "/admin/items/{id}/consultation/feedback",
+            post(consultations::post_feedback),
+        )
+        .route(
+            "/admin/items/{id}/consultation/final",
+            post(consultations::post_final),
+        )
         .route("/feeds/notices.atom", get(notice_periods::notices_feed))
         .route(
             "/admin/items/{id}/notice",

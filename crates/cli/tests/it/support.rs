@@ -154,7 +154,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(db: Db, configure: impl FnOnce(&mut WebConfig)) -> TestApp {
-        TestApp::spawn_full(db, configure, None, renderer()).await
+        TestApp::spawn_full(db, configure, None, renderer(), false).await
     }
 
     /// An app whose attachments live in a fresh bucket of the S3-compatible server named by
@@ -175,12 +175,19 @@ impl TestApp {
             allow_http: true,
         })
         .unwrap();
-        Some(TestApp::spawn_full(db, |_| {}, Some(blobs), renderer()).await)
+        Some(TestApp::spawn_full(db, |_| {}, Some(blobs), renderer(), false).await)
     }
 
     /// A server without PDF output (as when no Chinese font is installed).
     pub async fn spawn_without_reports(db: Db) -> TestApp {
-        TestApp::spawn_full(db, |_| {}, None, None).await
+        TestApp::spawn_full(db, |_| {}, None, None, false).await
+    }
+
+    /// An app whose calendar also has next year (weekends only, when the built-in calendar does
+    /// not have it yet), so that periods counted from today never run off the loaded years.
+    #[allow(dead_code)]
+    pub async fn spawn_with_next_year(db: Db) -> TestApp {
+        TestApp::spawn_full(db, |_| {}, None, renderer(), true).await
     }
 
     async fn spawn_full(
@@ -188,8 +195,24 @@ impl TestApp {
         configure: impl FnOnce(&mut WebConfig),
         blobs: Option<gongkai_files::BlobStore>,
         reports: Option<Arc<gongkai_reports::Renderer>>,
+        next_year: bool,
     ) -> TestApp {
         let (store, dir) = fresh_store(db).await;
+        if next_year {
+            use chrono::Datelike;
+            let year = crate::credit::today().year() + 1;
+            if !gongkai_domain::calendar::Calendar::builtin().has_year(year) {
+                let data = gongkai_domain::calendar::YearData {
+                    year,
+                    papers: Vec::new(),
+                    days: Default::default(),
+                };
+                store
+                    .import_calendar_year(&data, &gongkai_domain::audit::Who::system())
+                    .await
+                    .unwrap();
+            }
+        }
         let tree = tree(&store).await;
         let mut config = WebConfig::default();
         configure(&mut config);

@@ -99,6 +99,8 @@ pub struct CatalogueForm {
     pub credit_penalty_months: String,
     #[serde(default)]
     pub credit_person_name: String,
+    #[serde(default)]
+    pub comment_moderation: String,
 }
 
 fn back(id: i64, flag: &str, value: &str) -> Response {
@@ -214,6 +216,12 @@ pub async fn post_catalogue_admin(
                     person_name: gongkai_domain::credit::NameStyle::parse(&f.credit_person_name)
                         .unwrap_or_default(),
                 },
+                comment_moderation: gongkai_domain::consultation::Moderation::parse(
+                    &f.comment_moderation,
+                )
+                .unwrap_or(gongkai_domain::consultation::Moderation::Pre)
+                .as_str()
+                .to_string(),
             };
             state
                 .store

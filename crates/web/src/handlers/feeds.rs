@@ -298,11 +298,20 @@ pub async fn sitemap_file(
             "/services/reform",
             "/fees",
             "/notices",
+            "/consultations",
         ] {
             url_entry(&mut s, &base, p, None);
         }
         for n in state.store.list_notices(2000).await? {
             url_entry(&mut s, &base, &format!("/items/{}/notice", n.item_id), None);
+        }
+        for k in state.store.list_consultations(2000).await? {
+            url_entry(
+                &mut s,
+                &base,
+                &format!("/items/{}/consultation", k.item_id),
+                None,
+            );
         }
         for status in ["in_force", "cancelled"] {
             for i in state

@@ -8,6 +8,7 @@ pub mod applications;
 pub mod browse;
 pub mod catalogue;
 pub mod column;
+pub mod consultations;
 pub mod credit;
 pub mod credit_admin;
 pub mod decisions;

@@ -91,7 +91,7 @@ async fn notice_page(
     Ok(no_store(crate::auth::with_cookie(r, set)))
 }
 
-fn no_store(mut r: Response) -> Response {
+pub fn no_store(mut r: Response) -> Response {
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r

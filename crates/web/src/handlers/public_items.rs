@@ -73,6 +73,10 @@ pub struct ItemPage {
     pub internal: bool,
     /// A 公示: (kind label, start, end).
     pub notice: Option<(String, String, String)>,
+    /// A draft for comment: (start, end) of its window.
+    pub consultation: Option<(String, String)>,
+    /// The draft for comment this is the final version of.
+    pub final_of: Option<i64>,
 }
 
 /// A body or category as a page names and links it.
@@ -113,9 +117,13 @@ pub async fn view_item(
         related,
         replaced_by,
         notice,
+        consultation,
+        final_of,
         ..
     } = page;
     let page = ItemPage {
+        consultation,
+        final_of,
         // The period's dates do not change with the day, so the cached page stays right; the
         // notice's own page says where it stands today.
         notice: notice.map(|(kind, start, end)| {
