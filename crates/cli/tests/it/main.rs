@@ -8,6 +8,7 @@ mod annual_reports;
 mod api;
 mod applications;
 mod cli;
+mod consultations;
 mod credit;
 mod disclosure;
 mod http;

@@ -21,6 +21,11 @@ both_backends!(
 
 /// A public item of body `a` published today; its id.
 async fn published(app: &TestApp, body: i64, title: &str) -> i64 {
+    published_with(app, body, title, "拟推荐张三同志为年度先进工作者。").await
+}
+
+/// A public item of `body` with text `body_md`, published today; its id.
+pub(crate) async fn published_with(app: &TestApp, body: i64, title: &str, body_md: &str) -> i64 {
     let cats = app.store.list_categories(body).await.unwrap();
     let org = app.store.get_body(body).await.unwrap().org_code;
     let day = today();
@@ -39,7 +44,7 @@ async fn published(app: &TestApp, body: i64, title: &str) -> i64 {
                     subject: "综合政务".into(),
                     keywords: String::new(),
                     summary: String::new(),
-                    body_md: "拟推荐张三同志为年度先进工作者。".into(),
+                    body_md: body_md.into(),
                     scope: "public".into(),
                     open_method: "proactive".into(),
                     normative_kind: "none".into(),
