@@ -9,6 +9,7 @@ mod bench_portal;
 mod config;
 mod demo;
 mod demo_cases;
+mod demo_consultations;
 mod demo_credit;
 mod demo_items;
 mod demo_letters;
@@ -409,6 +410,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 if n > 0 {
                     println!(
                         "已创建示例公示：{n}条（含公示中可提出异议的评优结果和已期满的村务公示）。"
+                    );
+                }
+                let n =
+                    demo_consultations::seed(&store, &seal, gongkai_web::handlers::admin::today())
+                        .await?;
+                if n > 0 {
+                    println!(
+                        "已创建示例征求意见：{n}件（含正在征求意见的草案和已公布意见采纳情况、形成正式文件的方案）。"
                     );
                 }
                 let n = demo_reports::seed(&store, gongkai_web::handlers::admin::today()).await?;

@@ -643,7 +643,10 @@ impl Store {
                     .await?;
             match fin {
                 Some((b, published)) if b == body_id && final_id != item_id => {
-                    if published.is_some_and(|p| feedback_at.is_none_or(|f| p < f)) {
+                    // By day, as the public sees dates: published on a day before the feedback's.
+                    let day_of = |ms: i64| (ms + 8 * 3_600_000).div_euclid(86_400_000);
+                    if published.is_some_and(|p| feedback_at.is_none_or(|f| day_of(p) < day_of(f)))
+                    {
                         return Err(StoreError::Invalid(
                             "该信息在意见采纳情况公布前已发布，不能作为最终版本".into(),
                         ));

@@ -1375,6 +1375,29 @@ fn killing_the_server_never_loses_an_acknowledged_objection() {
     );
 }
 
+/// 征求意见: a comment whose receipt was given is never lost (the demo's draft open for comment).
+#[test]
+fn killing_the_server_never_loses_an_acknowledged_comment() {
+    kill_loop(
+        |server| {
+            let (_, list) = http_get(&server.url("/api/v1/consultations"));
+            let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+            let open = list["consultations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["state"] == "open")
+                .expect("the demo has a draft open for comment")
+                .clone();
+            format!("/api/v1/consultations/{}/comments", open["item_id"])
+        },
+        serde_json::json!({
+            "name": "压力测试意见人", "contact": "13800002222", "text": "建议增设车位。", "paragraph": 1,
+        }),
+        "consultation_comments",
+    );
+}
+
 /// The search index is derived data: `gongkai reindex` rebuilds it (refused while a server holds
 /// it), a deleted index is rebuilt at the next start, and an edit made while the server was down
 /// is picked up from the change log.
