@@ -115,11 +115,7 @@ async fn comment(
     }
     .validate(10)
     .map_err(|e| anyhow::anyhow!("demo comment invalid: {e:?}"))?;
-    let who = Who {
-        user_id: None,
-        name: "public".into(),
-        ip: "127.0.0.1".into(),
-    };
+    let who = Who::public("127.0.0.1");
     store
         .add_comment(
             item,

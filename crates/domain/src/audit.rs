@@ -111,6 +111,15 @@ impl Who {
         }
     }
 
+    /// A member of the public submitting a form or an API request from address `ip`.
+    pub fn public(ip: &str) -> Who {
+        Who {
+            user_id: None,
+            name: "public".into(),
+            ip: ip.to_string(),
+        }
+    }
+
     /// The server itself (scheduled work, demo data).
     pub fn system() -> Who {
         Who {

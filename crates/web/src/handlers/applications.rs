@@ -115,11 +115,7 @@ pub async fn submit_online(
         delivery: v.delivery,
         secret_hash: secret_hash(&secret),
     };
-    let who = Who {
-        user_id: None,
-        name: "public".into(),
-        ip: ip.to_string(),
-    };
+    let who = Who::public(ip);
     let (id, _) = match state.store.create_application(&new, &cal, &who).await {
         Ok(x) => x,
         Err(StoreError::Invalid(m)) => return Err(AppError::Unavailable(m)),

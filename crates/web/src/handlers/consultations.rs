@@ -266,11 +266,7 @@ pub async fn submit_comment(
     let item = state.store.get_item(id).await?;
     let moderation = state.store.body_settings(item.body_id).await?.moderation();
     let (status, reason) = dc::initial_status(moderation, valid.links);
-    let who = Who {
-        user_id: None,
-        name: "public".into(),
-        ip: ip.to_string(),
-    };
+    let who = Who::public(ip);
     match state
         .store
         .add_comment(
@@ -394,18 +390,10 @@ pub async fn view_consultations(
     State(state): State<AppState>,
     MaybeAuthed(a): MaybeAuthed,
 ) -> Result<Response, AppError> {
-    let day = today().to_string();
-    let (mut open, mut coming, mut closed) = (Vec::new(), Vec::new(), Vec::new());
-    for k in state.store.list_consultations(500).await? {
-        if k.end_on < day {
-            closed.push(k);
-        } else if k.start_on > day {
-            coming.push(k);
-        } else {
-            open.push(k);
-        }
-    }
-    open.sort_by(|x, y| x.end_on.cmp(&y.end_on));
+    let (open, coming, closed) = crate::handlers::notice_periods::by_phase(
+        state.store.list_consultations(500).await?,
+        |k| (k.start_on.as_str(), k.end_on.as_str()),
+    );
     let mut chrome = Chrome::public(&state, "征求意见", a.as_ref());
     chrome.feed = Some(("征求意见".into(), "/feeds/consultations.atom".into()));
     Ok(crate::handlers::notice_periods::no_store(

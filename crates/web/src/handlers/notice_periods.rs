@@ -138,11 +138,7 @@ pub async fn submit_objection(
             "提交过于频繁，请稍后再试（您填写的内容未丢失，可稍后重新提交）".into(),
         ));
     }
-    let who = Who {
-        user_id: None,
-        name: "public".into(),
-        ip: ip.to_string(),
-    };
+    let who = Who::public(ip);
     match state
         .store
         .add_objection(
@@ -226,19 +222,9 @@ pub async fn view_notices(
     MaybeAuthed(a): MaybeAuthed,
 ) -> Result<Response, AppError> {
     state.store.notice_tick(today()).await?;
-    let day = today().to_string();
-    let all = state.store.list_notices(500).await?;
-    let (mut open, mut coming, mut ended) = (Vec::new(), Vec::new(), Vec::new());
-    for n in all {
-        if n.end_on < day {
-            ended.push(n);
-        } else if n.start_on > day {
-            coming.push(n);
-        } else {
-            open.push(n);
-        }
-    }
-    open.sort_by(|x, y| x.end_on.cmp(&y.end_on));
+    let (open, coming, ended) = by_phase(state.store.list_notices(500).await?, |n| {
+        (n.start_on.as_str(), n.end_on.as_str())
+    });
     let mut chrome = Chrome::public(&state, "公示公告", a.as_ref());
     chrome.feed = Some(("公示".into(), "/feeds/notices.atom".into()));
     Ok(no_store(
@@ -250,6 +236,25 @@ pub async fn view_notices(
         }
         .into_response(),
     ))
+}
+
+/// Rows with a period (`window` gives its start and end, `YYYY-MM-DD`) split as the portal's
+/// lists show them today: open (soonest end first), not started, ended (in the given order).
+pub fn by_phase<T>(rows: Vec<T>, window: impl Fn(&T) -> (&str, &str)) -> (Vec<T>, Vec<T>, Vec<T>) {
+    let day = today().to_string();
+    let (mut open, mut coming, mut ended) = (Vec::new(), Vec::new(), Vec::new());
+    for r in rows {
+        let (start, end) = window(&r);
+        if end < day.as_str() {
+            ended.push(r);
+        } else if start > day.as_str() {
+            coming.push(r);
+        } else {
+            open.push(r);
+        }
+    }
+    open.sort_by(|x, y| window(x).1.cmp(window(y).1));
+    (open, coming, ended)
 }
 
 /// `/feeds/notices.atom`: notices as they are published.
