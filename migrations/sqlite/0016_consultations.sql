@@ -16,7 +16,7 @@ CREATE TABLE consultations (
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
-CREATE INDEX consultations_final ON consultations(final_item_id);
+CREATE UNIQUE INDEX consultations_final ON consultations(final_item_id);
 
 CREATE TABLE consultation_groups (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -214,9 +214,13 @@ pub struct ValidComment {
 /// Links in a text, as a moderator would count them.
 pub fn count_links(text: &str) -> usize {
     let lower = text.to_lowercase();
-    lower.matches("http://").count()
-        + lower.matches("https://").count()
-        + lower.matches("www.").count()
+    // Each scheme counts once; a bare "www." counts unless it follows a scheme's "//".
+    let schemes = lower.matches("://").count();
+    let bare = lower
+        .match_indices("www.")
+        .filter(|(i, _)| !lower[..*i].ends_with("//"))
+        .count();
+    schemes + bare
 }
 
 impl CommentInput {
@@ -333,7 +337,7 @@ pub fn feedback_blockers(
     let mut out = Vec::new();
     if today <= end {
         out.push(format!(
-            "征求意见{}截止，截止后才能公布意见采纳情况",
+            "征求意见将于{}截止，截止后才能公布意见采纳情况",
             end.format("%Y年%-m月%-d日")
         ));
     }
@@ -442,6 +446,7 @@ mod tests {
         // Links: four of them hold the comment even under 先发后审.
         let spam = "见 http://a.cn https://b.cn www.c.cn HTTP://d.cn";
         assert_eq!(count_links(spam), 4);
+        assert_eq!(count_links("https://www.a.cn 与 https://www.b.cn"), 2);
         assert_eq!(initial_status(Moderation::Post, 4).0, CommentStatus::Held);
         assert_eq!(
             initial_status(Moderation::Post, 3).0,

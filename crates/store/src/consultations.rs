@@ -14,10 +14,22 @@ use serde::Serialize;
 
 use crate::{Store, StoreError, StoreResult};
 
+/// Lock the consultation's row for the rest of the transaction (PostgreSQL runs at READ
+/// COMMITTED; SQLite's writes are serial anyway), so a check and the feedback cannot interleave.
+macro_rules! lock_consultation {
+    ($tx:ident, $item:expr) => {{
+        sqlx::query("UPDATE consultations SET updated_at = updated_at WHERE item_id = $1")
+            .bind($item)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+
 /// The body, the end of the window and the feedback time of a consultation whose feedback is
 /// not published yet (otherwise `Conflict`), read in the transaction `$tx`.
 macro_rules! editable_feedback {
     ($tx:ident, $item:expr) => {{
+        lock_consultation!($tx, $item);
         let row: Option<(i64, String, Option<i64>)> = sqlx::query_as(
             "SELECT i.body_id, k.end_on, k.feedback_at FROM consultations k JOIN items i ON i.id = k.item_id WHERE k.item_id = $1",
         )
@@ -178,14 +190,19 @@ impl Store {
     ) -> StoreResult<()> {
         let now = crate::now_ms();
         write_tx!(self, |tx| {
-            let body_id: Option<i64> =
-                sqlx::query_scalar("SELECT body_id FROM items WHERE id = $1")
+            let row: Option<(i64, String, String)> =
+                sqlx::query_as("SELECT body_id, status, scope FROM items WHERE id = $1")
                     .bind(item_id)
                     .fetch_optional(&mut *tx)
                     .await?;
-            let Some(body_id) = body_id else {
+            let Some((body_id, status, scope)) = row else {
                 return Err(StoreError::NotFound);
             };
+            if status != "published" || scope != "public" {
+                return Err(StoreError::Invalid(
+                    "征求意见稿须先经审核发布（主动公开、面向社会），再设置征求意见期限".into(),
+                ));
+            }
             let final_of: i64 =
                 sqlx::query_scalar("SELECT COUNT(*) FROM consultations WHERE final_item_id = $1")
                     .bind(item_id)
@@ -376,6 +393,7 @@ impl Store {
     ) -> StoreResult<()> {
         let now = crate::now_ms();
         write_tx!(self, |tx| {
+            lock_consultation!(tx, item_id);
             let row: Option<(String, i64, Option<i64>)> = sqlx::query_as(
                 "SELECT m.status, i.body_id, k.feedback_at FROM consultation_comments m \
                  JOIN items i ON i.id = m.item_id JOIN consultations k ON k.item_id = m.item_id \
@@ -621,6 +639,7 @@ impl Store {
     ) -> StoreResult<()> {
         let now = crate::now_ms();
         write_tx!(self, |tx| {
+            lock_consultation!(tx, item_id);
             let row: Option<(i64, String, Option<i64>, Option<i64>)> = sqlx::query_as(
                 "SELECT i.body_id, k.end_on, k.feedback_at, k.final_item_id FROM consultations k JOIN items i ON i.id = k.item_id WHERE k.item_id = $1",
             )

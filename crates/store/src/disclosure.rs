@@ -516,6 +516,37 @@ pub struct StepInput {
     pub today: Option<NaiveDate>,
 }
 
+/// Why the 征求意见 rules refuse to publish a version of `$item` now (None: they do not): the
+/// final version of a draft waits for the draft's 意见采纳情况, and a draft already published is
+/// not revised once its window has opened (the comments cite its paragraphs). Locks the
+/// consultation's row (PostgreSQL) so the check and the feedback cannot interleave.
+macro_rules! consultation_refusal {
+    ($tx:ident, $item:expr, $today:expr) => {{
+        sqlx::query(
+            "UPDATE consultations SET updated_at = updated_at WHERE final_item_id = $1 OR item_id = $1",
+        )
+        .bind($item.id)
+        .execute(&mut *$tx)
+        .await?;
+        let rows: Vec<(i64, Option<i64>, String)> = sqlx::query_as(
+            "SELECT item_id, feedback_at, start_on FROM consultations WHERE final_item_id = $1 OR item_id = $1",
+        )
+        .bind($item.id)
+        .fetch_all(&mut *$tx)
+        .await?;
+        let today = $today.to_string();
+        rows.iter().find_map(|(draft, feedback, start)| {
+            if *draft != $item.id && feedback.is_none() {
+                Some("该信息是征求意见稿的最终版本，须先公布意见采纳情况才能发布".to_string())
+            } else if *draft == $item.id && $item.published_version_id.is_some() && *start <= today {
+                Some("征求意见开始后，征求意见稿不能修订；修改请体现在正式文件中".to_string())
+            } else {
+                None
+            }
+        })
+    }};
+}
+
 impl Store {
     /// Give every body that has no catalogue the default template for its kind.
     pub async fn ensure_catalogues(&self) -> StoreResult<usize> {
@@ -1238,18 +1269,11 @@ impl Store {
             if matches!(step, Step::Submit) && v.title.trim().is_empty() {
                 return Err(StoreError::Invalid("请先填写标题".into()));
             }
-            // The final version of a draft for comment waits for its 意见采纳情况.
+            // 征求意见: a final version waits for its 意见采纳情况; a draft is not revised once open.
             if matches!(step, Step::Approve { .. }) {
-                let waiting: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM consultations WHERE final_item_id = $1 AND feedback_at IS NULL",
-                )
-                .bind(item.id)
-                .fetch_one(&mut *tx)
-                .await?;
-                if waiting > 0 {
-                    return Err(StoreError::Conflict(
-                        "该信息是征求意见稿的最终版本，须先公布意见采纳情况才能发布".into(),
-                    ));
+                let today = input.today.unwrap_or_else(crate::today_cn);
+                if let Some(m) = consultation_refusal!(tx, item, today) {
+                    return Err(StoreError::Conflict(m));
                 }
             }
             // Guard against a concurrent step: only move from the state we read.
@@ -1503,6 +1527,10 @@ impl Store {
                 .bind(v.item_id)
                 .fetch_one(&mut *tx)
                 .await?;
+                // A scheduled final version of a draft for comment waits for the feedback.
+                if consultation_refusal!(tx, item, today).is_some() {
+                    return Ok(false);
+                }
                 let (org_code, settings): (String, String) =
                     sqlx::query_as("SELECT org_code, settings FROM bodies WHERE id = $1")
                         .bind(item.body_id)

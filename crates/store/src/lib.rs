@@ -54,3 +54,8 @@ pub(crate) fn like_pattern(q: &str) -> Option<String> {
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
+
+/// Today in China (UTC+8), for rules counted by the day when the caller gave no date.
+pub(crate) fn today_cn() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}

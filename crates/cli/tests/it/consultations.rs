@@ -268,6 +268,40 @@ async fn a_draft_takes_comments_and_publishes_what_it_did_with_them(db: Db) {
     );
     assert!(page.contains("1条意见未予展示（含广告内容）") && !page.contains("优惠停车"));
 
+    // Once the window is open the draft is not revised: its paragraphs are what was commented on.
+    w.refresh_csrf(&format!("/admin/items/{draft}")).await;
+    let r = w
+        .post_form(&format!("/admin/items/{draft}/revise"), &[])
+        .await;
+    assert!(location(&r).contains("done=revise"), "{}", location(&r));
+    w.post_form(&format!("/admin/items/{draft}/step"), &[("step", "submit")])
+        .await;
+    let rv = app.login("checker").await;
+    rv.refresh_csrf(&format!("/admin/items/{draft}")).await;
+    rv.post_form(
+        &format!("/admin/items/{draft}/step"),
+        &[("step", "review"), ("conclusion", "disclose")],
+    )
+    .await;
+    let ld = app.login("leader").await;
+    ld.refresh_csrf(&format!("/admin/items/{draft}")).await;
+    let r = ld
+        .post_form(
+            &format!("/admin/items/{draft}/step"),
+            &[("step", "approve")],
+        )
+        .await;
+    let (_, detail) = ld.get_text(&location(&r)).await;
+    assert!(detail.contains("征求意见稿不能修订"), "{detail}");
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM item_versions WHERE item_id = {draft} AND state = 'published'"
+        ))
+        .await,
+        1,
+        "the consulted text stays the published one"
+    );
+
     // 意见采纳情况: not before the window closes.
     let feedback = format!("/admin/items/{draft}/consultation/feedback");
     let r = w.post_form(&feedback, &[]).await;
@@ -329,6 +363,15 @@ async fn a_draft_takes_comments_and_publishes_what_it_did_with_them(db: Db) {
         .unwrap()
         .parse()
         .unwrap();
+    // An unpublished item cannot be opened for comment.
+    let r = w
+        .post_form(
+            &format!("/admin/items/{fin}/consultation"),
+            &[("explanation", "说明")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("须先经审核发布"));
     let r = w
         .post_form(
             &format!("/admin/items/{draft}/consultation/final"),
@@ -339,14 +382,12 @@ async fn a_draft_takes_comments_and_publishes_what_it_did_with_them(db: Db) {
     w.refresh_csrf(&format!("/admin/items/{fin}")).await;
     w.post_form(&format!("/admin/items/{fin}/step"), &[("step", "submit")])
         .await;
-    let rv = app.login("checker").await;
     rv.refresh_csrf(&format!("/admin/items/{fin}")).await;
     rv.post_form(
         &format!("/admin/items/{fin}/step"),
         &[("step", "review"), ("conclusion", "disclose")],
     )
     .await;
-    let ld = app.login("leader").await;
     ld.refresh_csrf(&format!("/admin/items/{fin}")).await;
     let r = ld
         .post_form(&format!("/admin/items/{fin}/step"), &[("step", "approve")])

@@ -304,6 +304,7 @@ pub async fn post_comment(
         let headers = headers.clone();
         async move { consultation_page(&state, &headers, a.as_ref(), id, input, errors, status).await }
     };
+    let item = state.store.get_item(id).await?;
     let valid = match check_comment(&state, id, &input).await? {
         Ok(v) => v,
         Err(errs) => {
@@ -324,8 +325,8 @@ pub async fn post_comment(
         }
         Err(e) => return Err(e),
     };
-    // Committed: only now is the receipt shown.
-    let item = state.store.get_item(id).await?;
+    // Committed: only now is the receipt shown (its title read before the write, so nothing can
+    // fail after it).
     Ok(crate::handlers::notice_periods::no_store(
         CommentReceipt {
             chrome: Chrome::public(&state, "意见已收到", a.as_ref()),
