@@ -97,19 +97,9 @@ pub fn check_window(
     earliest: NaiveDate,
 ) -> Result<ValidWindow, FieldErrors> {
     let mut e: FieldErrors = Vec::new();
-    let start = if start.trim().is_empty() {
-        Some(earliest)
-    } else {
-        NaiveDate::parse_from_str(start.trim(), "%Y-%m-%d").ok()
-    };
-    match start {
-        None => e.push(("start", "开始日期格式应为 YYYY-MM-DD".into())),
-        Some(s) if s < earliest => e.push((
-            "start",
-            format!("开始日期不能早于{earliest}（征求意见稿发布之日）"),
-        )),
-        _ => {}
-    }
+    let start = np::parse_start(start, earliest, "征求意见稿发布之日")
+        .map_err(|m| e.push(("start", m)))
+        .ok();
     let days = if days.trim().is_empty() {
         Some(DEFAULT_DAYS)
     } else {

@@ -162,6 +162,23 @@ pub struct ValidPeriod {
     pub policy: ObjectionPolicy,
 }
 
+/// A period's start day as typed: empty means `earliest`; not before it (`earliest_is` names
+/// that day in the message).
+pub(crate) fn parse_start(
+    start: &str,
+    earliest: NaiveDate,
+    earliest_is: &str,
+) -> Result<NaiveDate, String> {
+    if start.trim().is_empty() {
+        return Ok(earliest);
+    }
+    match NaiveDate::parse_from_str(start.trim(), "%Y-%m-%d") {
+        Err(_) => Err("开始日期格式应为 YYYY-MM-DD".into()),
+        Ok(s) if s < earliest => Err(format!("开始日期不能早于{earliest}（{earliest_is}）")),
+        Ok(s) => Ok(s),
+    }
+}
+
 /// The period form: kind, start (`YYYY-MM-DD`, empty = `default_start`), days (empty = the kind's),
 /// unit (empty = the kind's), policy. The start may not be before `default_start` (the day of
 /// publication, or today for a draft).
@@ -181,19 +198,9 @@ pub fn check_period(
     }
     let kind = kind.unwrap_or(NoticeKind::Other);
     let (dd, du) = kind.default_period();
-    let start = if start.trim().is_empty() {
-        Some(default_start)
-    } else {
-        NaiveDate::parse_from_str(start.trim(), "%Y-%m-%d").ok()
-    };
-    match start {
-        None => e.push(("start", "开始日期格式应为 YYYY-MM-DD".into())),
-        Some(s) if s < default_start => e.push((
-            "start",
-            format!("开始日期不能早于{default_start}（信息发布之日）"),
-        )),
-        _ => {}
-    }
+    let start = parse_start(start, default_start, "信息发布之日")
+        .map_err(|m| e.push(("start", m)))
+        .ok();
     let days = if days.trim().is_empty() {
         Some(dd)
     } else {

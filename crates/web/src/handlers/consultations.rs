@@ -644,11 +644,7 @@ pub async fn post_window(
     Form(f): Form<WindowForm>,
 ) -> Result<Response, AppError> {
     let item = editable(&state, &a, id).await?;
-    let published = item
-        .first_published_at
-        .and_then(|ms| chrono::DateTime::from_timestamp_millis(ms + 8 * 3_600_000))
-        .map(|t| t.date_naive());
-    let earliest = published.map_or(today(), |p| p.max(today()));
+    let earliest = crate::handlers::notice_periods::earliest_start(&item);
     let redisplay = |message: String| {
         let state = state.clone();
         let a = a.clone();

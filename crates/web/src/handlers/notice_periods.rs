@@ -418,6 +418,16 @@ fn back(id: i64, flag: &str, value: &str) -> Response {
     Redirect::to(&format!("/admin/items/{id}/notice?{flag}={v}")).into_response()
 }
 
+/// The first day a period on `item` may start: today, or its day of first publication if later
+/// (a 公示 and a 征求意见 window alike).
+pub fn earliest_start(item: &Item) -> chrono::NaiveDate {
+    let published = item
+        .first_published_at
+        .and_then(|ms| chrono::DateTime::from_timestamp_millis(ms + 8 * 3_600_000))
+        .map(|t| t.date_naive());
+    published.map_or(today(), |p| p.max(today()))
+}
+
 /// Set the item's notice period (信息员, until the period starts).
 pub async fn post_notice_admin(
     State(state): State<AppState>,
@@ -430,12 +440,7 @@ pub async fn post_notice_admin(
     if !a.actor.can(Permission::EditItems, &body.path) {
         return Err(AppError::Forbidden);
     }
-    // The period starts on the day of publication at the earliest.
-    let published = item
-        .first_published_at
-        .and_then(|ms| chrono::DateTime::from_timestamp_millis(ms + 8 * 3_600_000))
-        .map(|t| t.date_naive());
-    let earliest = published.map_or(today(), |p| p.max(today()));
+    let earliest = earliest_start(&item);
     let redisplay = |message: String| {
         let state = state.clone();
         let a = a.clone();
