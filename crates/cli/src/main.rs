@@ -9,6 +9,7 @@ mod bench_portal;
 mod config;
 mod demo;
 mod demo_cases;
+mod demo_circulars;
 mod demo_consultations;
 mod demo_credit;
 mod demo_items;
@@ -418,6 +419,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 if n > 0 {
                     println!(
                         "已创建示例征求意见：{n}件（含正在征求意见的草案和已公布意见采纳情况、形成正式文件的方案）。"
+                    );
+                }
+                let n = demo_circulars::seed(&store, gongkai_web::handlers::admin::today()).await?;
+                if n > 0 {
+                    println!(
+                        "已发送示例内部文件：{n}件（含部分人员已读、未读人员已催阅的会议纪要）。"
                     );
                 }
                 let n = demo_reports::seed(&store, gongkai_web::handlers::admin::today()).await?;
@@ -942,7 +949,7 @@ fn spawn_scheduled_publishing(state: gongkai_web::AppState) {
 
 /// 督办: letters past their due date are escalated to the body's leaders every 10 minutes; in
 /// the same pass, 双公示 due dates waiting on a new year's calendar are filled in and records
-/// whose display period has ended leave search and feeds.
+/// whose display period has ended leave search and feeds, and unread 内部文件 are reminded.
 fn spawn_letter_escalation(state: gongkai_web::AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -964,6 +971,11 @@ fn spawn_letter_escalation(state: gongkai_web::AppState) {
                 Ok(n) if n > 0 => tracing::info!(settled = n, "公示 results recorded"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "recording 公示 results failed"),
+            }
+            match state.store.circular_tick(&state.calendar(), today).await {
+                Ok(n) if n > 0 => tracing::info!(reminded = n, "unread circulars reminded"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "reminding unread circulars failed"),
             }
             match state.store.credit_tick(&state.calendar(), today).await {
                 Ok(t) if t.filled + t.expired > 0 => {

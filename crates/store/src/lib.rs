@@ -13,6 +13,7 @@ pub mod applications;
 pub mod bodies;
 pub mod browse;
 pub mod calendar;
+pub mod circulars;
 pub mod consultations;
 pub mod credit;
 pub mod decisions;

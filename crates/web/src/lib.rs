@@ -21,6 +21,7 @@ pub mod limits;
 pub mod mail;
 pub mod middleware;
 pub mod render;
+pub mod uploads;
 pub mod views;
 
 use std::net::SocketAddr;
@@ -344,6 +345,17 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/decisions",
             get(handlers::decisions::view_list).post(handlers::decisions::create),
+        )
+        .route(
+            "/admin/circulars",
+            get(handlers::circulars::view_list).post(handlers::circulars::send),
+        )
+        .route("/admin/circulars/new", get(handlers::circulars::view_new))
+        .route("/admin/circulars/{id}", get(handlers::circulars::view_one))
+        .route("/admin/circulars/{id}/file", get(handlers::circulars::file))
+        .route(
+            "/admin/circulars/{id}/remind",
+            post(handlers::circulars::remind),
         )
         .route("/admin/decisions/{id}", get(handlers::decisions::view_one))
         .route(

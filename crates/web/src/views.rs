@@ -134,7 +134,10 @@ impl Chrome {
     /// Chrome for the back office: navigation by role, and the body switcher.
     pub async fn admin(state: &AppState, a: &Authed, title: &str, current: &str) -> Chrome {
         let has = |p| a.actor.has_anywhere(p);
-        let mut nav = vec![("/admin", "工作台", true)];
+        let mut nav = vec![
+            ("/admin", "工作台", true),
+            ("/admin/circulars", "内部文件", true),
+        ];
         nav.push((
             "/admin/applications",
             "依申请公开",
@@ -271,6 +274,9 @@ pub fn done_notice(flag: &str) -> Option<&'static str> {
         "withheld" => "该决定依法不予公示，已记录原因。",
         "withdrawn" => "已撤下公示，撤销原因将在公示期内显示。",
         "voided" => "已作废。",
+        "sent" => "已发送，接收人阅读后将记录阅读时间。",
+        "reminded" => "已提醒未读人员。",
+        "none_reminded" => "没有需要提醒的人员：均已阅读，或今天已提醒过。",
         _ => return None,
     })
 }

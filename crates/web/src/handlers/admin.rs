@@ -55,6 +55,8 @@ pub struct DashboardPage {
     pub letters: Option<(i64, i64, i64)>,
     /// Last year's annual reports in scope: (year, bodies, published, late) for readers of items.
     pub annual: Option<(i32, usize, usize, usize)>,
+    /// 内部文件 not yet read, and of those how many were reminded.
+    pub circulars: (i64, i64),
 }
 
 /// Who reads the calendar warning, and where.
@@ -160,6 +162,7 @@ pub async fn view_dashboard(
     Ok(DashboardPage {
         letters,
         annual,
+        circulars: state.store.circular_counts(a.user.id).await?,
         chrome: Chrome::admin(&state, &a, "工作台", "/admin").await,
         grants: state.store.grants_of(a.user.id).await?,
         calendar_warning: calendar_warning(&state.calendar(), today(), warning_reader(&a, false)),

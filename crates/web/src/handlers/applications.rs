@@ -19,7 +19,7 @@ use gongkai_domain::notice;
 use gongkai_domain::seal::mask;
 use gongkai_store::StoreError;
 use gongkai_store::applications::{
-    AppEventRow, AppListRow, Application, CaseEvent, DeliveryRow, FeeRow, NewApplication, Proof,
+    AppEventRow, AppListRow, Application, CaseEvent, DeliveryRow, FeeRow, NewApplication,
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -1111,52 +1111,18 @@ pub async fn record_delivery(
     let proof = match file {
         None => None,
         Some((name, bytes)) => {
-            if name.is_empty() || name.chars().count() > 120 {
-                return refused(
-                    &state,
-                    &a,
-                    id,
-                    "delivery",
-                    forms,
-                    "文件名不能为空或超过120个字",
-                )
-                .await;
+            use gongkai_files::FileKind;
+            match crate::uploads::store(
+                &state,
+                crate::uploads::Upload { name, bytes },
+                &[FileKind::Pdf, FileKind::Ofd, FileKind::Jpeg, FileKind::Png],
+                "送达凭证须为 PDF、OFD、JPG 或 PNG 文件（如邮件回执的扫描件或照片）",
+            )
+            .await?
+            {
+                Ok(p) => Some(p),
+                Err(m) => return refused(&state, &a, id, "delivery", forms, &m).await,
             }
-            let kind = match gongkai_files::sniff(&bytes, &name) {
-                Ok(
-                    k @ (gongkai_files::FileKind::Pdf
-                    | gongkai_files::FileKind::Ofd
-                    | gongkai_files::FileKind::Jpeg
-                    | gongkai_files::FileKind::Png),
-                ) => k,
-                Ok(_) => {
-                    return refused(
-                        &state,
-                        &a,
-                        id,
-                        "delivery",
-                        forms,
-                        "送达凭证须为 PDF、OFD、JPG 或 PNG 文件（如邮件回执的扫描件或照片）",
-                    )
-                    .await;
-                }
-                Err(m) => {
-                    let m = format!("“{name}”：{m}");
-                    return refused(&state, &a, id, "delivery", forms, &m).await;
-                }
-            };
-            let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-            let sha256 = state
-                .blobs
-                .put(bytes)
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            Some(Proof {
-                sha256,
-                name,
-                mime: kind.mime().to_string(),
-                size,
-            })
         }
     };
     let ev = CaseEvent::Notice {
@@ -1207,24 +1173,7 @@ pub async fn delivery_proof(
     let (Some(sha), Some(name), Some(mime)) = (d.proof_sha256, d.proof_name, d.proof_mime) else {
         return Err(AppError::NotFound);
     };
-    let bytes = state
-        .blobs
-        .get(&sha)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut resp = bytes.into_response();
-    let h = resp.headers_mut();
-    if let Ok(v) = axum::http::HeaderValue::from_str(&mime) {
-        h.insert(axum::http::header::CONTENT_TYPE, v);
-    }
-    if let Ok(v) = axum::http::HeaderValue::from_str(&gongkai_files::content_disposition(&name)) {
-        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    Ok(resp)
+    crate::uploads::download(&state, &sha, &name, Some(&mime)).await
 }
 
 #[derive(Template, WebTemplate)]

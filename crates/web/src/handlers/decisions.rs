@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use gongkai_domain::access::{ITEM_READERS, Permission};
 use gongkai_domain::decisions::{DecisionInput, MeetingKind};
 use gongkai_store::StoreError;
-use gongkai_store::applications::Proof;
 use gongkai_store::bodies::Body;
 use gongkai_store::decisions::DecisionRow;
 use serde::Deserialize;
@@ -108,47 +107,20 @@ pub async fn view_list(
 pub async fn create(
     State(state): State<AppState>,
     Staff(a): Staff,
-    mut mp: Multipart,
+    mp: Multipart,
 ) -> Result<Response, AppError> {
-    let mut input = DecisionInput::default();
-    let (mut body_id, mut follows) = (0i64, String::new());
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                if name == "file" {
-                    let fname = field
-                        .file_name()
-                        .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim().to_string())
-                        .unwrap_or_default();
-                    let bytes = field
-                        .bytes()
-                        .await
-                        .map_err(|_| AppError::BadRequest("文件上传不完整，请重试".into()))?;
-                    if !bytes.is_empty() {
-                        file = Some((fname, bytes.to_vec()));
-                    }
-                    continue;
-                }
-                let v = field.text().await.unwrap_or_default();
-                match name.as_str() {
-                    "body_id" => body_id = v.trim().parse().unwrap_or(0),
-                    "meeting_kind" => input.meeting_kind = v,
-                    "meeting_on" => input.meeting_on = v,
-                    "motion" => input.motion = v,
-                    "attendees" => input.attendees = v,
-                    "votes_for" => input.votes_for = v,
-                    "votes_against" => input.votes_against = v,
-                    "votes_abstain" => input.votes_abstain = v,
-                    "follows_id" => follows = v,
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(_) => return Err(AppError::BadRequest("表单上传不完整，请重试".into())),
-        }
-    }
+    let form = crate::uploads::read_form(&state, mp, "file").await?;
+    let input = DecisionInput {
+        meeting_kind: form.get("meeting_kind"),
+        meeting_on: form.get("meeting_on"),
+        motion: form.get("motion"),
+        attendees: form.get("attendees"),
+        votes_for: form.get("votes_for"),
+        votes_against: form.get("votes_against"),
+        votes_abstain: form.get("votes_abstain"),
+    };
+    let body_id: i64 = form.get("body_id").trim().parse().unwrap_or(0);
+    let follows = form.get("follows_id");
     let body = state.store.get_body(body_id).await?;
     if !a.actor.can(Permission::EditItems, &body.path) {
         return Err(AppError::Forbidden);
@@ -175,26 +147,12 @@ pub async fn create(
             .await;
         }
     };
-    let minutes = match file {
+    let minutes = match form.file {
         None => None,
-        Some((name, bytes)) => {
-            let kind = match gongkai_files::sniff(&bytes, &name) {
-                Ok(k) => k,
-                Err(m) => return redisplay(format!("会议纪要“{name}”：{m}")).await,
-            };
-            let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-            let sha256 = state
-                .blobs
-                .put(bytes)
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            Some(Proof {
-                sha256,
-                name,
-                mime: kind.mime().to_string(),
-                size,
-            })
-        }
+        Some(up) => match crate::uploads::store(&state, up, &[], "").await? {
+            Ok(p) => Some(p),
+            Err(m) => return redisplay(format!("会议纪要{m}")).await,
+        },
     };
     let follows_id = follows.trim().parse::<i64>().ok().filter(|v| *v > 0);
     match state
@@ -251,26 +209,5 @@ pub async fn minutes(
     let (Some(sha), Some(name)) = (d.minutes_sha256.clone(), d.minutes_name.clone()) else {
         return Err(AppError::NotFound);
     };
-    let bytes = state
-        .blobs
-        .get(&sha)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    if let Ok(v) = d
-        .minutes_mime
-        .as_deref()
-        .unwrap_or("application/octet-stream")
-        .parse()
-    {
-        h.insert(axum::http::header::CONTENT_TYPE, v);
-    }
-    if let Ok(v) = gongkai_files::content_disposition(&name).parse() {
-        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
-    }
-    if let Ok(v) = "no-store".parse() {
-        h.insert(axum::http::header::CACHE_CONTROL, v);
-    }
-    Ok(r)
+    crate::uploads::download(&state, &sha, &name, d.minutes_mime.as_deref()).await
 }

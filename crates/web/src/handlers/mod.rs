@@ -7,6 +7,7 @@ pub mod annual_reports;
 pub mod applications;
 pub mod browse;
 pub mod catalogue;
+pub mod circulars;
 pub mod column;
 pub mod consultations;
 pub mod credit;
