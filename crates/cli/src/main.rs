@@ -949,7 +949,8 @@ fn spawn_scheduled_publishing(state: gongkai_web::AppState) {
 
 /// 督办: letters past their due date are escalated to the body's leaders every 10 minutes; in
 /// the same pass, 双公示 due dates waiting on a new year's calendar are filled in and records
-/// whose display period has ended leave search and feeds, and unread 内部文件 are reminded.
+/// whose display period has ended leave search and feeds, unread 内部文件 are reminded and
+/// steps of 重点工作 that became overdue are recorded.
 fn spawn_letter_escalation(state: gongkai_web::AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -971,6 +972,11 @@ fn spawn_letter_escalation(state: gongkai_web::AppState) {
                 Ok(n) if n > 0 => tracing::info!(settled = n, "公示 results recorded"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "recording 公示 results failed"),
+            }
+            match state.store.works_tick(today).await {
+                Ok(n) if n > 0 => tracing::info!(overdue = n, "overdue work steps recorded"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "recording overdue work steps failed"),
             }
             match state.store.circular_tick(&state.calendar(), today).await {
                 Ok(n) if n > 0 => tracing::info!(reminded = n, "unread circulars reminded"),

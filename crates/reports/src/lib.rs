@@ -15,6 +15,7 @@ mod docx;
 mod fonts;
 mod notice;
 mod services;
+pub mod svg;
 pub mod text;
 mod world;
 

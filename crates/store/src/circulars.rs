@@ -79,36 +79,10 @@ impl CircularListRow {
     }
 }
 
-/// An account that may receive a body's circulars (enabled, of the body's subtree).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct Candidate {
-    pub id: i64,
-    pub display_name: String,
-    pub username: String,
-    pub body_name: String,
-}
-
 const COLS: &str = "id, body_id, kind, title, text, meeting_on, target_bodies, file_sha256, \
     file_name, file_mime, file_size, sent_by, sent_by_name, sent_on";
 
-/// The enabled accounts of a subtree: whose home body is in it or who hold a role in it.
-const IN_SUBTREE: &str = "u.disabled = FALSE AND (u.body_id IN (SELECT id FROM bodies WHERE path LIKE $1) \
-     OR u.id IN (SELECT g.user_id FROM role_grants g JOIN bodies gb ON gb.id = g.body_id WHERE gb.path LIKE $1))";
-
 impl Store {
-    /// The accounts a body may send circulars to, by body then name.
-    pub async fn circular_candidates(&self, body_path: &str) -> StoreResult<Vec<Candidate>> {
-        Ok(read!(self, |c| {
-            sqlx::query_as::<_, Candidate>(sqlx::AssertSqlSafe(format!(
-                "SELECT u.id, u.display_name, u.username, b.name AS body_name FROM users u \
-                 JOIN bodies b ON b.id = u.body_id WHERE {IN_SUBTREE} ORDER BY b.path, u.display_name, u.id"
-            )))
-            .bind(format!("{body_path}%"))
-            .fetch_all(c)
-            .await
-        })?)
-    }
-
     /// Send a circular of `body` to the chosen bodies of its subtree and accounts: one receipt
     /// per account, the sender excepted. Returns the id.
     pub async fn send_circular(
@@ -142,7 +116,8 @@ impl Store {
             // The chosen accounts: each enabled and of the subtree.
             for u in &v.users {
                 let ok: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT u.id FROM users u WHERE u.id = $2 AND {IN_SUBTREE}"
+                    "SELECT u.id FROM users u WHERE u.id = $2 AND {}",
+                    crate::users::ACCOUNTS_IN_SUBTREE
                 )))
                 .bind(&like)
                 .bind(*u)

@@ -28,6 +28,7 @@ pub mod services;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod works;
 
 pub use db::{Backend, Store, StoreOptions};
 pub use error::{StoreError, StoreResult};

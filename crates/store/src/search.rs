@@ -42,6 +42,8 @@ pub const LETTER_DOC_BASE: i64 = 1 << 40;
 pub const SERVICE_DOC_BASE: i64 = 2 << 40;
 /// Public 双公示 records: the public id plus this offset.
 pub const CREDIT_DOC_BASE: i64 = 3 << 40;
+/// Published 承诺事项 (commitments): the work's id plus this offset.
+pub const COMMITMENT_DOC_BASE: i64 = 4 << 40;
 
 /// What a document of the shared index is, by the range its id falls in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -50,14 +52,16 @@ pub enum DocKind {
     Letter,
     Service,
     Credit,
+    Commitment,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 4] = [
+    pub const ALL: [DocKind; 5] = [
         DocKind::Item,
         DocKind::Letter,
         DocKind::Service,
         DocKind::Credit,
+        DocKind::Commitment,
     ];
 
     pub fn of(doc_id: i64) -> DocKind {
@@ -65,7 +69,8 @@ impl DocKind {
             i64::MIN..=0 => DocKind::Item,
             1 => DocKind::Letter,
             2 => DocKind::Service,
-            _ => DocKind::Credit,
+            3 => DocKind::Credit,
+            _ => DocKind::Commitment,
         }
     }
 
@@ -76,6 +81,7 @@ impl DocKind {
             DocKind::Letter => LETTER_DOC_BASE,
             DocKind::Service => SERVICE_DOC_BASE,
             DocKind::Credit => CREDIT_DOC_BASE,
+            DocKind::Commitment => COMMITMENT_DOC_BASE,
         }
     }
 
@@ -87,6 +93,7 @@ impl DocKind {
             "letter" => DocKind::Letter,
             "service_item" => DocKind::Service,
             "credit" => DocKind::Credit,
+            "commitment" => DocKind::Commitment,
             _ => return None,
         };
         Some(kind.base() + entity_id)
@@ -119,6 +126,7 @@ impl SearchDoc {
             DocKind::Letter => format!("/letters/{n}"),
             DocKind::Service => format!("/services/{n}"),
             DocKind::Credit => format!("/credit/{n}"),
+            DocKind::Commitment => format!("/commitments/{n}"),
         }
     }
 
@@ -223,6 +231,50 @@ impl From<CreditDocRow> for SearchDoc {
             keywords: label.into(),
             summary: String::new(),
             body_md: format!("{}\n\n{}\n\n依据：{}", r.doc_title, r.content, r.basis),
+            version_id: 0,
+            attachment_text: String::new(),
+        }
+    }
+}
+
+/// A published commitment as the index sees it: what is promised, its steps and its result.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct CommitmentDocRow {
+    id: i64,
+    body_id: i64,
+    title: String,
+    summary: String,
+    result: String,
+    due_on: String,
+    published_at: i64,
+    steps: String,
+}
+
+const COMMITMENT_DOC_SELECT: &str = "SELECT w.id, w.body_id, w.title, w.summary, w.result, w.due_on, w.published_at, \
+    COALESCE((SELECT STRING_AGG(s.title, '；') FROM work_steps s WHERE s.work_id = w.id), '') AS steps \
+    FROM works w WHERE w.kind = 'commitment' AND w.published_at IS NOT NULL";
+
+impl From<CommitmentDocRow> for SearchDoc {
+    fn from(r: CommitmentDocRow) -> SearchDoc {
+        let published_on = chrono::DateTime::from_timestamp_millis(r.published_at + 8 * 3_600_000)
+            .map(|t| t.date_naive().to_string());
+        SearchDoc {
+            id: COMMITMENT_DOC_BASE + r.id,
+            body_id: r.body_id,
+            category_path: String::new(),
+            published_on,
+            published_at: Some(r.published_at),
+            validity: "valid".into(),
+            title: r.title,
+            doc_no: String::new(),
+            index_no: String::new(),
+            subject: "为群众办实事".into(),
+            keywords: "承诺事项".into(),
+            summary: String::new(),
+            body_md: format!(
+                "{}\n\n工作环节：{}\n\n完成期限：{}\n\n{}",
+                r.summary, r.steps, r.due_on, r.result
+            ),
             version_id: 0,
             attachment_text: String::new(),
         }
@@ -358,6 +410,20 @@ impl Store {
             })?;
             docs.extend(rows.into_iter().map(SearchDoc::from));
         }
+        let commitments = of(DocKind::Commitment);
+        if !commitments.is_empty() {
+            let rows = read!(self, |c| {
+                let mut qb = sqlx::QueryBuilder::new(COMMITMENT_DOC_SELECT);
+                qb.push(" AND w.id IN (");
+                let mut sep = qb.separated(", ");
+                for id in &commitments {
+                    sep.push_bind(*id);
+                }
+                qb.push(") ORDER BY w.id");
+                qb.build_query_as::<CommitmentDocRow>().fetch_all(c).await
+            })?;
+            docs.extend(rows.into_iter().map(SearchDoc::from));
+        }
         Ok(docs)
     }
 
@@ -430,6 +496,17 @@ impl Store {
                     })?;
                     rows.into_iter().map(SearchDoc::from).collect()
                 }
+                DocKind::Commitment => {
+                    let rows = read!(self, |c| {
+                        let mut qb = sqlx::QueryBuilder::new(COMMITMENT_DOC_SELECT);
+                        qb.push(" AND w.id > ")
+                            .push_bind(after)
+                            .push(" ORDER BY w.id LIMIT ")
+                            .push_bind(limit);
+                        qb.build_query_as::<CommitmentDocRow>().fetch_all(c).await
+                    })?;
+                    rows.into_iter().map(SearchDoc::from).collect()
+                }
             };
             if !docs.is_empty() {
                 return Ok(docs);
@@ -461,7 +538,8 @@ impl Store {
                  (SELECT COUNT(*) FROM service_items WHERE status IN ('in_force', 'cancelled') \
                   AND current_version_id IS NOT NULL) + \
                  (SELECT COUNT(*) FROM credit_public WHERE status = 'published' AND kind <> 'coercion' \
-                  AND display_until >= $1)",
+                  AND display_until >= $1) + \
+                 (SELECT COUNT(*) FROM works WHERE kind = 'commitment' AND published_at IS NOT NULL)",
             )
             .bind(&today)
             .fetch_one(c)

@@ -110,7 +110,45 @@ macro_rules! ensure_root_admin_remains {
     }};
 }
 
+/// An enabled account of a subtree, to choose as a recipient or a responsible person.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AccountOption {
+    pub id: i64,
+    pub display_name: String,
+    pub username: String,
+    pub body_name: String,
+}
+
+impl AccountOption {
+    /// The display name, or the user name when there is none.
+    pub fn name(&self) -> &str {
+        if self.display_name.is_empty() {
+            &self.username
+        } else {
+            &self.display_name
+        }
+    }
+}
+
+/// The condition on `u` (users) for the enabled accounts of the subtree whose path pattern is
+/// bound as `$1`: whose home body is in it or who hold a role in it.
+pub(crate) const ACCOUNTS_IN_SUBTREE: &str = "u.disabled = FALSE AND (u.body_id IN (SELECT id FROM bodies WHERE path LIKE $1) \
+     OR u.id IN (SELECT g.user_id FROM role_grants g JOIN bodies gb ON gb.id = g.body_id WHERE gb.path LIKE $1))";
+
 impl Store {
+    /// The enabled accounts of the subtree at `body_path`, by body then name.
+    pub async fn accounts_in_subtree(&self, body_path: &str) -> StoreResult<Vec<AccountOption>> {
+        Ok(read!(self, |c| {
+            sqlx::query_as::<_, AccountOption>(sqlx::AssertSqlSafe(format!(
+                "SELECT u.id, u.display_name, u.username, b.name AS body_name FROM users u \
+                 JOIN bodies b ON b.id = u.body_id WHERE {ACCOUNTS_IN_SUBTREE} ORDER BY b.path, u.display_name, u.id"
+            )))
+            .bind(format!("{body_path}%"))
+            .fetch_all(c)
+            .await
+        })?)
+    }
+
     pub async fn create_user(&self, u: &NewUser, who: &Who) -> StoreResult<i64> {
         if !valid_username(&u.username) {
             return Err(StoreError::Invalid(

@@ -351,6 +351,33 @@ pub fn router(state: AppState) -> Router {
             get(handlers::circulars::view_list).post(handlers::circulars::send),
         )
         .route("/admin/circulars/new", get(handlers::circulars::view_new))
+        .route(
+            "/admin/works",
+            get(handlers::works::view_list).post(handlers::works::create),
+        )
+        .route("/admin/works/{id}", get(handlers::works::view_one))
+        .route(
+            "/admin/works/{id}/chart.svg",
+            get(handlers::works::chart_svg),
+        )
+        .route("/admin/works/{id}/steps", post(handlers::works::add_step))
+        .route(
+            "/admin/works/{id}/steps/{step}/delete",
+            post(handlers::works::remove_step),
+        )
+        .route(
+            "/admin/works/{id}/steps/{step}/progress",
+            post(handlers::works::report),
+        )
+        .route("/admin/works/{id}/close", post(handlers::works::close))
+        .route("/admin/works/{id}/publish", post(handlers::works::publish))
+        .route("/commitments", get(handlers::commitments::view_list))
+        .route("/commitments/{id}", get(handlers::commitments::view_one))
+        .route(
+            "/commitments/{id}/chart.svg",
+            get(handlers::commitments::chart_svg),
+        )
+        .route("/feeds/commitments.atom", get(handlers::commitments::feed))
         .route("/admin/circulars/{id}", get(handlers::circulars::view_one))
         .route("/admin/circulars/{id}/file", get(handlers::circulars::file))
         .route(

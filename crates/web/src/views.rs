@@ -166,6 +166,7 @@ impl Chrome {
                 || has(Permission::ApproveItems)
                 || has(Permission::Supervise),
         ));
+        nav.push(("/admin/works", "重点工作", true));
         nav.push((
             "/admin/annual-reports",
             "年度报告",

@@ -23,3 +23,4 @@ mod scaleout;
 mod second_factor;
 mod services;
 mod store;
+mod works;

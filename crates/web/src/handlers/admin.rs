@@ -57,6 +57,8 @@ pub struct DashboardPage {
     pub annual: Option<(i32, usize, usize, usize)>,
     /// 内部文件 not yet read, and of those how many were reminded.
     pub circulars: (i64, i64),
+    /// Overdue steps of 重点工作: (the account's own, of bodies it supervises).
+    pub overdue_steps: (usize, usize),
 }
 
 /// Who reads the calendar warning, and where.
@@ -163,6 +165,18 @@ pub async fn view_dashboard(
         letters,
         annual,
         circulars: state.store.circular_counts(a.user.id).await?,
+        overdue_steps: {
+            let steps = state
+                .store
+                .overdue_steps(
+                    a.user.id,
+                    &a.actor.scope_any(crate::handlers::works::STEP_SUPERVISORS),
+                    today(),
+                )
+                .await?;
+            let mine = steps.iter().filter(|s| s.owner_id == a.user.id).count();
+            (mine, steps.len() - mine)
+        },
         chrome: Chrome::admin(&state, &a, "工作台", "/admin").await,
         grants: state.store.grants_of(a.user.id).await?,
         calendar_warning: calendar_warning(&state.calendar(), today(), warning_reader(&a, false)),

@@ -11,7 +11,8 @@ use gongkai_domain::access::Permission;
 use gongkai_domain::circulars::{CircularInput, CircularKind};
 use gongkai_store::StoreError;
 use gongkai_store::bodies::Body;
-use gongkai_store::circulars::{Candidate, CircularListRow, CircularRow, ReceiptRow};
+use gongkai_store::circulars::{CircularListRow, CircularRow, ReceiptRow};
+use gongkai_store::users::AccountOption;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -92,7 +93,7 @@ pub struct NewPage {
     pub body: Body,
     /// Bodies of the sending body's subtree, as recipients.
     pub offices: Vec<BodyOption>,
-    pub people: Vec<Candidate>,
+    pub people: Vec<AccountOption>,
     pub kinds: Vec<(&'static str, &'static str)>,
     pub input: CircularInput,
     pub error: String,
@@ -132,7 +133,7 @@ async fn new_page(
     let offices = crate::views::body_options(state, Some(&subtree), None, false).await?;
     let people = state
         .store
-        .circular_candidates(&body.path)
+        .accounts_in_subtree(&body.path)
         .await?
         .into_iter()
         .filter(|c| c.id != a.user.id)

@@ -299,6 +299,7 @@ pub async fn sitemap_file(
             "/fees",
             "/notices",
             "/consultations",
+            "/commitments",
         ] {
             url_entry(&mut s, &base, p, None);
         }
@@ -312,6 +313,13 @@ pub async fn sitemap_file(
                 &format!("/items/{}/consultation", k.item_id),
                 None,
             );
+        }
+        for w in state
+            .store
+            .public_commitments(crate::handlers::admin::today())
+            .await?
+        {
+            url_entry(&mut s, &base, &format!("/commitments/{}", w.id), None);
         }
         for status in ["in_force", "cancelled"] {
             for i in state

@@ -9,6 +9,7 @@ pub mod browse;
 pub mod catalogue;
 pub mod circulars;
 pub mod column;
+pub mod commitments;
 pub mod consultations;
 pub mod credit;
 pub mod credit_admin;
@@ -27,6 +28,7 @@ pub mod search;
 pub mod services;
 pub mod services_admin;
 pub mod tokens;
+pub mod works;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
