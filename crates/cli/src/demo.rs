@@ -223,6 +223,7 @@ const ACCOUNTS: &[(&str, &str, &str, Role)] = &[
     ("demo.admin", "县政府办管理员", "gov", Role::Admin),
     ("demo.editor", "政务公开信息员", "office", Role::Editor),
     ("demo.secretary", "县政府办文秘", "gov", Role::Editor),
+    ("demo.street", "城关街道信息员", "cgjd", Role::Editor),
     ("demo.reviewer", "保密审查员", "office", Role::Reviewer),
     ("demo.approver", "分管领导", "office", Role::Approver),
     (

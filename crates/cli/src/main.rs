@@ -17,6 +17,7 @@ mod demo_letters;
 mod demo_notices;
 mod demo_reports;
 mod demo_services;
+mod demo_works;
 mod import;
 mod keys;
 
@@ -425,6 +426,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 if n > 0 {
                     println!(
                         "已发送示例内部文件：{n}件（含部分人员已读、未读人员已催阅的会议纪要）。"
+                    );
+                }
+                let n = demo_works::seed(&store, gongkai_web::handlers::admin::today()).await?;
+                if n > 0 {
+                    println!(
+                        "已创建示例重点工作和承诺事项：{n}件（含有超期环节的办实事项目和已办结的项目）。"
                     );
                 }
                 let n = demo_reports::seed(&store, gongkai_web::handlers::admin::today()).await?;

@@ -20,7 +20,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_gongkai");
 const GOOD_PASSWORD: &str = "Zq8!wx3#Lm";
 
 /// The eight demo accounts `serve --demo` creates.
-const DEMO_USERS: [&str; 11] = [
+const DEMO_USERS: [&str; 13] = [
     "demo.admin",
     "demo.editor",
     "demo.reviewer",
@@ -32,6 +32,8 @@ const DEMO_USERS: [&str; 11] = [
     "demo.credit",
     "demo.leader",
     "demo.services",
+    "demo.secretary",
+    "demo.street",
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -202,10 +202,18 @@ impl TestApp {
             use chrono::Datelike;
             let year = crate::credit::today().year() + 1;
             if !gongkai_domain::calendar::Calendar::builtin().has_year(year) {
+                // 元旦 only: a year's data needs at least one day to be loaded.
                 let data = gongkai_domain::calendar::YearData {
                     year,
                     papers: Vec::new(),
-                    days: Default::default(),
+                    days: [(
+                        chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap(),
+                        gongkai_domain::calendar::SpecialDay {
+                            name: "元旦".into(),
+                            off: true,
+                        },
+                    )]
+                    .into(),
                 };
                 store
                     .import_calendar_year(&data, &gongkai_domain::audit::Who::system())
