@@ -13,6 +13,9 @@ labelled!(
         Office => "office", "主任（局长）办公会议",
         SchoolBoard => "school_board", "校务委员会会议（校委会）",
         StaffCongress => "staff_congress", "教职工代表大会（教代会）",
+        VillageParty => "village_party", "村党组织会议",
+        VillageCommittees => "village_committees", "村“两委”联席会议",
+        PartyMembers => "party_members", "党员大会",
         VillageReps => "village_reps", "村民代表会议",
         VillageAssembly => "village_assembly", "村民会议",
         Other => "other", "其他会议",
@@ -136,6 +139,105 @@ impl DecisionInput {
     }
 }
 
+/// A procedure the law or the rules of a kind of body lay down for a decision: its steps in order,
+/// each done by one of the meeting kinds named.
+pub struct Procedure {
+    pub name: &'static str,
+    pub steps: &'static [(&'static str, &'static [MeetingKind])],
+}
+
+/// 村级重大事项「四议两公开」: 村党组织提议, 村“两委”会议商议, 党员大会审议, 村民会议或村民代表
+/// 会议决议 — then 决议公开 (the 公示) and 实施结果公开 (recorded on the decision).
+pub const VILLAGE: Procedure = Procedure {
+    name: "村级重大事项“四议两公开”",
+    steps: &[
+        ("村党组织提议", &[MeetingKind::VillageParty]),
+        ("村“两委”会议商议", &[MeetingKind::VillageCommittees]),
+        ("党员大会审议", &[MeetingKind::PartyMembers]),
+        (
+            "村民会议或村民代表会议决议",
+            &[MeetingKind::VillageReps, MeetingKind::VillageAssembly],
+        ),
+    ],
+};
+
+/// A school's major matters: 校委会 proposes, the 教代会 approves; then 公示 and effect.
+pub const SCHOOL: Procedure = Procedure {
+    name: "学校重大事项民主决策",
+    steps: &[
+        ("校务委员会提出方案", &[MeetingKind::SchoolBoard]),
+        ("教职工代表大会审议通过", &[MeetingKind::StaffCongress]),
+    ],
+};
+
+impl MeetingKind {
+    /// The procedure a decision of this kind concludes, if it concludes one.
+    pub fn procedure(self) -> Option<&'static Procedure> {
+        match self {
+            Self::VillageReps | Self::VillageAssembly => Some(&VILLAGE),
+            Self::StaffCongress => Some(&SCHOOL),
+            _ => None,
+        }
+    }
+}
+
+/// How a chain of decisions (earliest first) meets the procedure its last decision concludes:
+/// for each step, the index in the chain of the passed meeting that did it, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcedureCheck {
+    pub name: &'static str,
+    pub steps: Vec<(&'static str, Option<usize>)>,
+}
+
+impl ProcedureCheck {
+    pub fn complete(&self) -> bool {
+        self.steps.iter().all(|(_, i)| i.is_some())
+    }
+    /// 「程序不完整：缺少党员大会审议」, or `None` when complete.
+    pub fn problem(&self) -> Option<String> {
+        let missing: Vec<&str> = self
+            .steps
+            .iter()
+            .filter(|(_, i)| i.is_none())
+            .map(|(l, _)| *l)
+            .collect();
+        (!missing.is_empty()).then(|| {
+            format!(
+                "{}程序不完整：缺少{}（须按顺序记录并表决通过）",
+                self.name,
+                missing.join("、")
+            )
+        })
+    }
+}
+
+/// Check a chain (earliest first; each entry the meeting kind and whether it passed) against the
+/// procedure of its last decision. Steps are matched in order: a step counts only when a passed
+/// meeting of its kind comes after the one that did the step before it. `None` when the last
+/// decision concludes no procedure.
+pub fn check_procedure(chain: &[(MeetingKind, bool)]) -> Option<ProcedureCheck> {
+    let (last, _) = chain.last()?;
+    let p = last.procedure()?;
+    let mut from = 0;
+    let mut steps = Vec::with_capacity(p.steps.len());
+    for (label, kinds) in p.steps {
+        let found = chain
+            .iter()
+            .enumerate()
+            .skip(from)
+            .find(|(_, (k, passed))| *passed && kinds.contains(k))
+            .map(|(i, _)| i);
+        if let Some(i) = found {
+            from = i + 1;
+        }
+        steps.push((*label, found));
+    }
+    Some(ProcedureCheck {
+        name: p.name,
+        steps,
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -190,5 +292,55 @@ mod tests {
         input.votes_for = "3".into();
         let e = input.validate(d("2026-12-02")).unwrap_err();
         assert!(e[0].1.contains("超过参会人数2"), "{e:?}");
+    }
+
+    #[test]
+    fn the_four_deliberations_are_checked_in_order() {
+        use MeetingKind::*;
+        let full = [
+            (VillageParty, true),
+            (VillageCommittees, true),
+            (PartyMembers, true),
+            (VillageReps, true),
+        ];
+        let c = check_procedure(&full).unwrap();
+        assert!(c.complete(), "{c:?}");
+        assert_eq!(c.steps[3], ("村民会议或村民代表会议决议", Some(3)));
+        assert_eq!(c.problem(), None);
+        // The party members' meeting skipped.
+        let c = check_procedure(&[
+            (VillageParty, true),
+            (VillageCommittees, true),
+            (VillageAssembly, true),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.problem().unwrap(),
+            "村级重大事项“四议两公开”程序不完整：缺少党员大会审议（须按顺序记录并表决通过）"
+        );
+        // Out of order: deliberated by the members before the committees discussed it.
+        let c = check_procedure(&[
+            (VillageParty, true),
+            (PartyMembers, true),
+            (VillageCommittees, true),
+            (VillageReps, true),
+        ])
+        .unwrap();
+        assert!(!c.complete());
+        // A step that failed its vote does not count.
+        let mut failed = full;
+        failed[1].1 = false;
+        assert!(!check_procedure(&failed).unwrap().complete());
+        // The school: the board's proposal, then the staff congress.
+        let c = check_procedure(&[(SchoolBoard, true), (StaffCongress, true)]).unwrap();
+        assert!(c.complete());
+        assert!(
+            !check_procedure(&[(StaffCongress, true)])
+                .unwrap()
+                .complete()
+        );
+        // A county government's executive meeting concludes no such procedure.
+        assert_eq!(check_procedure(&[(Executive, true)]), None);
+        assert_eq!(check_procedure(&[]), None);
     }
 }

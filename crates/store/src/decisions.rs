@@ -29,6 +29,23 @@ pub struct DecisionRow {
     pub minutes_mime: Option<String>,
     pub minutes_size: Option<i64>,
     pub created_by: String,
+    /// The published item reporting how the decision was carried out (实施结果公开).
+    pub result_item_id: Option<i64>,
+}
+
+/// How a chain (earliest first) meets the procedure its last decision concludes (四议两公开, the
+/// school's), if any.
+pub fn check_procedure(chain: &[DecisionRow]) -> Option<dd::ProcedureCheck> {
+    let kinds: Vec<(dd::MeetingKind, bool)> = chain
+        .iter()
+        .map(|d| {
+            (
+                dd::MeetingKind::parse(&d.meeting_kind).unwrap_or(dd::MeetingKind::Other),
+                d.passed,
+            )
+        })
+        .collect();
+    dd::check_procedure(&kinds)
 }
 
 impl DecisionRow {
@@ -52,7 +69,8 @@ impl DecisionRow {
 }
 
 const COLS: &str = "id, body_id, meeting_kind, meeting_on, motion, attendees, votes_for, votes_against, \
-    votes_abstain, passed, follows_id, minutes_sha256, minutes_name, minutes_mime, minutes_size, created_by";
+    votes_abstain, passed, follows_id, minutes_sha256, minutes_name, minutes_mime, minutes_size, created_by, \
+    result_item_id";
 
 impl Store {
     /// Record a decision of `body_id`; `follows` must be an earlier decision of the same body.
@@ -168,6 +186,18 @@ impl Store {
         decision_id: Option<i64>,
         who: &Who,
     ) -> StoreResult<()> {
+        if let Some(d) = decision_id {
+            // A 公示 announces what was decided: a passed decision whose procedure is complete.
+            let chain = self.decision_chain(d).await?;
+            if chain.last().is_some_and(|d| !d.passed) {
+                return Err(StoreError::Invalid(
+                    "未表决通过的决策不能作为公示依据".into(),
+                ));
+            }
+            if let Some(problem) = check_procedure(&chain).and_then(|c| c.problem()) {
+                return Err(StoreError::Invalid(problem));
+            }
+        }
         write_tx!(self, |tx| {
             let body: Option<i64> = sqlx::query_scalar(
                 "SELECT i.body_id FROM notice_periods n JOIN items i ON i.id = n.item_id WHERE n.item_id = $1",
@@ -215,5 +245,84 @@ impl Store {
             .await
         })?
         .flatten())
+    }
+
+    /// Record the published item that reports how a decision was carried out (实施结果公开): a
+    /// public, published item of the decision's body, once a 公示 citing the decision has taken
+    /// effect. Recorded once; the item may be replaced by a later report.
+    pub async fn record_decision_result(
+        &self,
+        decision_id: i64,
+        item_id: i64,
+        who: &Who,
+    ) -> StoreResult<()> {
+        let now = crate::now_ms();
+        write_tx!(self, |tx| {
+            let body_id: i64 =
+                sqlx::query_scalar("SELECT body_id FROM collective_decisions WHERE id = $1")
+                    .bind(decision_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+            let effective: Option<String> = sqlx::query_scalar(
+                "SELECT MIN(effective_on) FROM notice_periods WHERE decision_id = $1 AND effective_on IS NOT NULL",
+            )
+            .bind(decision_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if effective.is_none() {
+                return Err(StoreError::Invalid(
+                    "决议经公示生效后，方可公开实施结果".into(),
+                ));
+            }
+            let item: Option<(i64, String, String)> =
+                sqlx::query_as("SELECT body_id, status, scope FROM items WHERE id = $1")
+                    .bind(item_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match item {
+                Some((b, status, scope))
+                    if b == body_id && status == "published" && scope == "public" => {}
+                Some((b, ..)) if b != body_id => {
+                    return Err(StoreError::Invalid("实施结果须是本机关发布的信息".into()));
+                }
+                Some(_) => {
+                    return Err(StoreError::Invalid("实施结果须是已主动公开的信息".into()));
+                }
+                None => return Err(StoreError::Invalid("未找到该信息，请核对编号".into())),
+            }
+            let n = sqlx::query(
+                "UPDATE collective_decisions SET result_item_id = $1, result_at = $2 WHERE id = $3 AND passed",
+            )
+            .bind(item_id)
+            .bind(now)
+            .bind(decision_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(StoreError::Invalid("未表决通过的决策没有实施结果".into()));
+            }
+            audit_append!(
+                tx,
+                AuditEvent::new("decision.result", "collective_decision", decision_id)
+                    .who(who)
+                    .body(Some(body_id))
+                    .after(serde_json::json!({"item": item_id}))
+            );
+            Ok(())
+        })
+    }
+
+    /// The first notice citing a decision (its 决议公开), if any.
+    pub async fn citing_notice(&self, decision_id: i64) -> StoreResult<Option<i64>> {
+        Ok(read!(self, |c| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT item_id FROM notice_periods WHERE decision_id = $1 ORDER BY item_id LIMIT 1",
+            )
+            .bind(decision_id)
+            .fetch_optional(c)
+            .await
+        })?)
     }
 }

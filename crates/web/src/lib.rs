@@ -386,6 +386,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/decisions/{id}", get(handlers::decisions::view_one))
         .route(
+            "/admin/decisions/{id}/result",
+            axum::routing::post(handlers::decisions::post_result),
+        )
+        .route(
             "/admin/decisions/{id}/minutes",
             get(handlers::decisions::minutes),
         )

@@ -17,6 +17,7 @@ use crate::support::{Browser, Db, TestApp, location};
 both_backends!(
     a_notice_runs_its_period_takes_objections_and_records_its_result,
     the_school_flow_runs_from_proposal_to_effect,
+    the_village_flow_runs_the_four_deliberations_and_two_disclosures,
 );
 
 /// A public item of body `a` published today; its id.
@@ -457,5 +458,154 @@ async fn the_school_flow_runs_from_proposal_to_effect(db: Db) {
     assert!(
         page.contains("公示期满，无异议") && page.contains(&format!("自{}起生效", today())),
         "{page}"
+    );
+}
+
+/// The village's 四议两公开: 村党组织提议 → 村“两委”商议 → 党员大会审议 → 村民代表会议决议, each
+/// following the one before; a 公示 may cite the resolution only when every step is recorded and
+/// passed; after the period the 实施结果 is recorded (not before, and only a public item of the
+/// village), and the public notice page shows all six steps.
+async fn the_village_flow_runs_the_four_deliberations_and_two_disclosures(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (village, b) = (app.tree.a1, app.tree.b);
+    app.staff("clerk", Some(Role::Editor), village).await;
+    app.staff("other", Some(Role::Editor), b).await;
+    let w = app.login("clerk").await;
+    let body = village.to_string();
+    let motion = "青山村集体机动地对外发包方案";
+    let record = |kind: &'static str, ago: i64, follows: Option<i64>, votes: (u32, u32)| {
+        let (w, body) = (&w, body.clone());
+        async move {
+            let on = (today() - Duration::days(ago)).to_string();
+            let f = follows.map(|f| f.to_string()).unwrap_or_default();
+            let (yes, no) = (votes.0.to_string(), votes.1.to_string());
+            let fields = [
+                ("body_id", body.as_str()),
+                ("meeting_kind", kind),
+                ("meeting_on", on.as_str()),
+                ("motion", motion),
+                ("attendees", "杨春生\n李桂兰\n王建国\n赵丽\n陈明"),
+                ("votes_for", yes.as_str()),
+                ("votes_against", no.as_str()),
+                ("votes_abstain", "0"),
+                ("follows_id", f.as_str()),
+            ];
+            let r = w
+                .post_multipart("/admin/decisions", &fields, &[])
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303, "{kind}");
+            location(&r)
+                .trim_start_matches("/admin/decisions/")
+                .parse::<i64>()
+                .unwrap()
+        }
+    };
+    let proposal = record("village_party", 20, None, (5, 0)).await;
+    let discussed = record("village_committees", 18, Some(proposal), (5, 0)).await;
+    // A resolution straight after the committees, skipping the party members' meeting.
+    let shortcut = record("village_reps", 15, Some(discussed), (4, 1)).await;
+    let item = published(&app, village, "青山村集体机动地对外发包方案公示").await;
+    let r = w
+        .post_form(
+            &format!("/admin/items/{item}/notice"),
+            &[("kind", "village")],
+        )
+        .await;
+    assert!(location(&r).contains("done="), "{}", location(&r));
+    let cite = |d: i64| {
+        let w = &w;
+        async move {
+            location(
+                &w.post_form(
+                    &format!("/admin/items/{item}/notice/decision"),
+                    &[("decision_id", &d.to_string())],
+                )
+                .await,
+            )
+        }
+    };
+    let back = cite(shortcut).await;
+    assert!(back.contains("error="), "{back}");
+    let (_, page) = w.get_text(&back).await;
+    assert!(page.contains("缺少党员大会审议"), "{page}");
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM notice_periods WHERE item_id = {item} AND decision_id IS NOT NULL"
+        ))
+        .await,
+        0
+    );
+    let (_, page) = w.get_text(&format!("/admin/decisions/{shortcut}")).await;
+    assert!(page.contains("程序不完整"), "{page}");
+    // A resolution that failed its vote is not announced either.
+    let deliberated = record("party_members", 14, Some(discussed), (5, 0)).await;
+    let failed = record("village_reps", 12, Some(deliberated), (2, 3)).await;
+    assert!(cite(failed).await.contains("error="));
+    // The whole procedure: cited, and the public page shows the steps.
+    let resolved = record("village_reps", 10, Some(deliberated), (5, 0)).await;
+    assert!(cite(resolved).await.contains("done="));
+    let anon = Browser::new(&app);
+    let (_, page) = anon.get_text(&format!("/items/{item}/notice")).await;
+    for step in [
+        "村党组织提议：已完成",
+        "村“两委”会议商议：已完成",
+        "党员大会审议：已完成",
+        "村民会议或村民代表会议决议：已完成",
+        "决议公开：本公示（公示中）",
+        "实施结果公开：尚未公开",
+    ] {
+        assert!(page.contains(step), "{step}: {page}");
+    }
+    assert!(!page.contains("杨春生"), "attendees are not public");
+    // The result cannot be recorded while the notice runs.
+    let report = published(&app, village, "青山村集体机动地发包实施结果").await;
+    let result = format!("/admin/decisions/{resolved}/result");
+    let r = w
+        .post_form(&result, &[("item_id", &report.to_string())])
+        .await;
+    let (_, page) = w.get_text(&location(&r)).await;
+    assert!(page.contains("决议经公示生效后"), "{page}");
+    end_yesterday(&app, item).await;
+    assert_eq!(anon.get_text(&format!("/items/{item}/notice")).await.0, 200);
+    // Another body's editor may not record it; an item of another body or an internal one is refused.
+    let other = app.login("other").await;
+    let r = other
+        .post_form(&result, &[("item_id", &report.to_string())])
+        .await;
+    assert_eq!(r.status(), 404);
+    let elsewhere = published(&app, b, "其他单位的信息").await;
+    let r = w
+        .post_form(&result, &[("item_id", &elsewhere.to_string())])
+        .await;
+    let (_, page) = w.get_text(&location(&r)).await;
+    assert!(page.contains("实施结果须是本机关发布的信息"), "{page}");
+    let internal = published(&app, village, "村内部工作记录").await;
+    app.exec(&format!(
+        "UPDATE items SET scope = 'internal' WHERE id = {internal}"
+    ))
+    .await;
+    let r = w
+        .post_form(&result, &[("item_id", &internal.to_string())])
+        .await;
+    let (_, page) = w.get_text(&location(&r)).await;
+    assert!(page.contains("已主动公开"), "{page}");
+    let r = w
+        .post_form(&result, &[("item_id", &report.to_string())])
+        .await;
+    assert!(location(&r).contains("done=result"), "{}", location(&r));
+    let (_, page) = anon.get_text(&format!("/items/{item}/notice")).await;
+    assert!(
+        page.contains(&format!(
+            "实施结果公开：<a href=\"/items/{report}\">青山村集体机动地发包实施结果</a>"
+        )) && page.contains("决议公开：本公示（已期满）"),
+        "{page}"
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'decision.result' AND object_id = '{resolved}'"
+        ))
+        .await,
+        1
     );
 }

@@ -7,7 +7,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use gongkai_domain::access::{ITEM_READERS, Permission};
-use gongkai_domain::decisions::{DecisionInput, MeetingKind};
+use gongkai_domain::decisions::{DecisionInput, MeetingKind, ProcedureCheck};
 use gongkai_store::StoreError;
 use gongkai_store::bodies::Body;
 use gongkai_store::decisions::DecisionRow;
@@ -173,6 +173,21 @@ pub struct DecisionPage {
     pub d: DecisionRow,
     pub body: Body,
     pub chain: Vec<DecisionRow>,
+    pub procedure: Option<ProcedureCheck>,
+    /// The first 公示 citing this decision (决议公开).
+    pub notice: Option<i64>,
+    /// The item reporting how it was carried out (实施结果公开): id and title.
+    pub result: Option<(i64, String)>,
+    pub can_edit: bool,
+    pub q: OneQuery,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct OneQuery {
+    pub error: String,
+    pub done: String,
+    pub item: String,
 }
 
 async fn readable(state: &AppState, a: &Authed, id: i64) -> Result<(DecisionRow, Body), AppError> {
@@ -188,15 +203,65 @@ pub async fn view_one(
     State(state): State<AppState>,
     Staff(a): Staff,
     Path(id): Path<i64>,
+    Query(q): Query<OneQuery>,
 ) -> Result<DecisionPage, AppError> {
     let (d, body) = readable(&state, &a, id).await?;
     let chain = state.store.decision_chain(id).await?;
+    let result = match d.result_item_id {
+        Some(r) => {
+            let it = state.store.get_item(r).await?;
+            Some((it.id, it.title))
+        }
+        None => None,
+    };
     Ok(DecisionPage {
         chrome: Chrome::admin(&state, &a, "民主决策记录", "/admin/items").await,
+        procedure: gongkai_store::decisions::check_procedure(&chain),
+        notice: state.store.citing_notice(id).await?,
+        can_edit: a.actor.can(Permission::EditItems, &body.path),
         d,
         body,
         chain,
+        result,
+        q,
     })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ResultForm {
+    pub item_id: String,
+}
+
+/// Record the item reporting how the decision was carried out (实施结果公开; 信息员 of the body).
+pub async fn post_result(
+    State(state): State<AppState>,
+    Staff(a): Staff,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<ResultForm>,
+) -> Result<Response, AppError> {
+    let (_, body) = readable(&state, &a, id).await?;
+    if !a.actor.can(Permission::EditItems, &body.path) {
+        return Err(AppError::Forbidden);
+    }
+    let back = format!("/admin/decisions/{id}");
+    let enc = |m: &str| form_urlencoded::byte_serialize(m.as_bytes()).collect::<String>();
+    let Some(item) = f.item_id.trim().parse::<i64>().ok().filter(|v| *v > 0) else {
+        return Ok(Redirect::to(&format!(
+            "{back}?error={}#result",
+            enc("请填写实施结果信息的编号")
+        ))
+        .into_response());
+    };
+    match state.store.record_decision_result(id, item, &a.who()).await {
+        Ok(()) => Ok(Redirect::to(&format!("{back}?done=result#result")).into_response()),
+        Err(StoreError::Invalid(m)) => Ok(Redirect::to(&format!(
+            "{back}?error={}&item={item}#result",
+            enc(&m)
+        ))
+        .into_response()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The minutes file (readers of the body's items).

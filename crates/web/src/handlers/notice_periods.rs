@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use gongkai_domain::access::{ITEM_READERS, Permission};
 use gongkai_domain::audit::Who;
+use gongkai_domain::decisions::ProcedureCheck;
 use gongkai_domain::notice_period::{
     self as np, DayUnit, NoticeKind, ObjectionInput, ObjectionPolicy, Phase,
 };
@@ -52,6 +53,10 @@ pub struct NoticePage {
     pub errors: FormErrors,
     /// The decisions the notice announces, earliest first.
     pub chain: Vec<DecisionRow>,
+    /// The procedure the chain concludes (四议两公开, the school's), step by step.
+    pub procedure: Option<ProcedureCheck>,
+    /// The published report of how the decision was carried out (实施结果公开): id and title.
+    pub result: Option<(i64, String)>,
 }
 
 async fn notice_page(
@@ -70,6 +75,14 @@ async fn notice_page(
         Some(d) => state.store.decision_chain(d).await?,
         None => Vec::new(),
     };
+    let procedure = gongkai_store::decisions::check_procedure(&chain);
+    let result = match chain.last().and_then(|d| d.result_item_id) {
+        Some(r) => {
+            let it = state.store.get_item(r).await?;
+            (it.status == "published" && it.scope == "public").then_some((it.id, it.title))
+        }
+        None => None,
+    };
     // The form's token: the session's, or the anonymous form cookie's (as the application form).
     let (token, set) = crate::auth::form_token(state, headers, a);
     let mut chrome = Chrome::public(state, &format!("公示：{}", item.title), a);
@@ -85,6 +98,8 @@ async fn notice_page(
         input,
         errors,
         chain,
+        procedure,
+        result,
     }
     .into_response();
     *r.status_mut() = status;
