@@ -1,6 +1,7 @@
 //! Demo content for 公示: the school's 评优 result in its period (公示中, with the objection form)
 //! and a village's quarterly accounts whose 7-day period has ended without objection (its result
-//! and the ledger entry recorded by the daily pass). Created once.
+//! and the ledger entry recorded by the daily pass), and the village's 四议两公开 of a land
+//! contract: four meetings, the 公示 of the resolution, and the published 实施结果. Created once.
 
 use chrono::Duration;
 use gongkai_domain::audit::Who;
@@ -8,7 +9,11 @@ use gongkai_domain::notice_period::{self as np, NoticeKind, ObjectionPolicy, Val
 use gongkai_store::Store;
 use gongkai_store::disclosure::{ImportRow, VersionFields};
 
-const NOTICES: [(&str, &str, &str, NoticeKind, i64); 2] = [
+const VILLAGE: &str = "示例县青山镇青山村村民委员会";
+const VILLAGE_FLOW: &str = "青山村集体机动地对外发包方案公示";
+const VILLAGE_RESULT: &str = "青山村集体机动地对外发包实施结果公告";
+
+const NOTICES: [(&str, &str, &str, NoticeKind, i64); 3] = [
     (
         "示例县第一中学",
         "关于2026年度优秀教师评选结果的公示",
@@ -23,62 +28,26 @@ const NOTICES: [(&str, &str, &str, NoticeKind, i64); 2] = [
         NoticeKind::Village,
         12,
     ),
+    (
+        VILLAGE,
+        VILLAGE_FLOW,
+        "经村党组织提议、村“两委”联席会议商议、党员大会审议，村民代表会议表决通过：村集体机动地45亩以公开竞价方式对外发包，期限5年，起拍价每亩每年600元，收益纳入村集体经济收入。\n\n公示期7天。对方案有异议的，请在本页提出，或向村务监督委员会反映。",
+        NoticeKind::Village,
+        14,
+    ),
 ];
 
 pub async fn seed(store: &Store, today: chrono::NaiveDate) -> anyhow::Result<usize> {
     let bodies = store.list_bodies().await?;
     let cal = store.load_calendar().await?;
     let mut n = 0;
+    let mut village_resolution = None;
     for (body_name, title, text, kind, days_ago) in NOTICES {
         let Some(body) = bodies.iter().find(|b| b.name == body_name) else {
             continue;
         };
-        if store.find_item_titled(body.id, title).await?.is_some() {
-            continue;
-        }
-        let cats = store.list_categories(body.id).await?;
-        if cats.is_empty() {
-            continue;
-        }
-        let cat = cats
-            .iter()
-            .find(|c| c.template_key == "notice")
-            .or_else(|| cats.first())
-            .map(|c| c.id)
-            .unwrap_or_default();
         let start = today - Duration::days(days_ago);
-        let out = store
-            .import_published(
-                &[ImportRow {
-                    body_id: body.id,
-                    org_code: body.org_code.clone(),
-                    category_id: cat,
-                    index_no: None,
-                    fields: VersionFields {
-                        title: title.into(),
-                        doc_no: String::new(),
-                        written_on: Some(start),
-                        formed_on: start,
-                        subject: "综合政务".into(),
-                        keywords: "公示".into(),
-                        summary: String::new(),
-                        body_md: text.into(),
-                        scope: "public".into(),
-                        open_method: "proactive".into(),
-                        normative_kind: "none".into(),
-                        related: Vec::new(),
-                    },
-                    published_on: start,
-                    validity: "valid".into(),
-                    validity_date: None,
-                }],
-                &Who::system(),
-            )
-            .await?;
-        if out.inserted == 0 {
-            continue;
-        }
-        let Some(item) = store.find_item_titled(body.id, title).await? else {
+        let Some(item) = publish(store, body, title, text, start).await? else {
             continue;
         };
         let (days, unit) = kind.default_period();
@@ -105,10 +74,128 @@ pub async fn seed(store: &Store, today: chrono::NaiveDate) -> anyhow::Result<usi
         if kind == NoticeKind::Award {
             school_flow(store, body.id, item, start).await?;
         }
+        if title == VILLAGE_FLOW {
+            let resolution = village_flow(store, body.id, start).await?;
+            store
+                .cite_decision(item, Some(resolution), &Who::system())
+                .await?;
+            village_resolution = Some((body, resolution, end));
+        }
         n += 1;
     }
     store.notice_tick(today).await?;
+    // 实施结果公开: the contract let after the 公示 took effect.
+    if let Some((body, resolution, end)) = village_resolution {
+        let day = (end + Duration::days(3)).min(today);
+        let text = "集体机动地45亩经公开竞价，由本村种植大户王建国以每亩每年680元竞得，合同期5年（2026年12月至2031年11月），首年承包费30,600元已存入村集体账户。";
+        if let Some(item) = publish(store, body, VILLAGE_RESULT, text, day).await? {
+            store
+                .record_decision_result(resolution, item, &Who::system())
+                .await?;
+        }
+    }
     Ok(n)
+}
+
+/// A public item of `body` published on `day`, in its 公示 (or first) category; its id, or `None`
+/// when it already exists.
+async fn publish(
+    store: &Store,
+    body: &gongkai_store::bodies::Body,
+    title: &str,
+    text: &str,
+    day: chrono::NaiveDate,
+) -> anyhow::Result<Option<i64>> {
+    if store.find_item_titled(body.id, title).await?.is_some() {
+        return Ok(None);
+    }
+    let cats = store.list_categories(body.id).await?;
+    let Some(cat) = cats
+        .iter()
+        .find(|c| c.template_key == "notice")
+        .or_else(|| cats.first())
+        .map(|c| c.id)
+    else {
+        return Ok(None);
+    };
+    store
+        .import_published(
+            &[ImportRow {
+                body_id: body.id,
+                org_code: body.org_code.clone(),
+                category_id: cat,
+                index_no: None,
+                fields: VersionFields {
+                    title: title.into(),
+                    doc_no: String::new(),
+                    written_on: Some(day),
+                    formed_on: day,
+                    subject: "综合政务".into(),
+                    keywords: "公示".into(),
+                    summary: String::new(),
+                    body_md: text.into(),
+                    scope: "public".into(),
+                    open_method: "proactive".into(),
+                    normative_kind: "none".into(),
+                    related: Vec::new(),
+                },
+                published_on: day,
+                validity: "valid".into(),
+                validity_date: None,
+            }],
+            &Who::system(),
+        )
+        .await?;
+    Ok(store.find_item_titled(body.id, title).await?)
+}
+
+fn decision(
+    kind: &str,
+    on: chrono::NaiveDate,
+    motion: &str,
+    attendees: Vec<String>,
+    votes: (u32, u32, u32),
+) -> anyhow::Result<gongkai_domain::decisions::ValidDecision> {
+    gongkai_domain::decisions::DecisionInput {
+        meeting_kind: kind.into(),
+        meeting_on: on.to_string(),
+        motion: motion.into(),
+        attendees: attendees.join("\n"),
+        votes_for: votes.0.to_string(),
+        votes_against: votes.1.to_string(),
+        votes_abstain: votes.2.to_string(),
+    }
+    .validate(on)
+    .map_err(|e| anyhow::anyhow!("demo decision invalid: {e:?}"))
+}
+
+/// The village's four deliberations before the 公示 published on `published`; the resolution's id.
+async fn village_flow(
+    store: &Store,
+    body_id: i64,
+    published: chrono::NaiveDate,
+) -> anyhow::Result<i64> {
+    let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let branch = names(&["杨春生", "李桂兰", "王德明"]);
+    let committees = names(&["杨春生", "李桂兰", "王德明", "赵秀英", "陈光辉"]);
+    let members: Vec<String> = (1..=23).map(|i| format!("党员{i}")).collect();
+    let reps: Vec<String> = (1..=31).map(|i| format!("村民代表{i}")).collect();
+    let motion = "青山村集体机动地45亩以公开竞价方式对外发包，期限5年";
+    let steps = [
+        ("village_party", 12, branch, (3, 0, 0)),
+        ("village_committees", 10, committees, (5, 0, 0)),
+        ("party_members", 7, members, (21, 1, 1)),
+        ("village_reps", 3, reps, (28, 2, 1)),
+    ];
+    let mut follows = None;
+    for (kind, before, who, votes) in steps {
+        let d = decision(kind, published - Duration::days(before), motion, who, votes)?;
+        let id = store
+            .record_collective_decision(body_id, &d, follows, None, &Who::system())
+            .await?;
+        follows = Some(id);
+    }
+    follows.ok_or_else(|| anyhow::anyhow!("no village decision"))
 }
 
 /// The school's 评优 flow: the 校委会 proposal, the 教代会 approval following it, cited by the
@@ -119,23 +206,18 @@ async fn school_flow(
     item: i64,
     published: chrono::NaiveDate,
 ) -> anyhow::Result<()> {
-    use gongkai_domain::decisions::DecisionInput;
     let record = |kind: &str,
                   days_before: i64,
                   motion: &str,
                   attendees: Vec<String>,
                   votes: (u32, u32, u32)| {
-        DecisionInput {
-            meeting_kind: kind.into(),
-            meeting_on: (published - Duration::days(days_before)).to_string(),
-            motion: motion.into(),
-            attendees: attendees.join("\n"),
-            votes_for: votes.0.to_string(),
-            votes_against: votes.1.to_string(),
-            votes_abstain: votes.2.to_string(),
-        }
-        .validate(published)
-        .map_err(|e| anyhow::anyhow!("demo decision invalid: {e:?}"))
+        decision(
+            kind,
+            published - Duration::days(days_before),
+            motion,
+            attendees,
+            votes,
+        )
     };
     let board: Vec<String> = ["校长", "副校长", "教务主任", "政教主任", "工会主席"]
         .iter()
