@@ -63,6 +63,15 @@ pub fn routes() -> Router<AppState> {
             post(crate::api_credit::withdraw_decision),
         )
         .route(
+            "/collective-decisions",
+            get(crate::api_decisions::list_collective_decisions)
+                .post(crate::api_decisions::create_collective_decision),
+        )
+        .route(
+            "/collective-decisions/{id}",
+            get(crate::api_decisions::get_collective_decision),
+        )
+        .route(
             "/bodies/{id}/figures",
             get(crate::api_services::body_figures),
         )

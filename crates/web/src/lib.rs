@@ -9,6 +9,7 @@ pub mod api_annual;
 pub mod api_applications;
 pub mod api_consultations;
 pub mod api_credit;
+pub mod api_decisions;
 pub mod api_letters;
 pub mod api_notices;
 pub mod api_public;

@@ -18,6 +18,7 @@ both_backends!(
     a_notice_runs_its_period_takes_objections_and_records_its_result,
     the_school_flow_runs_from_proposal_to_effect,
     the_village_flow_runs_the_four_deliberations_and_two_disclosures,
+    collective_decisions_through_the_api_match_the_document,
 );
 
 /// A public item of body `a` published today; its id.
@@ -608,4 +609,106 @@ async fn the_village_flow_runs_the_four_deliberations_and_two_disclosures(db: Db
         .await,
         1
     );
+}
+
+/// The staff API of decision records: recorded under the form's rules (a vote required, the
+/// earlier decision of the same body), listed and read with the chain and procedure, within the
+/// token's bodies only; every answer conforms to the OpenAPI document.
+async fn collective_decisions_through_the_api_match_the_document(db: Db) {
+    use crate::api::{Api, admin, conforms, issue};
+    use serde_json::json;
+    let app = TestApp::spawn(db).await;
+    let (village, b) = (app.tree.a1, app.tree.b);
+    let ad = admin(&app).await;
+    let clerk = Api::new(
+        &app,
+        Some(&issue(&ad, "村务系统", village, &["editor"], "svc-village").await),
+    );
+    let other = Api::new(
+        &app,
+        Some(&issue(&ad, "乙局系统", b, &["editor"], "svc-b").await),
+    );
+    let (_, doc) = Api::new(&app, None).get("/api/openapi.json").await;
+    let path = "/api/v1/admin/collective-decisions";
+    let day = (today() - Duration::days(5)).to_string();
+    let meeting = |kind: &str, follows: Option<i64>| {
+        json!({
+            "body_id": village,
+            "meeting_kind": kind,
+            "meeting_on": day,
+            "motion": "村委会办公楼维修方案",
+            "attendees": ["杨春生", "李桂兰", "王德明"],
+            "votes_for": 3, "votes_against": 0, "votes_abstain": 0,
+            "follows_id": follows,
+        })
+    };
+    // Without a vote: 422 with the field; nothing recorded.
+    let mut no_vote = meeting("village_party", None);
+    no_vote["votes_for"] = json!(null);
+    let (s, j) = clerk.post(path, no_vote).await;
+    assert_eq!(s, 422, "{j}");
+    conforms(&doc, path, "post", s, &j);
+    assert_eq!(j["error"]["code"], "validation");
+    assert!(j.to_string().contains("请填写表决结果"), "{j}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM collective_decisions")
+            .await,
+        0
+    );
+    // Another body's token may not record for the village.
+    let (s, _) = other.post(path, meeting("village_party", None)).await;
+    assert_eq!(s, 403);
+    let mut ids = Vec::new();
+    for kind in ["village_party", "village_committees"] {
+        let (s, j) = clerk.post(path, meeting(kind, ids.last().copied())).await;
+        assert_eq!(s, 201, "{j}");
+        conforms(&doc, path, "post", s, &j);
+        ids.push(j["id"].as_i64().unwrap());
+    }
+    // Following a decision of another body is refused.
+    let (s, j) = other
+        .post(
+            path,
+            json!({"body_id": b, "meeting_kind": "office", "meeting_on": day, "motion": "议题",
+                   "attendees": ["甲"], "votes_for": 1, "votes_against": 0, "votes_abstain": 0,
+                   "follows_id": ids[0]}),
+        )
+        .await;
+    assert_eq!(s, 422, "{j}");
+    assert!(j.to_string().contains("本机关此前的决策"), "{j}");
+    let (s, j) = clerk
+        .post(path, meeting("village_reps", Some(ids[1])))
+        .await;
+    assert_eq!(s, 201);
+    let resolution = j["id"].as_i64().unwrap();
+    let one = format!("{path}/{resolution}");
+    let (s, j) = clerk.get(&one).await;
+    assert_eq!(s, 200, "{j}");
+    conforms(
+        &doc,
+        "/api/v1/admin/collective-decisions/{id}",
+        "get",
+        s,
+        &j,
+    );
+    assert_eq!(j["chain"].as_array().unwrap().len(), 3);
+    assert_eq!(j["procedure"]["complete"], false);
+    assert!(
+        j["procedure"]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("党员大会审议")
+    );
+    assert_eq!(j["procedure"]["steps"][0]["decision_id"], ids[0]);
+    assert_eq!(j["procedure"]["steps"][2]["decision_id"], json!(null));
+    let (s, j) = clerk.get(&format!("{path}?body_id={village}")).await;
+    assert_eq!(s, 200);
+    conforms(&doc, path, "get", s, &j);
+    assert_eq!(j.as_array().unwrap().len(), 3);
+    assert_eq!(j[0]["meeting_kind_label"], "村民代表会议", "{j}");
+    // Outside the token's bodies: 404, as for a record that does not exist.
+    assert_eq!(other.get(&one).await.0, 404);
+    assert_eq!(other.get(&format!("{path}?body_id={village}")).await.0, 404);
+    assert_eq!(clerk.get(&format!("{path}/999999")).await.0, 404);
+    assert_eq!(Api::new(&app, None).get(&one).await.0, 401);
 }
