@@ -167,6 +167,27 @@ pub struct ConsultationListRow {
     pub comments: i64,
 }
 
+/// A comment waiting for a moderator, with its draft — the queue across drafts. No personal
+/// value: the draft's own page opens the name and contact.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct HeldComment {
+    pub id: i64,
+    pub item_id: i64,
+    pub number: String,
+    pub paragraph: i64,
+    pub text: String,
+    pub held_reason: String,
+    pub received_on: String,
+    pub title: String,
+    pub body_name: String,
+}
+
+impl HeldComment {
+    pub fn paragraph_label(&self) -> String {
+        dc::paragraph_label(self.paragraph as u32)
+    }
+}
+
 /// A moderator's decision on a comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Moderate {
@@ -705,5 +726,24 @@ impl Store {
             change_log!(tx, "item", final_id, "upsert");
             Ok(())
         })
+    }
+
+    /// Comments held for a moderator on drafts of bodies in `scope` whose 意见采纳情况 is not yet
+    /// published, oldest first (at most 500).
+    pub async fn held_comments(
+        &self,
+        scope: &gongkai_domain::access::Scope,
+    ) -> StoreResult<Vec<HeldComment>> {
+        Ok(read!(self, |c| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT c.id, c.item_id, c.number, c.paragraph, c.text, c.held_reason, c.received_on, \
+                 i.title, b.name AS body_name FROM consultation_comments c \
+                 JOIN consultations k ON k.item_id = c.item_id JOIN items i ON i.id = c.item_id \
+                 JOIN bodies b ON b.id = i.body_id WHERE c.status = 'held' AND k.feedback_at IS NULL",
+            );
+            push_scope!(qb, scope, "b.path");
+            qb.push(" ORDER BY c.id LIMIT 500");
+            qb.build_query_as::<HeldComment>().fetch_all(c).await
+        })?)
     }
 }

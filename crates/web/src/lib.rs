@@ -307,6 +307,10 @@ pub fn router(state: AppState) -> Router {
             get(consultations::consultations_feed),
         )
         .route(
+            handlers::comment_queue::PATH,
+            get(handlers::comment_queue::view_queue),
+        )
+        .route(
             "/admin/items/{id}/consultation",
             get(consultations::view_consultation_admin).post(consultations::post_window),
         )

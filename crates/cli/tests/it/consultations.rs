@@ -13,7 +13,10 @@ use crate::credit::today;
 use crate::notice_periods::published_with;
 use crate::support::{Browser, Db, TestApp, location};
 
-both_backends!(a_draft_takes_comments_and_publishes_what_it_did_with_them);
+both_backends!(
+    a_draft_takes_comments_and_publishes_what_it_did_with_them,
+    held_comments_wait_in_one_queue_across_drafts,
+);
 
 const DRAFT: &str = "第一条 为规范社区停车管理，制定本办法。\n\n第二条 居民车辆凭停车证停放。\n\n第三条 本办法自发布之日起施行。";
 
@@ -481,4 +484,132 @@ async fn a_draft_takes_comments_and_publishes_what_it_did_with_them(db: Db) {
     assert_eq!(j["feedback"][1]["comments"].as_array().unwrap().len(), 2);
     assert_eq!(j["final_item_id"], fin);
     assert_eq!(j["paragraphs"].as_array().unwrap().len(), 3);
+}
+
+/// The moderation queue: the held comments of every draft of the 信息员's bodies, and only those;
+/// shown or hidden (with a reason) from the queue; the dashboard counts them; nobody without the
+/// role opens it.
+async fn held_comments_wait_in_one_queue_across_drafts(db: Db) {
+    let app = TestApp::spawn_with_next_year(db).await;
+    let (a, b) = (app.tree.a, app.tree.b);
+    app.staff("writer", Some(Role::Editor), a).await;
+    app.staff("other", Some(Role::Editor), b).await;
+    app.staff("checker", Some(Role::Reviewer), a).await;
+    let (w, other) = (app.login("writer").await, app.login("other").await);
+    let anon = Browser::new(&app);
+    let mut drafts = Vec::new();
+    for (who, body, title) in [
+        (&w, a, "甲局停车管理办法（征求意见稿）"),
+        (&w, a, "甲局垃圾分类办法（征求意见稿）"),
+        (&other, b, "乙局养犬管理办法（征求意见稿）"),
+    ] {
+        let draft = published_with(&app, body, title, DRAFT).await;
+        let r = who
+            .post_form(
+                &format!("/admin/items/{draft}/consultation"),
+                &[("explanation", "起草说明。")],
+            )
+            .await;
+        assert!(location(&r).contains("done="), "{}", location(&r));
+        let r = anon
+            .post_form(
+                &format!("/items/{draft}/consultation"),
+                &[
+                    ("name", "市民"),
+                    ("contact", "13900000000"),
+                    ("text", &format!("对{title}的意见")),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        drafts.push(draft);
+    }
+    let queue = "/admin/consultations/held";
+    let (s, page) = w.get_text(queue).await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains("对甲局停车管理办法（征求意见稿）的意见")
+            && page.contains("对甲局垃圾分类办法（征求意见稿）的意见")
+            && !page.contains("乙局养犬"),
+        "{page}"
+    );
+    assert!(!page.contains("13900000000"), "no contact in the queue");
+    let (_, dash) = w.get_text("/admin").await;
+    assert!(dash.contains("待审核意见 2 条"), "{dash}");
+    let (_, page) = other.get_text(queue).await;
+    assert!(
+        page.contains("乙局养犬") && !page.contains("甲局"),
+        "{page}"
+    );
+    assert_eq!(app.login("checker").await.get_text(queue).await.0, 403);
+    let id_of = |draft: i64| {
+        let app = &app;
+        async move {
+            app.scalar(&format!(
+                "SELECT id FROM consultation_comments WHERE item_id = {draft}"
+            ))
+            .await
+        }
+    };
+    let moderate =
+        |draft: i64, cid: i64| format!("/admin/items/{draft}/consultation/comments/{cid}");
+    // Another body's 信息员 cannot moderate from a crafted form.
+    let c0 = id_of(drafts[0]).await;
+    let r = other
+        .post_form(
+            &moderate(drafts[0], c0),
+            &[("action", "show"), ("next", "queue")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    // Shown from the queue: back to the queue, public at once.
+    let r = w
+        .post_form(
+            &moderate(drafts[0], c0),
+            &[("action", "show"), ("next", "queue")],
+        )
+        .await;
+    assert!(
+        location(&r).starts_with(&format!("{queue}?done=")),
+        "{}",
+        location(&r)
+    );
+    let (_, public) = anon
+        .get_text(&format!("/items/{}/consultation", drafts[0]))
+        .await;
+    assert!(public.contains("对甲局停车管理办法（征求意见稿）的意见"));
+    // Hidden without a reason: refused on the queue; with one, gone from it.
+    let c1 = id_of(drafts[1]).await;
+    let r = w
+        .post_form(
+            &moderate(drafts[1], c1),
+            &[("action", "hide"), ("next", "queue")],
+        )
+        .await;
+    let (_, page) = w.get_text(&location(&r)).await;
+    assert!(
+        page.contains("隐藏意见须填写理由") && page.contains("对甲局垃圾分类办法"),
+        "{page}"
+    );
+    let r = w
+        .post_form(
+            &moderate(drafts[1], c1),
+            &[
+                ("action", "hide"),
+                ("reason", "与本文件无关"),
+                ("next", "queue"),
+            ],
+        )
+        .await;
+    let (_, page) = w.get_text(&location(&r)).await;
+    assert!(page.contains("没有待审核的意见"), "{page}");
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM consultation_comments WHERE id = {c1} AND status = 'hidden' AND hidden_reason = '与本文件无关'"
+        ))
+        .await,
+        1
+    );
+    let (_, dash) = w.get_text("/admin").await;
+    assert!(!dash.contains("待审核意见"), "{dash}");
 }

@@ -59,6 +59,8 @@ pub struct DashboardPage {
     pub circulars: (i64, i64),
     /// Overdue steps of 重点工作: (the account's own, of bodies it supervises).
     pub overdue_steps: (usize, usize),
+    /// Public comments on drafts waiting for this 信息员's moderation.
+    pub held_comments: usize,
 }
 
 /// Who reads the calendar warning, and where.
@@ -165,6 +167,15 @@ pub async fn view_dashboard(
         letters,
         annual,
         circulars: state.store.circular_counts(a.user.id).await?,
+        held_comments: if a.actor.has_anywhere(Permission::EditItems) {
+            state
+                .store
+                .held_comments(&a.actor.scope_any(&[Permission::EditItems]))
+                .await?
+                .len()
+        } else {
+            0
+        },
         overdue_steps: {
             let steps = state
                 .store

@@ -628,6 +628,15 @@ async fn editable(state: &AppState, a: &crate::auth::Authed, id: i64) -> Result<
 
 /// Store errors a form shows as a message.
 fn answer(id: i64, r: Result<&str, StoreError>) -> Result<Response, AppError> {
+    answer_to(back, id, r)
+}
+
+/// As `answer`, to the page `back` leads to.
+fn answer_to(
+    back: impl Fn(i64, &str, &str) -> Response,
+    id: i64,
+    r: Result<&str, StoreError>,
+) -> Result<Response, AppError> {
     match r {
         Ok(done) => Ok(back(id, "done", done)),
         Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => Ok(back(id, "error", &m)),
@@ -701,6 +710,9 @@ pub struct ModerateForm {
     /// `show` or `hide`.
     pub action: String,
     pub reason: String,
+    /// `queue`: answer on the moderation queue across drafts instead of the draft's page.
+    #[serde(default)]
+    pub next: String,
 }
 
 /// Publish a held comment, or hide one with a reason (信息员).
@@ -711,6 +723,14 @@ pub async fn post_moderate(
     Form(f): Form<ModerateForm>,
 ) -> Result<Response, AppError> {
     editable(&state, &a, id).await?;
+    let queue = f.next == "queue";
+    let back = |id: i64, flag: &str, value: &str| {
+        if queue {
+            crate::handlers::comment_queue::back(flag, value)
+        } else {
+            back(id, flag, value)
+        }
+    };
     let action = match f.action.as_str() {
         "show" => Moderate::Show,
         "hide" => {
@@ -731,7 +751,8 @@ pub async fn post_moderate(
     } else {
         "意见已隐藏，理由已记录"
     };
-    answer(
+    answer_to(
+        back,
         id,
         state
             .store

@@ -9,6 +9,7 @@ pub mod browse;
 pub mod catalogue;
 pub mod circulars;
 pub mod column;
+pub mod comment_queue;
 pub mod commitments;
 pub mod consultations;
 pub mod credit;
