@@ -92,12 +92,20 @@ test('a school records the proposal and the approval, and its 公示 shows both'
   await page.getByRole('button', { name: '登记', exact: true }).click();
   await page.getByRole('heading', { name: '决策过程' }).waitFor();
   await accessible(page, 'decision-chain');
-  // The 公示 cites the approval; the public page shows the chain and the school's procedure.
-  await page.goto(`${BASE}/admin/items/${notice.item_id}/notice`);
+  // A 公示 of the school (starting tomorrow) cites the approval; its public page shows the
+  // chain and the school's procedure.
+  const items = await (await fetch(`${BASE}/api/v1/items?body=${notice.body_id}&limit=100`)).json();
+  const fees = items.items.find((i) => i.title.includes('收费项目及标准'));
+  assert.ok(fees, 'the school publishes its fees');
+  await page.goto(`${BASE}/admin/items/${fees.id}/notice`);
+  const tomorrow = new Date(Date.now() + 2 * 86400000).toISOString().slice(0, 10);
+  await page.getByLabel('开始日期').fill(tomorrow);
+  await page.getByRole('button', { name: '保存公示期' }).click();
+  await page.getByLabel('决策记录').waitFor();
   await page.getByLabel('决策记录').selectOption({ label: `${today} 教职工代表大会（教代会）：审议通过增补赵敏同志为优秀班主任` });
-  await page.getByRole('button', { name: '保存' }).click();
+  await page.getByRole('button', { name: '保存', exact: true }).click();
   await page.waitForLoadState();
-  await page.goto(`${BASE}/items/${notice.item_id}/notice`);
+  await page.goto(`${BASE}/items/${fees.id}/notice`);
   await page.getByRole('heading', { name: '决策程序：学校重大事项民主决策' }).waitFor();
   assert.ok(await page.getByText(/校务委员会提出方案：已完成/).isVisible());
   assert.ok(await page.getByText(/教职工代表大会审议通过：已完成/).isVisible());

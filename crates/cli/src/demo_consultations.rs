@@ -136,7 +136,7 @@ async fn comment(
             .map(|c| c.id)
             .unwrap_or_default();
         store
-            .moderate_comment(item, id, &Moderate::Show, &Who::system())
+            .moderate_comment(item, id, &Moderate::Show, None, &Who::system())
             .await?;
     }
     Ok(())

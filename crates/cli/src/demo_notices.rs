@@ -77,7 +77,7 @@ pub async fn seed(store: &Store, today: chrono::NaiveDate) -> anyhow::Result<usi
         if title == VILLAGE_FLOW {
             let resolution = village_flow(store, body.id, start).await?;
             store
-                .cite_decision(item, Some(resolution), &Who::system())
+                .cite_decision(item, Some(resolution), start, &Who::system())
                 .await?;
             village_resolution = Some((body, resolution, end));
         }
@@ -245,7 +245,7 @@ async fn school_flow(
         .record_collective_decision(body_id, &approval, Some(first), None, &Who::system())
         .await?;
     store
-        .cite_decision(item, Some(second), &Who::system())
+        .cite_decision(item, Some(second), published, &Who::system())
         .await?;
     Ok(())
 }

@@ -211,13 +211,27 @@ impl ProcedureCheck {
     }
 }
 
-/// Check a chain (earliest first; each entry the meeting kind and whether it passed) against the
-/// procedure of its last decision. Steps are matched in order: a step counts only when a passed
-/// meeting of its kind comes after the one that did the step before it. `None` when the last
-/// decision concludes no procedure.
-pub fn check_procedure(chain: &[(MeetingKind, bool)]) -> Option<ProcedureCheck> {
+/// The procedure a decision of a body must follow: a village's 四议 and a school's proposal and
+/// approval whatever the meeting cited (so citing an intermediate step does not skip the rest);
+/// elsewhere the procedure the last meeting concludes, if any.
+pub fn procedure_for(body: crate::body::BodyKind, last: MeetingKind) -> Option<&'static Procedure> {
+    match body {
+        crate::body::BodyKind::Village => Some(&VILLAGE),
+        crate::body::BodyKind::School => Some(&SCHOOL),
+        _ => last.procedure(),
+    }
+}
+
+/// Check a chain (earliest first; each entry the meeting kind and whether it passed) of a body
+/// of kind `body` against its procedure (`procedure_for`). Steps are matched in order: a step
+/// counts only when a passed meeting of its kind comes after the one that did the step before
+/// it, and the chain must end with the last step. `None` when no procedure applies.
+pub fn check_procedure(
+    body: crate::body::BodyKind,
+    chain: &[(MeetingKind, bool)],
+) -> Option<ProcedureCheck> {
     let (last, _) = chain.last()?;
-    let p = last.procedure()?;
+    let p = procedure_for(body, *last)?;
     let mut from = 0;
     let mut steps = Vec::with_capacity(p.steps.len());
     for (label, kinds) in p.steps {
@@ -231,6 +245,12 @@ pub fn check_procedure(chain: &[(MeetingKind, bool)]) -> Option<ProcedureCheck> 
             from = i + 1;
         }
         steps.push((*label, found));
+    }
+    // The decision announced is the one that did the last step, not a step before it.
+    if let Some((_, at)) = steps.last_mut()
+        && *at != Some(chain.len() - 1)
+    {
+        *at = None;
     }
     Some(ProcedureCheck {
         name: p.name,
@@ -296,51 +316,74 @@ mod tests {
 
     #[test]
     fn the_four_deliberations_are_checked_in_order() {
+        use crate::body::BodyKind;
         use MeetingKind::*;
+        const V: BodyKind = BodyKind::Village;
         let full = [
             (VillageParty, true),
             (VillageCommittees, true),
             (PartyMembers, true),
             (VillageReps, true),
         ];
-        let c = check_procedure(&full).unwrap();
+        let c = check_procedure(V, &full).unwrap();
         assert!(c.complete(), "{c:?}");
         assert_eq!(c.steps[3], ("村民会议或村民代表会议决议", Some(3)));
         assert_eq!(c.problem(), None);
         // The party members' meeting skipped.
-        let c = check_procedure(&[
-            (VillageParty, true),
-            (VillageCommittees, true),
-            (VillageAssembly, true),
-        ])
+        let c = check_procedure(
+            V,
+            &[
+                (VillageParty, true),
+                (VillageCommittees, true),
+                (VillageAssembly, true),
+            ],
+        )
         .unwrap();
         assert_eq!(
             c.problem().unwrap(),
             "村级重大事项“四议两公开”程序不完整：缺少党员大会审议（须按顺序记录并表决通过）"
         );
         // Out of order: deliberated by the members before the committees discussed it.
-        let c = check_procedure(&[
-            (VillageParty, true),
-            (PartyMembers, true),
-            (VillageCommittees, true),
-            (VillageReps, true),
-        ])
+        let c = check_procedure(
+            V,
+            &[
+                (VillageParty, true),
+                (PartyMembers, true),
+                (VillageCommittees, true),
+                (VillageReps, true),
+            ],
+        )
         .unwrap();
         assert!(!c.complete());
         // A step that failed its vote does not count.
         let mut failed = full;
         failed[1].1 = false;
-        assert!(!check_procedure(&failed).unwrap().complete());
+        assert!(!check_procedure(V, &failed).unwrap().complete());
+        // Citing an intermediate step does not skip the rest.
+        let c = check_procedure(V, &[(VillageParty, true), (VillageCommittees, true)]).unwrap();
+        assert!(!c.complete());
+        assert!(c.problem().unwrap().contains("村民会议或村民代表会议决议"));
+        // Nor does recording the resolution as another kind of meeting.
+        assert!(!check_procedure(V, &[(Other, true)]).unwrap().complete());
         // The school: the board's proposal, then the staff congress.
-        let c = check_procedure(&[(SchoolBoard, true), (StaffCongress, true)]).unwrap();
+        let s = BodyKind::School;
+        let c = check_procedure(s, &[(SchoolBoard, true), (StaffCongress, true)]).unwrap();
         assert!(c.complete());
         assert!(
-            !check_procedure(&[(StaffCongress, true)])
+            !check_procedure(s, &[(StaffCongress, true)])
                 .unwrap()
                 .complete()
         );
-        // A county government's executive meeting concludes no such procedure.
-        assert_eq!(check_procedure(&[(Executive, true)]), None);
-        assert_eq!(check_procedure(&[]), None);
+        assert!(
+            !check_procedure(s, &[(SchoolBoard, true)])
+                .unwrap()
+                .complete()
+        );
+        // A county government's executive meeting concludes no such procedure; a department
+        // recording a village-style resolution is held to the village's.
+        let d = BodyKind::Department;
+        assert_eq!(check_procedure(d, &[(Executive, true)]), None);
+        assert!(check_procedure(d, &[(VillageReps, true)]).is_some());
+        assert_eq!(check_procedure(d, &[]), None);
     }
 }

@@ -410,6 +410,7 @@ impl Store {
         item_id: i64,
         comment_id: i64,
         action: &Moderate,
+        expect: Option<&str>,
         who: &Who,
     ) -> StoreResult<()> {
         let now = crate::now_ms();
@@ -430,6 +431,12 @@ impl Store {
             if feedback_at.is_some() {
                 return Err(StoreError::Conflict(
                     "意见采纳情况已公布，意见不能再审核".into(),
+                ));
+            }
+            // The page the moderator acted on showed another state: someone else decided first.
+            if expect.is_some_and(|e| e != status) {
+                return Err(StoreError::Conflict(
+                    "该意见已由他人审核，请查看当前状态后再操作".into(),
                 ));
             }
             let (new_status, reason) = match action {
@@ -726,6 +733,22 @@ impl Store {
             change_log!(tx, "item", final_id, "upsert");
             Ok(())
         })
+    }
+
+    /// How many comments `held_comments` would list (uncapped).
+    pub async fn held_comment_count(
+        &self,
+        scope: &gongkai_domain::access::Scope,
+    ) -> StoreResult<i64> {
+        Ok(read!(self, |c| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT COUNT(*) FROM consultation_comments c \
+                 JOIN consultations k ON k.item_id = c.item_id JOIN items i ON i.id = c.item_id \
+                 JOIN bodies b ON b.id = i.body_id WHERE c.status = 'held' AND k.feedback_at IS NULL",
+            );
+            push_scope!(qb, scope, "b.path");
+            qb.build_query_scalar::<i64>().fetch_one(c).await
+        })?)
     }
 
     /// Comments held for a moderator on drafts of bodies in `scope` whose 意见采纳情况 is not yet

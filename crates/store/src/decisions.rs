@@ -33,9 +33,12 @@ pub struct DecisionRow {
     pub result_item_id: Option<i64>,
 }
 
-/// How a chain (earliest first) meets the procedure its last decision concludes (四议两公开, the
-/// school's), if any.
-pub fn check_procedure(chain: &[DecisionRow]) -> Option<dd::ProcedureCheck> {
+/// How a chain (earliest first) of a body of kind `body` meets its procedure (四议两公开, the
+/// school's), if one applies.
+pub fn check_procedure(
+    body: gongkai_domain::body::BodyKind,
+    chain: &[DecisionRow],
+) -> Option<dd::ProcedureCheck> {
     let kinds: Vec<(dd::MeetingKind, bool)> = chain
         .iter()
         .map(|d| {
@@ -45,7 +48,7 @@ pub fn check_procedure(chain: &[DecisionRow]) -> Option<dd::ProcedureCheck> {
             )
         })
         .collect();
-    dd::check_procedure(&kinds)
+    dd::check_procedure(body, &kinds)
 }
 
 impl DecisionRow {
@@ -168,8 +171,10 @@ impl Store {
         let mut chain = Vec::new();
         let mut next = Some(id);
         while let Some(i) = next {
-            if chain.len() >= 10 {
-                break;
+            if chain.len() >= 100 {
+                return Err(StoreError::Invalid(
+                    "决策过程超过100次会议，请核对前序决策".into(),
+                ));
             }
             let d = self.collective_decision(i).await?;
             next = d.follows_id;
@@ -179,44 +184,85 @@ impl Store {
         Ok(chain)
     }
 
-    /// Cite (or stop citing) a decision of the same body from an item's notice.
+    /// Why decision `id` may not be announced by a 公示 or have its 实施结果 recorded for body
+    /// `body_id` (`None`: it may): of the same body, passed, the last of its chain (not a step a
+    /// later meeting took further), and its body's procedure complete.
+    pub async fn announce_problem(&self, id: i64, body_id: i64) -> StoreResult<Option<String>> {
+        let d = match self.collective_decision(id).await {
+            Ok(d) if d.body_id == body_id => d,
+            Ok(_) | Err(StoreError::NotFound) => {
+                return Ok(Some("只能引用本机关的决策记录".into()));
+            }
+            Err(e) => return Err(e),
+        };
+        if !d.passed {
+            return Ok(Some("未表决通过的决策不能作为公示依据".into()));
+        }
+        let followed: i64 = read!(self, |c| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM collective_decisions WHERE follows_id = $1")
+                .bind(id)
+                .fetch_one(c)
+                .await
+        })?;
+        if followed > 0 {
+            return Ok(Some(
+                "该决策已有后续会议审议，请引用最后一次会议的决策".into(),
+            ));
+        }
+        let body = self.get_body(body_id).await?;
+        let chain = self.decision_chain(id).await?;
+        Ok(check_procedure(body.kind(), &chain).and_then(|c| c.problem()))
+    }
+
+    /// Cite a decision of the same body from an item's notice (or stop citing one). Until the
+    /// period starts the citation may change; once it has started a missing one may be added
+    /// while it runs, but one the public has seen is not changed or removed.
     pub async fn cite_decision(
         &self,
         item_id: i64,
         decision_id: Option<i64>,
+        today: chrono::NaiveDate,
         who: &Who,
     ) -> StoreResult<()> {
-        if let Some(d) = decision_id {
-            // A 公示 announces what was decided: a passed decision whose procedure is complete.
-            let chain = self.decision_chain(d).await?;
-            if chain.last().is_some_and(|d| !d.passed) {
-                return Err(StoreError::Invalid(
-                    "未表决通过的决策不能作为公示依据".into(),
-                ));
-            }
-            if let Some(problem) = check_procedure(&chain).and_then(|c| c.problem()) {
-                return Err(StoreError::Invalid(problem));
-            }
-        }
-        write_tx!(self, |tx| {
-            let body: Option<i64> = sqlx::query_scalar(
+        let body: Option<i64> = read!(self, |c| {
+            sqlx::query_scalar(
                 "SELECT i.body_id FROM notice_periods n JOIN items i ON i.id = n.item_id WHERE n.item_id = $1",
+            )
+            .bind(item_id)
+            .fetch_optional(c)
+            .await
+        })?;
+        let Some(body_id) = body else {
+            return Err(StoreError::Invalid("请先设置公示期".into()));
+        };
+        if let Some(d) = decision_id
+            && let Some(problem) = self.announce_problem(d, body_id).await?
+        {
+            return Err(StoreError::Invalid(problem));
+        }
+        let day = today.to_string();
+        write_tx!(self, |tx| {
+            let row: Option<(String, String, Option<i64>)> = sqlx::query_as(
+                "SELECT start_on, end_on, decision_id FROM notice_periods WHERE item_id = $1",
             )
             .bind(item_id)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some(body_id) = body else {
+            let Some((start, end, current)) = row else {
                 return Err(StoreError::Invalid("请先设置公示期".into()));
             };
-            if let Some(d) = decision_id {
-                let b: Option<i64> =
-                    sqlx::query_scalar("SELECT body_id FROM collective_decisions WHERE id = $1")
-                        .bind(d)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                if b != Some(body_id) {
-                    return Err(StoreError::Invalid("只能引用本机关的决策记录".into()));
-                }
+            if current == decision_id {
+                return Ok(());
+            }
+            if end < day {
+                return Err(StoreError::Invalid(
+                    "公示期已满，所依据的决策不能再更改".into(),
+                ));
+            }
+            if start <= day && current.is_some() {
+                return Err(StoreError::Invalid(
+                    "公示已开始，已公开的决策依据不能更改或撤销".into(),
+                ));
             }
             sqlx::query("UPDATE notice_periods SET decision_id = $1 WHERE item_id = $2")
                 .bind(decision_id)
@@ -228,6 +274,7 @@ impl Store {
                 AuditEvent::new("notice.cite", "item", item_id)
                     .who(who)
                     .body(Some(body_id))
+                    .before(serde_json::json!({"decision": current}))
                     .after(serde_json::json!({"decision": decision_id}))
             );
             Ok(())
@@ -248,66 +295,73 @@ impl Store {
     }
 
     /// Record the published item that reports how a decision was carried out (实施结果公开): a
-    /// public, published item of the decision's body, once a 公示 citing the decision has taken
-    /// effect. Recorded once; the item may be replaced by a later report.
+    /// decision that may be announced (`announce_problem`) whose 公示 — published and public — has
+    /// taken effect, and a public item of the same body published on or after that day, other
+    /// than the 公示 itself. A later, corrected report may replace it; the audit keeps both.
     pub async fn record_decision_result(
         &self,
         decision_id: i64,
         item_id: i64,
         who: &Who,
     ) -> StoreResult<()> {
+        let d = self.collective_decision(decision_id).await?;
+        if let Some(problem) = self.announce_problem(decision_id, d.body_id).await? {
+            return Err(StoreError::Invalid(problem));
+        }
         let now = crate::now_ms();
         write_tx!(self, |tx| {
-            let body_id: i64 =
-                sqlx::query_scalar("SELECT body_id FROM collective_decisions WHERE id = $1")
-                    .bind(decision_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
             let effective: Option<String> = sqlx::query_scalar(
-                "SELECT MIN(effective_on) FROM notice_periods WHERE decision_id = $1 AND effective_on IS NOT NULL",
+                "SELECT MIN(n.effective_on) FROM notice_periods n JOIN items i ON i.id = n.item_id \
+                 WHERE n.decision_id = $1 AND i.status = 'published' AND i.scope = 'public'",
             )
             .bind(decision_id)
             .fetch_one(&mut *tx)
             .await?;
-            if effective.is_none() {
+            let Some(effective) = effective else {
                 return Err(StoreError::Invalid(
                     "决议经公示生效后，方可公开实施结果".into(),
                 ));
-            }
-            let item: Option<(i64, String, String)> =
-                sqlx::query_as("SELECT body_id, status, scope FROM items WHERE id = $1")
-                    .bind(item_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            };
+            let item: Option<(i64, String, String, Option<String>)> = sqlx::query_as(
+                "SELECT body_id, status, scope, published_on FROM items WHERE id = $1",
+            )
+            .bind(item_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let cites: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM notice_periods WHERE item_id = $1 AND decision_id = $2",
+            )
+            .bind(item_id)
+            .bind(decision_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let refuse = |m: &str| Err(StoreError::Invalid(m.into()));
             match item {
-                Some((b, status, scope))
-                    if b == body_id && status == "published" && scope == "public" => {}
-                Some((b, ..)) if b != body_id => {
-                    return Err(StoreError::Invalid("实施结果须是本机关发布的信息".into()));
+                None => return refuse("未找到该信息，请核对编号"),
+                Some((b, ..)) if b != d.body_id => return refuse("实施结果须是本机关发布的信息"),
+                Some((_, status, scope, _)) if status != "published" || scope != "public" => {
+                    return refuse("实施结果须是已主动公开的信息");
                 }
-                Some(_) => {
-                    return Err(StoreError::Invalid("实施结果须是已主动公开的信息".into()));
+                _ if cites > 0 => return refuse("实施结果不能是公示本身，请发布实施情况的信息"),
+                Some((.., on)) if on.as_deref().is_none_or(|o| o < effective.as_str()) => {
+                    return refuse("实施结果须是决议生效后发布的信息");
                 }
-                None => return Err(StoreError::Invalid("未找到该信息，请核对编号".into())),
+                _ => {}
             }
-            let n = sqlx::query(
-                "UPDATE collective_decisions SET result_item_id = $1, result_at = $2 WHERE id = $3 AND passed",
+            sqlx::query(
+                "UPDATE collective_decisions SET result_item_id = $1, result_at = $2 WHERE id = $3",
             )
             .bind(item_id)
             .bind(now)
             .bind(decision_id)
             .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if n == 0 {
-                return Err(StoreError::Invalid("未表决通过的决策没有实施结果".into()));
-            }
+            .await?;
             audit_append!(
                 tx,
                 AuditEvent::new("decision.result", "collective_decision", decision_id)
                     .who(who)
-                    .body(Some(body_id))
+                    .body(Some(d.body_id))
+                    .before(serde_json::json!({"item": d.result_item_id}))
                     .after(serde_json::json!({"item": item_id}))
             );
             Ok(())

@@ -180,9 +180,9 @@ pub async fn get_collective_decision(
 ) -> Result<Json<CollectiveDecisionDetail>, ApiError> {
     let id = parse_id(&id).map_err(|_| ApiError(AppError::NotFound))?;
     let d = state.store.collective_decision(id).await?;
-    readable_body(&state, &t, d.body_id).await?;
+    let body = readable_body(&state, &t, d.body_id).await?;
     let chain = state.store.decision_chain(id).await?;
-    let procedure = check_procedure(&chain).map(|p| ProcedureJson {
+    let procedure = check_procedure(body.kind(), &chain).map(|p| ProcedureJson {
         name: p.name.into(),
         complete: p.complete(),
         problem: p.problem(),
@@ -233,6 +233,13 @@ pub async fn create_collective_decision(
         Err(e) => return Err(e.into()),
     };
     require(&t, Permission::EditItems, &body.path)?;
+    if r.attendees.iter().any(|n| n.contains(['\n', '\r'])) {
+        return Err(AppError::validation(vec![(
+            "attendees",
+            "参会人员每项一人，姓名中不能换行".to_string(),
+        )])
+        .into());
+    }
     let count = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_default();
     let input = DecisionInput {
         meeting_kind: r.meeting_kind,

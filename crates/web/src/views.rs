@@ -342,6 +342,21 @@ impl FormErrors {
     }
 }
 
+/// A redirect back to a back-office page (`path`, with or without a `#fragment`) carrying a
+/// message in `?flag=` (`done`, `error` …), as the forms' answers do.
+pub fn back_to(path: &str, flag: &str, value: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let v: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    let (page, fragment) = path.split_once('#').map_or((path, ""), |(p, f)| (p, f));
+    let sep = if page.contains('?') { '&' } else { '?' };
+    let hash = if fragment.is_empty() {
+        String::new()
+    } else {
+        format!("#{fragment}")
+    };
+    axum::response::Redirect::to(&format!("{page}{sep}{flag}={v}{hash}")).into_response()
+}
+
 pub fn fmt_ms(ms: i64) -> String {
     use chrono::TimeZone;
     chrono_tz_shanghai()

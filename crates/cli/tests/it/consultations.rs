@@ -612,4 +612,20 @@ async fn held_comments_wait_in_one_queue_across_drafts(db: Db) {
     );
     let (_, dash) = w.get_text("/admin").await;
     assert!(!dash.contains("待审核意见"), "{dash}");
+    // A queue page opened before another moderator hid it does not undo that decision.
+    let r = w
+        .post_form(
+            &moderate(drafts[1], c1),
+            &[("action", "show"), ("next", "queue"), ("expect", "held")],
+        )
+        .await;
+    let (_, page) = w.get_text(&location(&r)).await;
+    assert!(page.contains("该意见已由他人审核"), "{page}");
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM consultation_comments WHERE id = {c1} AND status = 'hidden'"
+        ))
+        .await,
+        1
+    );
 }

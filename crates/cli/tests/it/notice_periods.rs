@@ -543,9 +543,23 @@ async fn the_village_flow_runs_the_four_deliberations_and_two_disclosures(db: Db
     let deliberated = record("party_members", 14, Some(discussed), (5, 0)).await;
     let failed = record("village_reps", 12, Some(deliberated), (2, 3)).await;
     assert!(cite(failed).await.contains("error="));
+    // Nor a step a later meeting took further.
+    let (_, page) = w.get_text(&cite(deliberated).await).await;
+    assert!(page.contains("已有后续会议审议"), "{page}");
     // The whole procedure: cited, and the public page shows the steps.
     let resolved = record("village_reps", 10, Some(deliberated), (5, 0)).await;
     assert!(cite(resolved).await.contains("done="));
+    // Once the public has seen it, the basis is neither changed nor removed.
+    let (_, page) = w.get_text(&cite(shortcut).await).await;
+    assert!(page.contains("缺少党员大会审议"), "{page}");
+    let r = w
+        .post_form(
+            &format!("/admin/items/{item}/notice/decision"),
+            &[("decision_id", "")],
+        )
+        .await;
+    let (_, page) = w.get_text(&location(&r)).await;
+    assert!(page.contains("已公开的决策依据不能更改或撤销"), "{page}");
     let anon = Browser::new(&app);
     let (_, page) = anon.get_text(&format!("/items/{item}/notice")).await;
     for step in [
@@ -591,6 +605,12 @@ async fn the_village_flow_runs_the_four_deliberations_and_two_disclosures(db: Db
         .await;
     let (_, page) = w.get_text(&location(&r)).await;
     assert!(page.contains("已主动公开"), "{page}");
+    // The 公示 itself is not its own result.
+    let r = w
+        .post_form(&result, &[("item_id", &item.to_string())])
+        .await;
+    let (_, page) = w.get_text(&location(&r)).await;
+    assert!(page.contains("实施结果不能是公示本身"), "{page}");
     let r = w
         .post_form(&result, &[("item_id", &report.to_string())])
         .await;

@@ -60,7 +60,7 @@ pub struct DashboardPage {
     /// Overdue steps of 重点工作: (the account's own, of bodies it supervises).
     pub overdue_steps: (usize, usize),
     /// Public comments on drafts waiting for this 信息员's moderation.
-    pub held_comments: usize,
+    pub held_comments: i64,
 }
 
 /// Who reads the calendar warning, and where.
@@ -170,9 +170,8 @@ pub async fn view_dashboard(
         held_comments: if a.actor.has_anywhere(Permission::EditItems) {
             state
                 .store
-                .held_comments(&a.actor.scope_any(&[Permission::EditItems]))
+                .held_comment_count(&a.actor.scope_any(&[Permission::EditItems]))
                 .await?
-                .len()
         } else {
             0
         },

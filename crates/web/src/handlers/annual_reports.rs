@@ -369,8 +369,7 @@ pub struct SectionsForm {
 const MAX_SECTION_CHARS: usize = 20_000;
 
 fn back(id: i64, year: i32, flag: &str, value: &str) -> Response {
-    let v: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
-    Redirect::to(&format!("/admin/annual-reports/{id}/{year}?{flag}={v}")).into_response()
+    crate::views::back_to(&format!("/admin/annual-reports/{id}/{year}"), flag, value)
 }
 
 /// Save the texts, replace them with a new draft, or save and submit for review.

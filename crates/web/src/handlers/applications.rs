@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use gongkai_domain::access::Permission;
 use gongkai_domain::application::{
@@ -854,8 +854,7 @@ pub struct EventForm {
 }
 
 fn back(id: i64, key: &str, value: &str) -> Response {
-    let v: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
-    Redirect::to(&format!("/admin/applications/{id}?{key}={v}")).into_response()
+    crate::views::back_to(&format!("/admin/applications/{id}"), key, value)
 }
 
 pub async fn case_event(

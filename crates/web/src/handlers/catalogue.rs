@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use gongkai_domain::access::Permission;
 use gongkai_store::StoreError;
 use gongkai_store::bodies::Body;
@@ -104,8 +104,7 @@ pub struct CatalogueForm {
 }
 
 fn back(id: i64, flag: &str, value: &str) -> Response {
-    let v: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
-    Redirect::to(&format!("/admin/bodies/{id}/catalogue?{flag}={v}")).into_response()
+    crate::views::back_to(&format!("/admin/bodies/{id}/catalogue"), flag, value)
 }
 
 pub async fn post_catalogue_admin(

@@ -5,7 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use gongkai_domain::access::Permission;
 use gongkai_store::consultations::HeldComment;
 use serde::Deserialize;
@@ -19,8 +19,7 @@ pub const PATH: &str = "/admin/consultations/held";
 
 /// Back to the queue with a message (`done` or `error`).
 pub fn back(flag: &str, value: &str) -> Response {
-    let v: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
-    Redirect::to(&format!("{PATH}?{flag}={v}")).into_response()
+    crate::views::back_to(PATH, flag, value)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -35,6 +34,8 @@ pub struct QueueQuery {
 pub struct QueuePage {
     pub chrome: Chrome,
     pub rows: Vec<HeldComment>,
+    /// All held comments in scope (the list stops at 500).
+    pub total: i64,
     pub q: QueueQuery,
 }
 
@@ -46,12 +47,11 @@ pub async fn view_queue(
     if !a.actor.has_anywhere(Permission::EditItems) {
         return Err(AppError::Forbidden);
     }
-    let rows = state
-        .store
-        .held_comments(&a.actor.scope_any(&[Permission::EditItems]))
-        .await?;
+    let scope = a.actor.scope_any(&[Permission::EditItems]);
+    let rows = state.store.held_comments(&scope).await?;
     Ok(QueuePage {
         chrome: Chrome::admin(&state, &a, "待审核意见", "/admin/items").await,
+        total: state.store.held_comment_count(&scope).await?,
         rows,
         q,
     })

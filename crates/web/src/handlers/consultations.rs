@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use gongkai_domain::access::{ITEM_READERS, Permission};
 use gongkai_domain::audit::Who;
 use gongkai_domain::consultation::{self as dc, CommentInput, Disposition, ValidComment};
@@ -612,8 +612,7 @@ pub async fn view_consultation_admin(
 }
 
 fn back(id: i64, flag: &str, value: &str) -> Response {
-    let v: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
-    Redirect::to(&format!("/admin/items/{id}/consultation?{flag}={v}")).into_response()
+    crate::views::back_to(&format!("/admin/items/{id}/consultation"), flag, value)
 }
 
 /// The item and whether `a` is its body's 信息员 (otherwise `Forbidden`).
@@ -713,6 +712,9 @@ pub struct ModerateForm {
     /// `queue`: answer on the moderation queue across drafts instead of the draft's page.
     #[serde(default)]
     pub next: String,
+    /// The comment's state on the page acted on (`held`, `visible`, `hidden`).
+    #[serde(default)]
+    pub expect: String,
 }
 
 /// Publish a held comment, or hide one with a reason (信息员).
@@ -756,7 +758,13 @@ pub async fn post_moderate(
         id,
         state
             .store
-            .moderate_comment(id, cid, &action, &a.who())
+            .moderate_comment(
+                id,
+                cid,
+                &action,
+                Some(f.expect.as_str()).filter(|e| !e.is_empty()),
+                &a.who(),
+            )
             .await
             .map(|_| done),
     )

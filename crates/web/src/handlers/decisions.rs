@@ -216,7 +216,7 @@ pub async fn view_one(
     };
     Ok(DecisionPage {
         chrome: Chrome::admin(&state, &a, "民主决策记录", "/admin/items").await,
-        procedure: gongkai_store::decisions::check_procedure(&chain),
+        procedure: gongkai_store::decisions::check_procedure(body.kind(), &chain),
         notice: state.store.citing_notice(id).await?,
         can_edit: a.actor.can(Permission::EditItems, &body.path),
         d,
@@ -244,22 +244,21 @@ pub async fn post_result(
     if !a.actor.can(Permission::EditItems, &body.path) {
         return Err(AppError::Forbidden);
     }
-    let back = format!("/admin/decisions/{id}");
-    let enc = |m: &str| form_urlencoded::byte_serialize(m.as_bytes()).collect::<String>();
+    let back = format!("/admin/decisions/{id}#result");
     let Some(item) = f.item_id.trim().parse::<i64>().ok().filter(|v| *v > 0) else {
-        return Ok(Redirect::to(&format!(
-            "{back}?error={}#result",
-            enc("请填写实施结果信息的编号")
-        ))
-        .into_response());
+        return Ok(crate::views::back_to(
+            &back,
+            "error",
+            "请填写实施结果信息的编号",
+        ));
     };
     match state.store.record_decision_result(id, item, &a.who()).await {
-        Ok(()) => Ok(Redirect::to(&format!("{back}?done=result#result")).into_response()),
-        Err(StoreError::Invalid(m)) => Ok(Redirect::to(&format!(
-            "{back}?error={}&item={item}#result",
-            enc(&m)
-        ))
-        .into_response()),
+        Ok(()) => Ok(crate::views::back_to(&back, "done", "result")),
+        Err(StoreError::Invalid(m)) => Ok(crate::views::back_to(
+            &format!("/admin/decisions/{id}?item={item}#result"),
+            "error",
+            &m,
+        )),
         Err(e) => Err(e.into()),
     }
 }

@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use gongkai_domain::access::{ITEM_READERS, Permission};
 use gongkai_domain::audit::Who;
 use gongkai_domain::decisions::ProcedureCheck;
@@ -75,7 +75,8 @@ async fn notice_page(
         Some(d) => state.store.decision_chain(d).await?,
         None => Vec::new(),
     };
-    let procedure = gongkai_store::decisions::check_procedure(&chain);
+    let kind = state.store.get_body(item.body_id).await?.kind();
+    let procedure = gongkai_store::decisions::check_procedure(kind, &chain);
     let result = match chain.last().and_then(|d| d.result_item_id) {
         Some(r) => {
             let it = state.store.get_item(r).await?;
@@ -429,8 +430,7 @@ pub async fn view_notice_admin(
 }
 
 fn back(id: i64, flag: &str, value: &str) -> Response {
-    let v: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
-    Redirect::to(&format!("/admin/items/{id}/notice?{flag}={v}")).into_response()
+    crate::views::back_to(&format!("/admin/items/{id}/notice"), flag, value)
 }
 
 /// The first day a period on `item` may start: today, or its day of first publication if later
@@ -603,7 +603,11 @@ pub async fn cite_decision(
         return Err(AppError::Forbidden);
     }
     let decision = f.decision_id.trim().parse::<i64>().ok().filter(|d| *d > 0);
-    match state.store.cite_decision(id, decision, &a.who()).await {
+    match state
+        .store
+        .cite_decision(id, decision, today(), &a.who())
+        .await
+    {
         Ok(()) => Ok(back(id, "done", "已保存所依据的决策")),
         Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => Ok(back(id, "error", &m)),
         Err(e) => Err(e.into()),
