@@ -9,7 +9,6 @@ use gongkai_domain::notice_period::{self as np, DayUnit};
 use gongkai_domain::seal::SealKey;
 use gongkai_store::Store;
 use gongkai_store::consultations::Moderate;
-use gongkai_store::disclosure::{ImportRow, VersionFields};
 
 const BODY: &str = "示例县城关街道办事处";
 
@@ -31,44 +30,15 @@ async fn publish(
     text: &str,
     on: NaiveDate,
 ) -> anyhow::Result<Option<i64>> {
-    let cats = store.list_categories(body.id).await?;
-    let Some(cat) = cats
-        .iter()
-        .find(|c| c.template_key == "notice")
-        .or_else(|| cats.first())
-        .map(|c| c.id)
-    else {
-        return Ok(None);
-    };
-    store
-        .import_published(
-            &[ImportRow {
-                body_id: body.id,
-                org_code: body.org_code.clone(),
-                category_id: cat,
-                index_no: None,
-                fields: VersionFields {
-                    title: title.into(),
-                    doc_no: String::new(),
-                    written_on: Some(on),
-                    formed_on: on,
-                    subject: "城乡建设、环境保护".into(),
-                    keywords: "征求意见".into(),
-                    summary: String::new(),
-                    body_md: text.into(),
-                    scope: "public".into(),
-                    open_method: "proactive".into(),
-                    normative_kind: "none".into(),
-                    related: Vec::new(),
-                },
-                published_on: on,
-                validity: "valid".into(),
-                validity_date: None,
-            }],
-            &Who::system(),
-        )
-        .await?;
-    Ok(store.find_item_titled(body.id, title).await?)
+    crate::demo_notices::publish_as(
+        store,
+        body,
+        title,
+        text,
+        on,
+        ("城乡建设、环境保护", "征求意见"),
+    )
+    .await
 }
 
 /// Open the window from `start` (30 days, or fewer when the calendar ends sooner).

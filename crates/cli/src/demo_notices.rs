@@ -97,14 +97,26 @@ pub async fn seed(store: &Store, today: chrono::NaiveDate) -> anyhow::Result<usi
     Ok(n)
 }
 
-/// A public item of `body` published on `day`, in its 公示 (or first) category; its id, or `None`
-/// when it already exists.
+/// A public 公示 item of `body` published on `day`; its id, or `None` when it already exists.
 async fn publish(
     store: &Store,
     body: &gongkai_store::bodies::Body,
     title: &str,
     text: &str,
     day: chrono::NaiveDate,
+) -> anyhow::Result<Option<i64>> {
+    publish_as(store, body, title, text, day, ("综合政务", "公示")).await
+}
+
+/// A public item of `body` published on `day` under (主题, 关键词), in its 公示 (or first)
+/// category; its id, or `None` when it already exists. The demo's notices and drafts use it.
+pub(crate) async fn publish_as(
+    store: &Store,
+    body: &gongkai_store::bodies::Body,
+    title: &str,
+    text: &str,
+    day: chrono::NaiveDate,
+    (subject, keywords): (&str, &str),
 ) -> anyhow::Result<Option<i64>> {
     if store.find_item_titled(body.id, title).await?.is_some() {
         return Ok(None);
@@ -130,8 +142,8 @@ async fn publish(
                     doc_no: String::new(),
                     written_on: Some(day),
                     formed_on: day,
-                    subject: "综合政务".into(),
-                    keywords: "公示".into(),
+                    subject: subject.into(),
+                    keywords: keywords.into(),
                     summary: String::new(),
                     body_md: text.into(),
                     scope: "public".into(),
