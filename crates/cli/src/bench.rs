@@ -510,6 +510,7 @@ pub async fn bench_cases(count: usize, database_url: Option<String>) -> anyhow::
             due_on: Some(due.to_string()),
             applicant_type: types[rng.gen_range(0..types.len())].to_string(),
             reply_type: reply,
+            replied_on: None,
         });
         if batch.len() == 1000 {
             store.bench_insert_applications_rows(&batch).await?;

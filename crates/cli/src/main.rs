@@ -5,6 +5,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod backup;
 mod bench;
+mod bench_monitor;
 mod bench_portal;
 mod config;
 mod demo;
@@ -251,6 +252,18 @@ enum BenchCommand {
     Cases {
         #[arg(long, default_value_t = 1_000_000)]
         count: usize,
+    },
+    /// Generate a year of items, applications and letters across a county's bodies and time the
+    /// whole-county compliance monitor; checks its counts against what was generated.
+    Monitor {
+        #[arg(long, default_value_t = 200)]
+        bodies: u32,
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        applications: usize,
+        #[arg(long, default_value_t = 100_000)]
+        letters: usize,
     },
     /// Generate published items across 200 bodies, time a full reindex, search latency and
     /// recall, then load `gongkai serve` on that data with wrk (item, catalogue and search pages)
@@ -619,6 +632,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
+            command:
+                BenchCommand::Monitor {
+                    bodies,
+                    items,
+                    applications,
+                    letters,
+                },
+        } => {
+            let url = bench_database_url(&cli, &cfg);
+            bench_monitor::bench_monitor(
+                bench_monitor::MonitorScale {
+                    bodies,
+                    items,
+                    applications,
+                    letters,
+                },
+                url,
+            )
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
             command: BenchCommand::Cases { count },
         } => {
             let url = bench_database_url(&cli, &cfg);
@@ -956,8 +991,8 @@ fn spawn_scheduled_publishing(state: gongkai_web::AppState) {
 
 /// 督办: letters past their due date are escalated to the body's leaders every 10 minutes; in
 /// the same pass, 双公示 due dates waiting on a new year's calendar are filled in and records
-/// whose display period has ended leave search and feeds, unread 内部文件 are reminded and
-/// steps of 重点工作 that became overdue are recorded.
+/// whose display period has ended leave search and feeds, unread 内部文件 are reminded, and
+/// steps of 重点工作 and rectifications that became overdue are recorded.
 fn spawn_letter_escalation(state: gongkai_web::AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -984,6 +1019,11 @@ fn spawn_letter_escalation(state: gongkai_web::AppState) {
                 Ok(n) if n > 0 => tracing::info!(overdue = n, "overdue work steps recorded"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "recording overdue work steps failed"),
+            }
+            match state.store.escalate_rectifications(today).await {
+                Ok(n) if n > 0 => tracing::info!(overdue = n, "overdue rectifications recorded"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "recording overdue rectifications failed"),
             }
             match state.store.circular_tick(&state.calendar(), today).await {
                 Ok(n) if n > 0 => tracing::info!(reminded = n, "unread circulars reminded"),

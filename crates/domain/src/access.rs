@@ -105,7 +105,13 @@ impl Role {
             Role::Approver => &[ViewBackOffice, ApproveItems, ApproveCases],
             Role::ApplicationHandler => &[ViewBackOffice, HandleApplications],
             Role::LetterHandler => &[ViewBackOffice, HandleLetters],
-            Role::Discipline => &[ViewBackOffice, Supervise, ViewAudit, HandleDisciplineCases],
+            Role::Discipline => &[
+                ViewBackOffice,
+                Supervise,
+                ViewAudit,
+                HandleDisciplineCases,
+                Inspect,
+            ],
             Role::Supervisor => &[ViewBackOffice, Supervise],
             Role::CreditEditor => &[ViewBackOffice, RecordDecisions],
             Role::ServiceEditor => &[ViewBackOffice, EditServices],
@@ -135,6 +141,8 @@ pub enum Permission {
     EditServices,
     /// Read everything in scope and record evaluations; never change anything.
     Supervise,
+    /// Keep 考核细则, run 监督检查 (scores, findings, rectifications to accept) and record 责任追究.
+    Inspect,
 }
 
 /// Who sees items in the back office: those who write, review, approve or supervise them.
@@ -211,6 +219,31 @@ impl Scope {
 
     pub fn contains(&self, body_path: &str) -> bool {
         self.roots.iter().any(|r| in_subtree(body_path, r))
+    }
+
+    /// The bodies in both scopes: for each pair of roots, the deeper one when one lies inside
+    /// the other.
+    pub fn intersect(&self, other: &Scope) -> Scope {
+        let mut roots: Vec<String> = Vec::new();
+        for a in &self.roots {
+            for b in &other.roots {
+                if in_subtree(a, b) {
+                    roots.push(a.clone());
+                } else if in_subtree(b, a) {
+                    roots.push(b.clone());
+                }
+            }
+        }
+        roots.sort();
+        roots.dedup();
+        Scope { roots }
+    }
+
+    /// The subtree of one body.
+    pub fn subtree(body_path: &str) -> Scope {
+        Scope {
+            roots: vec![body_path.to_string()],
+        }
     }
 }
 
@@ -314,6 +347,24 @@ mod tests {
             assert!(!a.can(p, "/1/2/"), "{p:?}");
         }
         assert!(a.can(Permission::Supervise, "/1/2/"));
+    }
+
+    #[test]
+    fn scopes_intersect_on_the_deeper_root() {
+        let a = Scope {
+            roots: vec!["/1/".into(), "/7/".into()],
+        };
+        let b = Scope {
+            roots: vec!["/1/5/".into(), "/2/".into(), "/7/".into()],
+        };
+        assert_eq!(a.intersect(&b).roots, vec!["/1/5/", "/7/"]);
+        assert_eq!(b.intersect(&a), a.intersect(&b));
+        assert!(a.intersect(&Scope::default()).is_empty());
+        assert!(
+            Scope::subtree("/1/50/")
+                .intersect(&Scope::subtree("/1/5/"))
+                .is_empty()
+        );
     }
 
     #[test]

@@ -445,6 +445,8 @@ pub struct BenchApplication {
     pub due_on: Option<String>,
     pub applicant_type: String,
     pub reply_type: Option<String>,
+    /// The day of the reply (default: the day received).
+    pub replied_on: Option<String>,
 }
 
 type BenchTuple = (
@@ -454,6 +456,7 @@ type BenchTuple = (
     String,
     Option<String>,
     String,
+    Option<String>,
     Option<String>,
 );
 
@@ -1048,6 +1051,7 @@ impl Store {
                     r.due_on.clone(),
                     r.applicant_type.clone(),
                     r.reply_type.clone(),
+                    r.replied_on.clone(),
                 )
             })
             .collect();
@@ -1063,7 +1067,7 @@ impl Store {
             );
             qb.push_values(
                 rows,
-                |mut b, (body_id, number, received, status, due, applicant_type, reply)| {
+                |mut b, (body_id, number, received, status, due, applicant_type, reply, replied)| {
                     let row = reply.as_deref().and_then(app::ReplyType::parse);
                     b.push_bind(number.clone())
                         .push_bind("x")
@@ -1083,7 +1087,7 @@ impl Store {
                         .push_bind(due.clone())
                         .push_bind(reply.clone())
                         .push_bind(row.map(|r| r.report_row()))
-                        .push_bind(row.map(|_| received.clone()))
+                        .push_bind(row.map(|_| replied.clone().unwrap_or_else(|| received.clone())))
                         .push_bind(now)
                         .push_bind(now);
                 },

@@ -400,6 +400,8 @@ impl utoipa::Modify for ErrorResponses {
         crate::api_decisions::list_collective_decisions,
         crate::api_decisions::get_collective_decision,
         crate::api_decisions::create_collective_decision,
+        crate::api_monitor::monitor,
+        crate::api_monitor::monitor_rule,
         crate::api_services::body_figures,
         crate::api_annual::get_public_report,
         crate::api_annual::get_staff_report,

@@ -67,6 +67,8 @@ pub fn routes() -> Router<AppState> {
             get(crate::api_decisions::list_collective_decisions)
                 .post(crate::api_decisions::create_collective_decision),
         )
+        .route("/monitor", get(crate::api_monitor::monitor))
+        .route("/monitor/{rule}", get(crate::api_monitor::monitor_rule))
         .route(
             "/collective-decisions/{id}",
             get(crate::api_decisions::get_collective_decision),

@@ -11,6 +11,7 @@ pub mod api_consultations;
 pub mod api_credit;
 pub mod api_decisions;
 pub mod api_letters;
+pub mod api_monitor;
 pub mod api_notices;
 pub mod api_public;
 pub mod api_services;
@@ -240,8 +241,9 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     use handlers::{
         account, admin, annual_reports, applications, browse, catalogue, column, consultations,
-        credit, credit_admin, feeds, imports, items, letters, letters_admin, mailboxes,
-        notice_periods, notices, portal, public_items, search, services, services_admin, tokens,
+        credit, credit_admin, feeds, imports, inspections, items, letters, letters_admin,
+        mailboxes, monitor, notice_periods, notices, portal, public_items, rectifications, search,
+        services, services_admin, tokens,
     };
     let app = Router::new()
         // Public portal.
@@ -264,6 +266,37 @@ pub fn router(state: AppState) -> Router {
             get(annual_reports::download_public_report),
         )
         .route("/admin/annual-reports", get(annual_reports::view_overview))
+        .route("/admin/monitor", get(monitor::view_monitor))
+        .route(
+            "/admin/assessment-rules",
+            get(inspections::view_rules_list).post(inspections::create_rules),
+        )
+        .route(
+            "/admin/assessment-rules/{id}",
+            get(inspections::view_rules).post(inspections::post_rules),
+        )
+        .route(
+            "/admin/inspections",
+            get(inspections::view_list).post(inspections::open),
+        )
+        .route(
+            "/admin/inspections/{id}",
+            get(inspections::view).post(inspections::post),
+        )
+        .route(
+            "/admin/inspections/{id}/bodies/{body}",
+            get(inspections::view_body).post(inspections::post_body),
+        )
+        .route("/admin/rectifications", get(rectifications::view_list))
+        .route(
+            "/admin/rectifications/{id}",
+            get(rectifications::view).post(rectifications::act),
+        )
+        .route(
+            "/admin/accountability",
+            get(rectifications::view_accountability).post(rectifications::record_accountability),
+        )
+        .route("/admin/monitor/{rule}", get(monitor::view_rule))
         .route(
             "/admin/annual-reports/{file}",
             get(annual_reports::download_all),

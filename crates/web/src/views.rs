@@ -167,6 +167,15 @@ impl Chrome {
                 || has(Permission::Supervise),
         ));
         nav.push(("/admin/works", "重点工作", true));
+        nav.push(("/admin/inspections", "监督检查", has(Permission::Supervise)));
+        nav.push(("/admin/rectifications", "整改事项", true));
+        nav.push((
+            "/admin/monitor",
+            "合规监测",
+            gongkai_domain::monitor::MONITOR_READERS
+                .iter()
+                .any(|p| has(*p)),
+        ));
         nav.push((
             "/admin/annual-reports",
             "年度报告",

@@ -15,6 +15,7 @@ mod disclosure;
 mod http;
 mod imports;
 mod letters;
+mod monitor;
 mod notice_periods;
 mod notices;
 mod portal;
