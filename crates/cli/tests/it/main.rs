@@ -14,6 +14,7 @@ mod credit;
 mod disclosure;
 mod http;
 mod imports;
+mod inspections;
 mod letters;
 mod monitor;
 mod notice_periods;
