@@ -47,3 +47,41 @@ test('the supervision group reads the county’s monitor and the records behind 
   await page.getByText('开始日期不能晚于结束日期').waitFor();
   await ctx.close();
 });
+
+test('the supervision group follows its inspection: ranking, a body’s scores, rectifications', async () => {
+  const ctx = await context(browser, { bypassCSP: true });
+  const page = await ctx.newPage();
+  await signIn(page, INSPECTOR);
+  await page.getByRole('link', { name: '监督检查', exact: true }).first().click();
+  await page.getByRole('heading', { name: '监督检查', exact: true }).waitFor();
+  await accessible(page, 'inspections');
+  await page.getByRole('link', { name: /政务公开工作季度专项检查/ }).click();
+  await page.getByRole('heading', { name: '得分和排名' }).waitFor();
+  assert.equal(await page.locator('table.list tbody tr').count(), 5, 'five bodies inspected');
+  await accessible(page, 'inspection');
+  // 柳河乡 lost points on site; its page shows each criterion with the monitor's ones marked.
+  await page.getByRole('link', { name: '示例县柳河乡人民政府' }).click();
+  await page.getByRole('heading', { name: '逐项评分' }).waitFor();
+  assert.ok((await page.getByText('按合规监测', { exact: true }).count()) >= 6);
+  await accessible(page, 'inspection-body');
+  // A deduction above the criterion's points is refused, the input kept.
+  const last = page.getByLabel('第7项扣分', { exact: true });
+  await last.fill('11');
+  await page.getByRole('button', { name: '保存评分' }).click();
+  await page.getByText(/扣分不能超过该项分值10分/).waitFor();
+  assert.equal(await page.getByLabel('第7项扣分', { exact: true }).inputValue(), '11');
+  // The rectifications: the overdue one is said in words.
+  await page.goto(`${BASE}/admin/rectifications`);
+  await page.getByRole('heading', { name: '整改事项' }).waitFor();
+  const late = page.getByRole('row').filter({ hasText: '东门社区居务公开栏' });
+  assert.match(await late.innerText(), /已超期/);
+  await accessible(page, 'rectifications');
+  await page.getByRole('link', { name: /行政处罚决定超过7个工作日/ }).click();
+  await page.getByRole('heading', { name: '验收' }).waitFor();
+  await accessible(page, 'rectification');
+  await page.goto(`${BASE}/admin/assessment-rules`);
+  await page.getByRole('link', { name: '示例县政务公开工作考核细则' }).click();
+  await page.getByRole('heading', { name: '复制为新年度的考核细则' }).waitFor();
+  await accessible(page, 'assessment-rules');
+  await ctx.close();
+});

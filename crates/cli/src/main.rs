@@ -13,6 +13,7 @@ mod demo_cases;
 mod demo_circulars;
 mod demo_consultations;
 mod demo_credit;
+mod demo_inspections;
 mod demo_items;
 mod demo_letters;
 mod demo_notices;
@@ -445,6 +446,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 if n > 0 {
                     println!(
                         "已创建示例重点工作和承诺事项：{n}件（含有超期环节的办实事项目和已办结的项目）。"
+                    );
+                }
+                let n = demo_inspections::seed(
+                    &store,
+                    &store.load_calendar().await?,
+                    gongkai_web::handlers::admin::today(),
+                )
+                .await?;
+                if n > 0 {
+                    println!(
+                        "已创建示例监督检查：按考核细则评分的季度专项检查，整改事项{n}项（含已验收、待验收和超期的整改）。"
                     );
                 }
                 let n = demo_reports::seed(&store, gongkai_web::handlers::admin::today()).await?;

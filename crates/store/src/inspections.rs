@@ -607,6 +607,55 @@ impl Store {
         })
     }
 
+    /// Fill every criterion tied to a monitor rule, for every inspected body, from the monitor
+    /// over `d` (the inspection's period): the criterion keeps its points in the share the
+    /// rule's deduction leaves (`monitor::rule_score`), rounded to half points, with the count
+    /// in its note. Returns how many criteria were filled per body.
+    pub async fn fill_inspection_from_monitor(
+        &self,
+        id: i64,
+        d: &crate::monitor::MonitorDates,
+        who: &Who,
+    ) -> StoreResult<usize> {
+        use gongkai_domain::monitor as dm;
+        let i = self.inspection(id).await?;
+        let criteria = self.criteria(i.rules_id).await?;
+        let tied: Vec<(&CriterionRow, dm::RuleKey)> = criteria
+            .iter()
+            .filter_map(|c| c.monitor_rule().map(|r| (c, r)))
+            .collect();
+        if tied.is_empty() {
+            return Err(StoreError::Invalid(
+                "考核细则中没有与合规监测关联的考核内容".into(),
+            ));
+        }
+        let counts = self.monitor_counts(&Scope::subtree(&i.body_path), d).await?;
+        for b in self.inspected_bodies(id).await? {
+            let c = counts.get(&b.body_id).cloned().unwrap_or_else(dm::Counts::zero);
+            let rows: Vec<(i64, Tenths, String, bool)> = tied
+                .iter()
+                .map(|(crit, rule)| {
+                    let n = c.get(*rule);
+                    let s = dm::rule_score(dm::rule(*rule), n);
+                    (
+                        crit.id,
+                        di::monitor_deduction(crit.points, s),
+                        format!(
+                            "合规监测（{}至{}）：{}{}项",
+                            d.window.from,
+                            d.window.to,
+                            rule.label(),
+                            n
+                        ),
+                        true,
+                    )
+                })
+                .collect();
+            self.set_scores(id, b.body_id, &rows, who).await?;
+        }
+        Ok(tied.len())
+    }
+
     /// Close an inspection: its scores are frozen from then on.
     pub async fn close_inspection(&self, id: i64, today: NaiveDate, who: &Who) -> StoreResult<()> {
         write_tx!(self, |tx| {

@@ -20,7 +20,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_gongkai");
 const GOOD_PASSWORD: &str = "Zq8!wx3#Lm";
 
 /// The eight demo accounts `serve --demo` creates.
-const DEMO_USERS: [&str; 13] = [
+const DEMO_USERS: [&str; 14] = [
     "demo.admin",
     "demo.editor",
     "demo.reviewer",
@@ -34,6 +34,7 @@ const DEMO_USERS: [&str; 13] = [
     "demo.services",
     "demo.secretary",
     "demo.street",
+    "demo.inspector",
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -556,66 +556,17 @@ pub async fn post(
     }
 }
 
-/// Fill every criterion tied to a monitor rule, for every inspected body, from the monitor over
-/// the inspection's period: the criterion keeps its points in the share the rule's deduction
-/// leaves (`monitor::rule_score`), rounded to half points.
-async fn fill_from_monitor(
-    state: &AppState,
-    a: &Authed,
-    i: &InspectionRow,
-) -> Result<(), AppError> {
-    let criteria = state.store.criteria(i.rules_id).await?;
-    let tied: Vec<(&CriterionRow, RuleKey)> = criteria
-        .iter()
-        .filter_map(|c| c.monitor_rule().map(|r| (c, r)))
-        .collect();
-    if tied.is_empty() {
-        return Err(AppError::BadRequest(
-            "考核细则中没有与合规监测关联的考核内容".into(),
-        ));
-    }
+/// Fill the criteria tied to the monitor from the monitor over the inspection's period.
+async fn fill_from_monitor(state: &AppState, a: &Authed, i: &InspectionRow) -> Result<(), AppError> {
     let window =
         Window::new(i.from(), i.to(), today()).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let unread_sent_by = window
         .unread_sent_by(&state.calendar())
         .map_err(|e| AppError::BadRequest(format!("工作日历不完整：{e}")))?;
-    let dates = MonitorDates {
-        window,
-        unread_sent_by,
-    };
-    let counts = state
+    state
         .store
-        .monitor_counts(&Scope::subtree(&i.body_path), &dates)
+        .fill_inspection_from_monitor(i.id, &MonitorDates { window, unread_sent_by }, &a.who())
         .await?;
-    for b in state.store.inspected_bodies(i.id).await? {
-        let c = counts
-            .get(&b.body_id)
-            .cloned()
-            .unwrap_or_else(dm::Counts::zero);
-        let rows: Vec<(i64, Tenths, String, bool)> = tied
-            .iter()
-            .map(|(crit, rule)| {
-                let n = c.get(*rule);
-                let s = dm::rule_score(dm::rule(*rule), n);
-                (
-                    crit.id,
-                    di::monitor_deduction(crit.points, s),
-                    format!(
-                        "合规监测（{}至{}）：{}{}项",
-                        window.from,
-                        window.to,
-                        rule.label(),
-                        n
-                    ),
-                    true,
-                )
-            })
-            .collect();
-        state
-            .store
-            .set_scores(i.id, b.body_id, &rows, &a.who())
-            .await?;
-    }
     Ok(())
 }
 
