@@ -235,7 +235,12 @@ const ACCOUNTS: &[(&str, &str, &str, Role)] = &[
     ("demo.letters", "信箱办理员", "office", Role::LetterHandler),
     ("demo.discipline", "纪检监督员", "jw", Role::Discipline),
     ("demo.supervisor", "特邀监督员", "gov", Role::Supervisor),
-    ("demo.inspector", "县政务公开督查组", "gov", Role::Discipline),
+    (
+        "demo.inspector",
+        "县政务公开督查组",
+        "gov",
+        Role::Discipline,
+    ),
     ("demo.credit", "信用信息员", "amr", Role::CreditEditor),
     ("demo.leader", "市场监管局分管领导", "amr", Role::Approver),
     ("demo.services", "事项管理员", "amr", Role::ServiceEditor),

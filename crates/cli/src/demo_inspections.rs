@@ -25,13 +25,55 @@ fn who(u: &User) -> Who {
 }
 
 const CRITERIA: &[(&str, &str, &str, &str, &str)] = &[
-    ("主动公开", "法定主动公开内容在20个工作日内公开", "20", "每超期1条扣2分", "late_items"),
-    ("主动公开", "标准目录事项按规定周期更新", "10", "每个未按周期更新的事项扣2分", "idle_rows"),
-    ("依申请公开", "在法定期限内答复政府信息公开申请", "20", "每超期答复1件扣4分", "late_applications"),
-    ("互动回应", "信箱来信在承诺时限内办理答复", "15", "每超期1件扣1.5分", "late_letters"),
-    ("平台建设", "公开栏目及时更新，无长期未更新栏目", "15", "每个超过6个月未更新的栏目扣3分", "stale_categories"),
-    ("监督保障", "会议纪要、内部通知按时阅办", "10", "每人次超期未阅扣2分", "unread_circulars"),
-    ("监督保障", "政务公开工作机构、人员和制度健全，责任落实", "10", "现场检查，按实际情况扣分", ""),
+    (
+        "主动公开",
+        "法定主动公开内容在20个工作日内公开",
+        "20",
+        "每超期1条扣2分",
+        "late_items",
+    ),
+    (
+        "主动公开",
+        "标准目录事项按规定周期更新",
+        "10",
+        "每个未按周期更新的事项扣2分",
+        "idle_rows",
+    ),
+    (
+        "依申请公开",
+        "在法定期限内答复政府信息公开申请",
+        "20",
+        "每超期答复1件扣4分",
+        "late_applications",
+    ),
+    (
+        "互动回应",
+        "信箱来信在承诺时限内办理答复",
+        "15",
+        "每超期1件扣1.5分",
+        "late_letters",
+    ),
+    (
+        "平台建设",
+        "公开栏目及时更新，无长期未更新栏目",
+        "15",
+        "每个超过6个月未更新的栏目扣3分",
+        "stale_categories",
+    ),
+    (
+        "监督保障",
+        "会议纪要、内部通知按时阅办",
+        "10",
+        "每人次超期未阅扣2分",
+        "unread_circulars",
+    ),
+    (
+        "监督保障",
+        "政务公开工作机构、人员和制度健全，责任落实",
+        "10",
+        "现场检查，按实际情况扣分",
+        "",
+    ),
 ];
 
 /// Seed the inspection once; returns how many rectifications were opened.
@@ -97,7 +139,9 @@ pub async fn seed(store: &Store, cal: &Calendar, today: NaiveDate) -> anyhow::Re
     let window = Window::new(from_on, to_on, today)?;
     let dates = MonitorDates {
         window,
-        unread_sent_by: window.unread_sent_by(cal).unwrap_or(from_on - Duration::days(1)),
+        unread_sent_by: window
+            .unread_sent_by(cal)
+            .unwrap_or(from_on - Duration::days(1)),
     };
     store.fill_inspection_from_monitor(id, &dates, &w).await?;
     // The criterion checked on site, by hand.

@@ -26,6 +26,7 @@ pub mod annual_report;
 pub mod application;
 pub mod audit;
 pub mod body;
+pub mod briefing;
 pub mod calendar;
 pub mod circulars;
 pub mod codes;

@@ -11,6 +11,7 @@
 //! shared. Rendering is CPU-bound: call it from `spawn_blocking` in async code.
 
 mod annual;
+mod briefing;
 mod docx;
 mod fonts;
 mod notice;
@@ -35,6 +36,7 @@ pub use annual::{
     GridReport, annual_report_docx, annual_report_from_grid, annual_report_xlsx,
     intro as annual_report_intro,
 };
+pub use briefing::{Briefing, briefing_docx};
 pub use docx::case_notice_docx;
 pub use notice::{CaseNotice, ItemNotice, Receipt, Withdrawal, qr_svg};
 pub use services::{ServiceCard, ServiceGuide, ServiceHandbook};
@@ -97,6 +99,12 @@ pub mod templates {
     pub const SERVICE_HANDBOOK: Template = Template {
         name: "service_handbook",
         source: include_str!("../templates/service_handbook.typ"),
+    };
+
+    /// 政务公开工作简报 (see [`crate::Briefing`]).
+    pub const BRIEFING: Template = Template {
+        name: "briefing",
+        source: include_str!("../templates/briefing.typ"),
     };
 
     /// 政府信息公示单 (see [`crate::ItemNotice`]).

@@ -629,9 +629,14 @@ impl Store {
                 "考核细则中没有与合规监测关联的考核内容".into(),
             ));
         }
-        let counts = self.monitor_counts(&Scope::subtree(&i.body_path), d).await?;
+        let counts = self
+            .monitor_counts(&Scope::subtree(&i.body_path), d)
+            .await?;
         for b in self.inspected_bodies(id).await? {
-            let c = counts.get(&b.body_id).cloned().unwrap_or_else(dm::Counts::zero);
+            let c = counts
+                .get(&b.body_id)
+                .cloned()
+                .unwrap_or_else(dm::Counts::zero);
             let rows: Vec<(i64, Tenths, String, bool)> = tied
                 .iter()
                 .map(|(crit, rule)| {

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod annual_reports;
 pub mod applications;
 pub mod bodies;
+pub mod briefings;
 pub mod browse;
 pub mod calendar;
 pub mod circulars;

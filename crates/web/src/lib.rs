@@ -240,10 +240,10 @@ impl AppState {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     use handlers::{
-        account, admin, annual_reports, applications, browse, catalogue, column, consultations,
-        credit, credit_admin, feeds, imports, inspections, items, letters, letters_admin,
-        mailboxes, monitor, notice_periods, notices, portal, public_items, rectifications, search,
-        services, services_admin, tokens,
+        account, admin, annual_reports, applications, briefings, browse, catalogue, column,
+        consultations, credit, credit_admin, feeds, imports, inspections, items, letters,
+        letters_admin, mailboxes, monitor, notice_periods, notices, portal, public_items,
+        rectifications, search, services, services_admin, tokens,
     };
     let app = Router::new()
         // Public portal.
@@ -288,6 +288,15 @@ pub fn router(state: AppState) -> Router {
             get(inspections::view_body).post(inspections::post_body),
         )
         .route("/admin/rectifications", get(rectifications::view_list))
+        .route(
+            "/admin/briefings",
+            get(briefings::view_list).post(briefings::create),
+        )
+        .route(
+            "/admin/briefings/{id}",
+            get(briefings::view).post(briefings::post),
+        )
+        .route("/admin/briefings/{id}/{file}", get(briefings::download))
         .route(
             "/admin/rectifications/{id}",
             get(rectifications::view).post(rectifications::act),

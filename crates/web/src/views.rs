@@ -170,6 +170,11 @@ impl Chrome {
         nav.push(("/admin/inspections", "监督检查", has(Permission::Supervise)));
         nav.push(("/admin/rectifications", "整改事项", true));
         nav.push((
+            "/admin/briefings",
+            "季度简报",
+            gongkai_domain::access::ITEM_READERS.iter().any(|p| has(*p)),
+        ));
+        nav.push((
             "/admin/monitor",
             "合规监测",
             gongkai_domain::monitor::MONITOR_READERS

@@ -14,7 +14,7 @@ both_backends!(
 );
 
 /// The text of `word/document.xml` in a DOCX file (panics if it is not a valid zip with one).
-fn docx_xml(bytes: &[u8]) -> String {
+pub(crate) fn docx_xml(bytes: &[u8]) -> String {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let mut xml = String::new();
     std::io::Read::read_to_string(&mut z.by_name("word/document.xml").unwrap(), &mut xml).unwrap();

@@ -557,7 +557,11 @@ pub async fn post(
 }
 
 /// Fill the criteria tied to the monitor from the monitor over the inspection's period.
-async fn fill_from_monitor(state: &AppState, a: &Authed, i: &InspectionRow) -> Result<(), AppError> {
+async fn fill_from_monitor(
+    state: &AppState,
+    a: &Authed,
+    i: &InspectionRow,
+) -> Result<(), AppError> {
     let window =
         Window::new(i.from(), i.to(), today()).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let unread_sent_by = window
@@ -565,7 +569,14 @@ async fn fill_from_monitor(state: &AppState, a: &Authed, i: &InspectionRow) -> R
         .map_err(|e| AppError::BadRequest(format!("工作日历不完整：{e}")))?;
     state
         .store
-        .fill_inspection_from_monitor(i.id, &MonitorDates { window, unread_sent_by }, &a.who())
+        .fill_inspection_from_monitor(
+            i.id,
+            &MonitorDates {
+                window,
+                unread_sent_by,
+            },
+            &a.who(),
+        )
         .await?;
     Ok(())
 }
