@@ -85,3 +85,19 @@ test('the supervision group follows its inspection: ranking, a body’s scores, 
   await accessible(page, 'assessment-rules');
   await ctx.close();
 });
+
+test('the county’s quarterly briefing shows the figures it was drafted from', async () => {
+  const ctx = await context(browser, { bypassCSP: true });
+  const page = await ctx.newPage();
+  await signIn(page, INSPECTOR);
+  await page.getByRole('link', { name: '季度简报', exact: true }).first().click();
+  await page.getByRole('heading', { name: '季度简报', exact: true }).waitFor();
+  await accessible(page, 'briefings');
+  await page.getByRole('link', { name: /示例县人民政府\d{4}年第.季度政务公开工作简报/ }).click();
+  await page.getByRole('heading', { name: '生成草稿时的数据' }).waitFor();
+  assert.ok(await page.getByRole('rowheader', { name: '主动公开信息' }).isVisible());
+  assert.ok(await page.getByText('一、信息发布情况').isVisible());
+  assert.ok(await page.getByRole('link', { name: 'Word（DOCX）' }).isVisible());
+  await accessible(page, 'briefing');
+  await ctx.close();
+});

@@ -2,7 +2,8 @@
 //! scored from the compliance monitor), a quarter's inspection of five bodies by the county's
 //! supervision group with the monitor's scores and hand scores, findings turned into
 //! rectifications (one accepted, one waiting for acceptance, one overdue and recorded as such),
-//! and an accountability decision. Created once.
+//! an accountability decision, and the county's briefing of the last quarter, drafted from the
+//! data. Created once.
 
 use chrono::{Datelike, Duration, NaiveDate};
 use gongkai_domain::audit::Who;
@@ -243,6 +244,26 @@ pub async fn seed(store: &Store, cal: &Calendar, today: NaiveDate) -> anyhow::Re
         n += 1;
     }
     store.escalate_rectifications(today).await?;
+    // The county's briefing of the last quarter that has ended, drafted from the data.
+    let (y, q) = match today.month0() / 3 {
+        0 => (year - 1, 4),
+        n => (year, n),
+    };
+    if let Some((from, to)) = gongkai_domain::briefing::quarter_range(y, q) {
+        let window = Window::new(from, to, today)?;
+        let dates = MonitorDates {
+            window,
+            unread_sent_by: window
+                .unread_sent_by(cal)
+                .unwrap_or(from - Duration::days(1)),
+        };
+        let scope = gongkai_domain::access::Scope::subtree(&gov_path);
+        let figures = store.briefing_figures(&scope, &dates).await?;
+        let gov_name = store.get_body(gov).await?.name;
+        store
+            .create_briefing(gov, &gov_name, y, q, &figures, &w)
+            .await?;
+    }
     if let Some(b) = body_id(store, "lhx").await? {
         store
             .record_accountability(

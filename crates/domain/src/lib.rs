@@ -34,6 +34,7 @@ pub mod consultation;
 pub mod credit;
 pub mod decisions;
 pub mod disclosure;
+pub mod evaluation;
 pub mod inspection;
 pub mod key_work;
 pub mod ledger;

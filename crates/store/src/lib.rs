@@ -20,6 +20,7 @@ pub mod credit;
 pub mod decisions;
 pub mod disclosure;
 pub mod error;
+pub mod evaluations;
 pub mod inspections;
 pub mod item_page;
 pub mod letters;

@@ -241,8 +241,8 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     use handlers::{
         account, admin, annual_reports, applications, briefings, browse, catalogue, column,
-        consultations, credit, credit_admin, feeds, imports, inspections, items, letters,
-        letters_admin, mailboxes, monitor, notice_periods, notices, portal, public_items,
+        consultations, credit, credit_admin, evaluations, feeds, imports, inspections, items,
+        letters, letters_admin, mailboxes, monitor, notice_periods, notices, portal, public_items,
         rectifications, search, services, services_admin, tokens,
     };
     let app = Router::new()
@@ -286,6 +286,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/inspections/{id}/bodies/{body}",
             get(inspections::view_body).post(inspections::post_body),
+        )
+        .route(
+            "/admin/evaluations",
+            get(evaluations::view).post(evaluations::confirm),
         )
         .route("/admin/rectifications", get(rectifications::view_list))
         .route(

@@ -455,6 +455,42 @@ async fn an_inspection_scores_ranks_and_follows_its_rectifications(db: Db) {
             && page.contains("增加考核内容")
     );
 
+    // 年度评比表彰: the closed inspection's results roll into the year-end scores; the list is
+    // confirmed once, by 纪检监督 only.
+    let ins_year = chrono::Datelike::year(&(today() - Duration::days(1))).to_string();
+    let eval = format!("/admin/evaluations?year={ins_year}&body={}", t.root);
+    let (s, page) = watcher.get_text(&eval).await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains("92%（1次）") && page.contains("90%（1次）"),
+        "{page}"
+    );
+    assert!(!page.contains("确认表彰名单"));
+    let confirm = [
+        ("year", ins_year.as_str()),
+        ("body", root.as_str()),
+        ("commend", a.as_str()),
+    ];
+    assert_eq!(
+        watcher
+            .post_form("/admin/evaluations", &confirm)
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        inspector
+            .post_form("/admin/evaluations", &confirm)
+            .await
+            .status(),
+        303
+    );
+    let r = inspector.post_form("/admin/evaluations", &confirm).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("表彰名单已经确认"));
+    let (_, page) = watcher.get_text(&eval).await;
+    assert!(page.contains("已确认的表彰名单") && page.contains("<li>测试县甲局（"));
+
     // 责任追究: recorded by 纪检监督, hidden from others.
     let decided = day(-2);
     let r = inspector

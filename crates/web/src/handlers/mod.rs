@@ -16,6 +16,7 @@ pub mod consultations;
 pub mod credit;
 pub mod credit_admin;
 pub mod decisions;
+pub mod evaluations;
 pub mod feeds;
 pub mod imports;
 pub mod inspections;
