@@ -2,8 +2,8 @@
 //! scored from the compliance monitor), a quarter's inspection of five bodies by the county's
 //! supervision group with the monitor's scores and hand scores, findings turned into
 //! rectifications (one accepted, one waiting for acceptance, one overdue and recorded as such),
-//! an accountability decision, and the county's briefing of the last quarter, drafted from the
-//! data. Created once.
+//! an accountability decision, and the county's briefing of the current quarter so far, drafted
+//! from the data. Created once.
 
 use chrono::{Datelike, Duration, NaiveDate};
 use gongkai_domain::audit::Who;
@@ -244,11 +244,8 @@ pub async fn seed(store: &Store, cal: &Calendar, today: NaiveDate) -> anyhow::Re
         n += 1;
     }
     store.escalate_rectifications(today).await?;
-    // The county's briefing of the last quarter that has ended, drafted from the data.
-    let (y, q) = match today.month0() / 3 {
-        0 => (year - 1, 4),
-        n => (year, n),
-    };
+    // The county's briefing of the current quarter so far, drafted from the data.
+    let (y, q) = (year, today.month0() / 3 + 1);
     if let Some((from, to)) = gongkai_domain::briefing::quarter_range(y, q) {
         let window = Window::new(from, to, today)?;
         let dates = MonitorDates {

@@ -456,7 +456,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await?;
                 if n > 0 {
                     println!(
-                        "已创建示例监督检查：按考核细则评分的季度专项检查，整改事项{n}项（含已验收、待验收和超期的整改），以及上一季度的政务公开工作简报草稿。"
+                        "已创建示例监督检查：按考核细则评分的季度专项检查，整改事项{n}项（含已验收、待验收和超期的整改），以及本季度的政务公开工作简报草稿。"
                     );
                 }
                 let n = demo_reports::seed(&store, gongkai_web::handlers::admin::today()).await?;
