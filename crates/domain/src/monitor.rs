@@ -126,7 +126,7 @@ pub const RULES: &[Rule] = &[
         window: "发送日在所选期间内",
         weight: 1,
         cap: 5,
-        readers: ITEM_READERS,
+        readers: &[Permission::Supervise],
     },
     Rule {
         key: RuleKey::OverdueSteps,

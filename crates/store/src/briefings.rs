@@ -54,7 +54,7 @@ impl Store {
         let published: Vec<(String, i64)> = read!(self, |c| {
             let mut qb = sqlx::QueryBuilder::new(
                 "SELECT c.name, COUNT(*) FROM items i JOIN categories c ON c.id = i.category_id \
-                 JOIN bodies b ON b.id = i.body_id WHERE i.first_published_at >= ",
+                 JOIN bodies b ON b.id = i.body_id WHERE i.scope = 'public' AND i.first_published_at >= ",
             );
             qb.push_bind(from_ms);
             qb.push(" AND i.first_published_at < ").push_bind(to_ms);
@@ -143,9 +143,10 @@ impl Store {
         let text = db::draft(body_name, figures);
         let json = serde_json::to_string(figures).unwrap_or_default();
         write_tx!(self, |tx| {
-            let id: i64 = sqlx::query_scalar(
+            // Two drafts of the same quarter at once: the second finds the first.
+            let id: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO briefings (body_id, year, quarter, title, text, figures, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (body_id, year, quarter) DO NOTHING RETURNING id",
             )
             .bind(body_id)
             .bind(i64::from(year))
@@ -155,8 +156,19 @@ impl Store {
             .bind(&json)
             .bind(&who.name)
             .bind(now)
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
+            let Some(id) = id else {
+                let existing: i64 = sqlx::query_scalar(
+                    "SELECT id FROM briefings WHERE body_id = $1 AND year = $2 AND quarter = $3",
+                )
+                .bind(body_id)
+                .bind(i64::from(year))
+                .bind(i64::from(quarter))
+                .fetch_one(&mut *tx)
+                .await?;
+                return Ok(existing);
+            };
             audit_append!(
                 tx,
                 AuditEvent::new("briefing.create", "briefing", id)

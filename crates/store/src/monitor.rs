@@ -172,6 +172,7 @@ macro_rules! push_rule_from {
             RuleKey::UnreadCirculars => {
                 $qb.push(
                     " FROM circular_receipts r JOIN circulars c ON c.id = r.circular_id \
+                     JOIN bodies sb ON sb.id = c.body_id \
                      JOIN users u ON u.id = r.user_id JOIN bodies b ON b.id = u.body_id \
                      WHERE c.sent_on >= ",
                 );
@@ -184,7 +185,8 @@ macro_rules! push_rule_from {
             }
             RuleKey::OverdueSteps => {
                 $qb.push(
-                    " FROM work_steps s JOIN works w ON w.id = s.work_id JOIN bodies b ON b.id = s.body_id \
+                    " FROM work_steps s JOIN works w ON w.id = s.work_id JOIN bodies wb ON wb.id = w.body_id \
+                     JOIN bodies b ON b.id = s.body_id \
                      WHERE w.status = 'open' AND s.status <> 'done' AND s.due_on >= ",
                 );
                 $qb.push_bind(d.from());
@@ -466,12 +468,26 @@ impl Store {
         d: &MonitorDates,
         rule: RuleKey,
     ) -> StoreResult<Vec<Offence>> {
+        self.monitor_offences_of(scope, d, rule, None).await
+    }
+
+    /// As [`Store::monitor_offences`], of one body's own records when `only` is given (the
+    /// records behind one line of the monitor, not its subtree's). A circular's records are
+    /// listed only where the scope also holds its sender, a key-work step's where it holds the
+    /// work's body: those decide who may open them.
+    pub async fn monitor_offences_of(
+        &self,
+        scope: &Scope,
+        d: &MonitorDates,
+        rule: RuleKey,
+        only: Option<i64>,
+    ) -> StoreResult<Vec<Offence>> {
         if matches!(rule, RuleKey::IdleRows | RuleKey::StaleCategories) {
             return Ok(self
                 .category_states(scope, d)
                 .await?
                 .into_iter()
-                .filter(|c| c.offends(d) == Some(rule))
+                .filter(|c| c.offends(d) == Some(rule) && only.is_none_or(|b| b == c.body_id))
                 .take(MAX_LISTED as usize)
                 .map(|c| Offence {
                     body_id: c.body_id,
@@ -491,6 +507,14 @@ impl Store {
             let mut qb = sqlx::QueryBuilder::new(list_columns(rule));
             push_rule_from!(qb, rule, d);
             push_scope!(qb, scope, "b.path");
+            match rule {
+                RuleKey::UnreadCirculars => push_scope!(qb, scope, "sb.path"),
+                RuleKey::OverdueSteps => push_scope!(qb, scope, "wb.path"),
+                _ => {}
+            }
+            if let Some(b) = only {
+                qb.push(" AND b.id = ").push_bind(b);
+            }
             qb.push(list_order(rule));
             qb.push(" LIMIT ").push_bind(MAX_LISTED);
             qb.build_query_as::<Offence>().fetch_all(c).await

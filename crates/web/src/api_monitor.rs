@@ -32,6 +32,8 @@ pub struct MonitorParams {
     pub to: Option<String>,
     /// Only this body's subtree (it must lie in the token's scope).
     pub body: Option<i64>,
+    /// With `body`: the records of that body alone, not its subtree's (rule lists only).
+    pub only: Option<bool>,
 }
 
 impl MonitorParams {
@@ -40,6 +42,7 @@ impl MonitorParams {
             from: self.from.clone().unwrap_or_default(),
             to: self.to.clone().unwrap_or_default(),
             body: self.body.map(|b| b.to_string()).unwrap_or_default(),
+            only: if self.only == Some(true) { "1" } else { "" }.into(),
         }
     }
 }

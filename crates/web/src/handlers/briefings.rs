@@ -156,6 +156,8 @@ pub struct ViewPage {
     pub problems: Vec<(&'static str, u64)>,
     pub text: String,
     pub may_edit: bool,
+    /// 对内公开 chosen (as submitted, or as the item it became).
+    pub internal: bool,
     /// The state of the item it was submitted as, if any.
     pub item_state: Option<String>,
     pub error: String,
@@ -179,14 +181,19 @@ async fn view_page(
     state: &AppState,
     a: &Authed,
     id: i64,
-    text: Option<String>,
+    input: Option<(String, bool)>,
     error: String,
 ) -> Result<ViewPage, AppError> {
     let b = readable(state, a, id).await?;
     let figures = b.figures();
+    let (text, mut internal) = match input {
+        Some((t, i)) => (Some(t), Some(i)),
+        None => (None, None),
+    };
     let item_state = match b.item_id {
         Some(i) => {
             let item = state.store.get_item(i).await?;
+            internal.get_or_insert(item.scope != "public");
             match item.working_version_id {
                 Some(v) => Some(
                     state
@@ -212,6 +219,7 @@ async fn view_page(
             .filter(|(_, n)| *n > 0)
             .collect(),
         may_edit: a.actor.can(Permission::EditItems, &b.body_path),
+        internal: internal.unwrap_or(false),
         text: text.unwrap_or_else(|| b.text.clone()),
         figures,
         item_state,
@@ -241,6 +249,7 @@ pub async fn post(
         return Err(AppError::Forbidden);
     }
     let text = field(&f, "text");
+    let internal = field(&f, "scope") == "internal";
     let expect: i64 = field(&f, "version").parse().unwrap_or(-1);
     let r: Result<(), StoreError> = match field(&f, "action").as_str() {
         "save" => {
@@ -263,7 +272,7 @@ pub async fn post(
                 .save_briefing(id, &text, None, expect, &a.who())
                 .await
             {
-                Ok(()) => submit(&state, &a, id, field(&f, "scope") == "internal").await,
+                Ok(()) => submit(&state, &a, id, internal).await,
                 Err(e) => Err(e),
             }
         }
@@ -272,11 +281,11 @@ pub async fn post(
     match r {
         Ok(()) => Ok(back_to(&format!("/admin/briefings/{id}"), "done", "saved")),
         Err(StoreError::Invalid(m)) => Ok(with_status(
-            view_page(&state, &a, id, Some(text), m).await?,
+            view_page(&state, &a, id, Some((text, internal)), m).await?,
             StatusCode::UNPROCESSABLE_ENTITY,
         )),
         Err(StoreError::Conflict(m)) => Ok(with_status(
-            view_page(&state, &a, id, Some(text), m).await?,
+            view_page(&state, &a, id, Some((text, internal)), m).await?,
             StatusCode::CONFLICT,
         )),
         Err(e) => Err(e.into()),

@@ -28,6 +28,8 @@ pub struct MonitorQuery {
     pub to: String,
     /// The body whose subtree to show; empty or 0: everything the account may see.
     pub body: String,
+    /// `1`: the records of that body alone (the records behind one line), not its subtree's.
+    pub only: String,
 }
 
 /// What a monitor request looks at, resolved and checked.
@@ -36,6 +38,8 @@ pub struct Selection {
     pub dates: MonitorDates,
     pub scope: Scope,
     pub body_id: i64,
+    /// List the records of `body_id` alone.
+    pub only: bool,
     /// A problem with the input, in words; the page then shows this year to date.
     pub error: String,
     /// Why a rule could not be judged (a year missing from the calendar), if so.
@@ -53,6 +57,9 @@ impl Selection {
         let mut q = format!("from={}&to={}", w.from, w.to);
         if self.body_id > 0 {
             q.push_str(&format!("&body={}", self.body_id));
+            if self.only {
+                q.push_str("&only=1");
+            }
         }
         q
     }
@@ -118,6 +125,7 @@ pub async fn select(
         },
         scope,
         body_id: body_id.max(0),
+        only: body_id > 0 && q.only.trim() == "1",
         error,
         calendar_note,
     })
@@ -251,7 +259,12 @@ pub async fn offences(
     let partial = readable != sel.scope;
     let rows = state
         .store
-        .monitor_offences(&readable, &sel.dates, rule.key)
+        .monitor_offences_of(
+            &readable,
+            &sel.dates,
+            rule.key,
+            Some(sel.body_id).filter(|_| sel.only),
+        )
         .await?;
     Ok((rows, partial, false))
 }
