@@ -503,6 +503,35 @@ pub struct BodyFormPage {
     pub leader_rows: Vec<(usize, gongkai_domain::body::Leader)>,
 }
 
+/// A submitted form as its fields, repeated names kept (checkbox groups), in order.
+pub type FormFields = Vec<(String, String)>;
+
+/// The first value of `name` in a form, or empty.
+pub fn form_field(f: &FormFields, name: &str) -> String {
+    f.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// Every value of `name` that is an id.
+pub fn form_ids(f: &FormFields, name: &str) -> Vec<i64> {
+    f.iter()
+        .filter(|(k, _)| k == name)
+        .filter_map(|(_, v)| v.trim().parse().ok())
+        .collect()
+}
+
+/// A page answered with `status` (a form shown again with its message: 422, 409).
+pub fn with_status(
+    r: impl axum::response::IntoResponse,
+    status: axum::http::StatusCode,
+) -> axum::response::Response {
+    let mut r = r.into_response();
+    *r.status_mut() = status;
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

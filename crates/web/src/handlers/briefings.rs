@@ -26,22 +26,10 @@ use crate::AppState;
 use crate::auth::{Authed, Staff};
 use crate::error::AppError;
 use crate::handlers::admin::today;
-use crate::views::{BodyOption, Chrome, back_to, body_options};
-
-type Fields = Vec<(String, String)>;
-
-fn field(f: &Fields, name: &str) -> String {
-    f.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-fn with_status(r: impl IntoResponse, s: StatusCode) -> Response {
-    let mut r = r.into_response();
-    *r.status_mut() = s;
-    r
-}
+use crate::views::{
+    BodyOption, Chrome, FormFields as Fields, back_to, body_options, form_field as field,
+    with_status,
+};
 
 /// The figures of `body`'s subtree for a quarter (the monitor judged on the quarter's last day,
 /// or today while it runs).

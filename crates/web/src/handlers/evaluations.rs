@@ -11,7 +11,7 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use gongkai_domain::access::{Permission, Scope};
 use gongkai_domain::evaluation::combined;
@@ -27,7 +27,7 @@ use crate::AppState;
 use crate::auth::{Authed, Staff};
 use crate::error::AppError;
 use crate::handlers::admin::today;
-use crate::views::{Chrome, back_to};
+use crate::views::{Chrome, FormFields, back_to, form_field, form_ids, with_status};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -187,27 +187,17 @@ pub async fn view(
 pub async fn confirm(
     State(state): State<AppState>,
     Staff(a): Staff,
-    Form(f): Form<Vec<(String, String)>>,
+    Form(f): Form<FormFields>,
 ) -> Result<Response, AppError> {
-    let get = |k: &str| {
-        f.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
     let q = YearQuery {
-        year: get("year"),
-        body: get("body"),
+        year: form_field(&f, "year"),
+        body: form_field(&f, "body"),
     };
     let p = page(&state, &a, &q, String::new()).await?;
     if !p.may_confirm {
         return Err(AppError::Forbidden);
     }
-    let chosen: Vec<i64> = f
-        .iter()
-        .filter(|(k, _)| k == "commend")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
+    let chosen = form_ids(&f, "commend");
     let list: Vec<Commended> = p
         .lines
         .iter()
@@ -228,11 +218,10 @@ pub async fn confirm(
             "done",
             "saved",
         )),
-        Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => {
-            let mut r = page(&state, &a, &q, m).await?.into_response();
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
-        }
+        Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => Ok(with_status(
+            page(&state, &a, &q, m).await?,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
         Err(e) => Err(e.into()),
     }
 }

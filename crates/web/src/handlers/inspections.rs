@@ -30,24 +30,10 @@ use crate::AppState;
 use crate::auth::{Authed, Staff};
 use crate::error::AppError;
 use crate::handlers::admin::today;
-use crate::views::{BodyOption, Chrome, back_to, body_options};
-
-/// A form as its fields (repeated names kept).
-type Fields = Vec<(String, String)>;
-
-fn field(f: &Fields, name: &str) -> String {
-    f.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-fn ids(f: &Fields, name: &str) -> Vec<i64> {
-    f.iter()
-        .filter(|(k, _)| k == name)
-        .filter_map(|(_, v)| v.trim().parse().ok())
-        .collect()
-}
+use crate::views::{
+    BodyOption, Chrome, FormFields as Fields, back_to, body_options, form_field as field,
+    form_ids as ids, with_status,
+};
 
 fn day(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
@@ -61,12 +47,6 @@ fn readers(a: &Authed) -> Scope {
 /// Who runs them: 纪检监督.
 fn inspectors(a: &Authed) -> Scope {
     a.actor.scope(Permission::Inspect)
-}
-
-fn unprocessable(r: impl IntoResponse) -> Response {
-    let mut r = r.into_response();
-    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    r
 }
 
 // ---- 考核细则 -----------------------------------------------------------------------------
@@ -140,7 +120,7 @@ pub async fn create_rules(
             "saved",
         )),
         Err(gongkai_store::StoreError::Invalid(m)) => {
-            Ok(unprocessable(rules_list(&state, &a, &f, m).await?))
+            Ok(unprocessable422(rules_list(&state, &a, &f, m).await?))
         }
         Err(e) => Err(e.into()),
     }
@@ -230,7 +210,9 @@ pub async fn post_rules(
                     .map(|(_, m)| m)
                     .collect::<Vec<_>>()
                     .join("；");
-                return Ok(unprocessable(rules_page(&state, &a, id, input, m).await?));
+                return Ok(unprocessable422(
+                    rules_page(&state, &a, id, input, m).await?,
+                ));
             }
         },
         "remove" => state
@@ -250,9 +232,9 @@ pub async fn post_rules(
     };
     match result {
         Ok(to) => Ok(back_to(&to, "done", "saved")),
-        Err(gongkai_store::StoreError::Invalid(m)) => {
-            Ok(unprocessable(rules_page(&state, &a, id, input, m).await?))
-        }
+        Err(gongkai_store::StoreError::Invalid(m)) => Ok(unprocessable422(
+            rules_page(&state, &a, id, input, m).await?,
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -388,7 +370,7 @@ pub async fn open(
     let (Some(from_on), Some(to_on), Some(kind), Some(supervision), true) =
         (from, to, kind, supervision, errors.is_empty())
     else {
-        return Ok(unprocessable(
+        return Ok(unprocessable422(
             list_page(&state, &a, f, errors.join("；")).await?,
         ));
     };
@@ -551,7 +533,7 @@ pub async fn post(
             "done",
             "saved",
         )),
-        Err(AppError::BadRequest(m)) => Ok(unprocessable(view_page(&state, &a, id, m).await?)),
+        Err(AppError::BadRequest(m)) => Ok(unprocessable422(view_page(&state, &a, id, m).await?)),
         Err(e) => Err(e),
     }
 }
@@ -779,9 +761,13 @@ pub async fn post_body(
     };
     match r {
         Ok(()) => Ok(back_to(&page, "done", "saved")),
-        Err(AppError::BadRequest(m)) | Err(AppError::Conflict(m)) => Ok(unprocessable(
+        Err(AppError::BadRequest(m)) | Err(AppError::Conflict(m)) => Ok(unprocessable422(
             body_page(&state, &a, id, body_id, Some(&f), m).await?,
         )),
         Err(e) => Err(e),
     }
+}
+
+fn unprocessable422(r: impl IntoResponse) -> Response {
+    with_status(r, StatusCode::UNPROCESSABLE_ENTITY)
 }

@@ -9,7 +9,7 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use gongkai_domain::access::{ITEM_READERS, Permission};
 use gongkai_domain::inspection::RectifyAction;
@@ -20,22 +20,10 @@ use crate::AppState;
 use crate::auth::{Authed, Staff};
 use crate::error::AppError;
 use crate::handlers::admin::today;
-use crate::views::{BodyOption, Chrome, back_to, body_options};
-
-type Fields = Vec<(String, String)>;
-
-fn field(f: &Fields, name: &str) -> String {
-    f.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-fn unprocessable(r: impl IntoResponse, status: StatusCode) -> Response {
-    let mut r = r.into_response();
-    *r.status_mut() = status;
-    r
-}
+use crate::views::{
+    BodyOption, Chrome, FormFields as Fields, back_to, body_options, form_field as field,
+    with_status,
+};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "inspections/rectifications.html")]
@@ -157,11 +145,11 @@ pub async fn act(
             "done",
             "saved",
         )),
-        Err(StoreError::Invalid(m)) => Ok(unprocessable(
+        Err(StoreError::Invalid(m)) => Ok(with_status(
             view_page(&state, &a, id, text, m).await?,
             StatusCode::UNPROCESSABLE_ENTITY,
         )),
-        Err(StoreError::Conflict(m)) => Ok(unprocessable(
+        Err(StoreError::Conflict(m)) => Ok(with_status(
             view_page(&state, &a, id, text, m).await?,
             StatusCode::CONFLICT,
         )),
@@ -227,7 +215,7 @@ pub async fn record_accountability(
     let Some(decided_on) =
         NaiveDate::parse_from_str(field(&f, "decided_on").trim(), "%Y-%m-%d").ok()
     else {
-        return Ok(unprocessable(
+        return Ok(with_status(
             accountability_page(&state, &a, f, "请按“年-月-日”填写决定日期".into()).await?,
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
@@ -247,7 +235,7 @@ pub async fn record_accountability(
         .await
     {
         Ok(_) => Ok(back_to("/admin/accountability", "done", "saved")),
-        Err(StoreError::Invalid(m)) => Ok(unprocessable(
+        Err(StoreError::Invalid(m)) => Ok(with_status(
             accountability_page(&state, &a, f, m).await?,
             StatusCode::UNPROCESSABLE_ENTITY,
         )),
