@@ -24,6 +24,7 @@ macro_rules! labelled {
 pub mod access;
 pub mod annual_report;
 pub mod application;
+pub mod appraisal;
 pub mod audit;
 pub mod body;
 pub mod briefing;
@@ -32,6 +33,7 @@ pub mod circulars;
 pub mod codes;
 pub mod consultation;
 pub mod credit;
+pub mod dashboard;
 pub mod decisions;
 pub mod disclosure;
 pub mod evaluation;

@@ -38,7 +38,7 @@ impl BriefingRow {
 const SELECT: &str = "SELECT x.id, x.body_id, b.name AS body_name, b.path AS body_path, x.year, x.quarter, x.title, \
     x.text, x.figures, x.item_id, x.version, x.created_by FROM briefings x JOIN bodies b ON b.id = x.body_id";
 
-fn day_start_ms(d: chrono::NaiveDate) -> i64 {
+pub(crate) fn day_start_ms(d: chrono::NaiveDate) -> i64 {
     d.and_time(chrono::NaiveTime::MIN)
         .and_utc()
         .timestamp_millis()

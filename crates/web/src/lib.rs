@@ -241,9 +241,9 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     use handlers::{
         account, admin, annual_reports, applications, briefings, browse, catalogue, column,
-        consultations, credit, credit_admin, evaluations, feeds, imports, inspections, items,
-        letters, letters_admin, mailboxes, monitor, notice_periods, notices, portal, public_items,
-        rectifications, search, services, services_admin, tokens,
+        consultations, credit, credit_admin, dashboards, evaluations, feeds, imports, inspections,
+        items, letters, letters_admin, mailboxes, monitor, notice_periods, notices, portal,
+        public_items, rectifications, search, services, services_admin, tokens,
     };
     let app = Router::new()
         // Public portal.
@@ -267,6 +267,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/annual-reports", get(annual_reports::view_overview))
         .route("/admin/monitor", get(monitor::view_monitor))
+        .route(
+            "/admin/dashboards",
+            get(dashboards::view_admin).post(dashboards::publish),
+        )
+        .route("/admin/dashboards/{file}", get(dashboards::admin_csv))
+        .route("/bodies/{id}/dashboard", get(dashboards::view_public))
+        .route("/bodies/{id}/dashboard/{file}", get(dashboards::public_csv))
         .route(
             "/admin/assessment-rules",
             get(inspections::view_rules_list).post(inspections::create_rules),

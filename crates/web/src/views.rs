@@ -182,6 +182,13 @@ impl Chrome {
                 .any(|p| has(*p)),
         ));
         nav.push((
+            "/admin/dashboards",
+            "数据图表",
+            gongkai_domain::monitor::MONITOR_READERS
+                .iter()
+                .any(|p| has(*p)),
+        ));
+        nav.push((
             "/admin/annual-reports",
             "年度报告",
             gongkai_domain::access::ITEM_READERS.iter().any(|p| has(*p)),

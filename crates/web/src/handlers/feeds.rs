@@ -352,6 +352,7 @@ pub async fn sitemap_file(
                 );
             }
         }
+        let dashboards = state.store.bodies_with_dashboards().await?;
         for b in state.store.list_bodies().await? {
             for p in [
                 "",
@@ -363,6 +364,9 @@ pub async fn sitemap_file(
                 "/leaders",
             ] {
                 url_entry(&mut s, &base, &format!("/bodies/{}{p}", b.id), None);
+            }
+            if dashboards.contains(&b.id) {
+                url_entry(&mut s, &base, &format!("/bodies/{}/dashboard", b.id), None);
             }
             // Each published annual report with its tables.
             for y in state.store.annual_report_years(b.id).await? {

@@ -15,6 +15,7 @@ pub mod commitments;
 pub mod consultations;
 pub mod credit;
 pub mod credit_admin;
+pub mod dashboards;
 pub mod decisions;
 pub mod evaluations;
 pub mod feeds;

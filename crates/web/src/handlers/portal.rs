@@ -99,6 +99,8 @@ pub struct BodyPage {
     pub parent: Option<Body>,
     pub children: Vec<Body>,
     pub duties: Vec<String>,
+    /// The body publishes at least one chart of its dashboard.
+    pub dashboard: bool,
 }
 
 pub async fn view_body(
@@ -129,6 +131,7 @@ pub async fn view_body(
         .collect();
     Ok(BodyPage {
         chrome: Chrome::public(&state, &format!("{} · 机构职能", body.name), a.as_ref()),
+        dashboard: !state.store.public_charts(body.id).await?.is_empty(),
         body,
         parent,
         children,
