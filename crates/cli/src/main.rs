@@ -9,6 +9,7 @@ mod bench_monitor;
 mod bench_portal;
 mod config;
 mod demo;
+mod demo_appraisals;
 mod demo_cases;
 mod demo_circulars;
 mod demo_consultations;
@@ -457,6 +458,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 if n > 0 {
                     println!(
                         "已创建示例监督检查：按考核细则评分的季度专项检查，整改事项{n}项（含已验收、待验收和超期的整改），以及本季度的政务公开工作简报草稿。"
+                    );
+                }
+                let n = demo_appraisals::seed(&store, &seal, gongkai_web::handlers::admin::today())
+                    .await?;
+                if n > 0 {
+                    println!(
+                        "已发布县政府的数据图表，并开展示例民主评议：收到评议{n}份（两个单位已达公布份数，一个单位未达）。"
                     );
                 }
                 let n = demo_reports::seed(&store, gongkai_web::handlers::admin::today()).await?;

@@ -104,7 +104,8 @@ pub struct Chart {
 /// A value as the table and the chart's tooltips write it: counts whole, rates with one
 /// decimal, "—" for nothing.
 pub fn show(v: Option<f64>, unit: &str) -> String {
-    match v {
+    // An empty sum is -0.0; it is written as 0.
+    match v.map(|x| x + 0.0) {
         None => "—".into(),
         Some(x) if unit == "%" => format!("{x:.1}"),
         Some(x) => format!("{x:.0}"),
@@ -469,6 +470,8 @@ mod tests {
         assert_eq!(c.series[2].values[2], Some(1.0));
         assert!(!c.is_empty());
         assert!(satisfaction(&[]).is_empty());
+        // A month without ratings says 0, not "-0".
+        assert_eq!(c.rows()[0].1, vec!["0", "0", "0", "0"]);
     }
 
     #[test]

@@ -249,6 +249,7 @@ impl Store {
                     "该评议的状态已经改变，请刷新后重试".into(),
                 ));
             }
+            change_log!(tx, "survey", id, to.as_str());
             audit_append!(
                 tx,
                 AuditEvent::new(

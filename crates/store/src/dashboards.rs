@@ -176,6 +176,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            // Cached public pages (the home page's link) follow.
+            change_log!(tx, "dashboard", body_id, "publish");
             audit_append!(
                 tx,
                 AuditEvent::new("dashboard.publish", "body", body_id)

@@ -240,10 +240,10 @@ impl AppState {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     use handlers::{
-        account, admin, annual_reports, applications, briefings, browse, catalogue, column,
-        consultations, credit, credit_admin, dashboards, evaluations, feeds, imports, inspections,
-        items, letters, letters_admin, mailboxes, monitor, notice_periods, notices, portal,
-        public_items, rectifications, search, services, services_admin, tokens,
+        account, admin, annual_reports, applications, appraisals, briefings, browse, catalogue,
+        column, consultations, credit, credit_admin, dashboards, evaluations, feeds, imports,
+        inspections, items, letters, letters_admin, mailboxes, monitor, notice_periods, notices,
+        portal, public_items, rectifications, search, services, services_admin, tokens,
     };
     let app = Router::new()
         // Public portal.
@@ -272,6 +272,14 @@ pub fn router(state: AppState) -> Router {
             get(dashboards::view_admin).post(dashboards::publish),
         )
         .route("/admin/dashboards/{file}", get(dashboards::admin_csv))
+        .route(
+            "/admin/appraisals",
+            get(appraisals::view_admin_list).post(appraisals::create),
+        )
+        .route(
+            "/admin/appraisals/{id}",
+            get(appraisals::view_admin).post(appraisals::act),
+        )
         .route("/bodies/{id}/dashboard", get(dashboards::view_public))
         .route("/bodies/{id}/dashboard/{file}", get(dashboards::public_csv))
         .route(
@@ -355,6 +363,11 @@ pub fn router(state: AppState) -> Router {
             get(consultations::view_diff),
         )
         .route("/consultations", get(consultations::view_consultations))
+        .route("/appraisals", get(appraisals::view_list))
+        .route(
+            "/appraisals/{id}",
+            get(appraisals::view).post(appraisals::answer),
+        )
         .route(
             "/feeds/consultations.atom",
             get(consultations::consultations_feed),

@@ -281,6 +281,9 @@ impl Chrome {
 pub fn done_notice(flag: &str) -> Option<&'static str> {
     Some(match flag {
         "saved" => "已保存。",
+        "survey_created" => "评议已创建：请选择被评议单位并保存，然后发布。",
+        "survey_opened" => "评议已发布，可在“民主评议”栏目参加。",
+        "survey_closed" => "评议已结束，不再接受评议。",
         "created" => "机关已创建。",
         "granted" => "已授予角色。",
         "revoked" => "已撤销角色。",

@@ -300,6 +300,7 @@ pub async fn sitemap_file(
             "/notices",
             "/consultations",
             "/commitments",
+            "/appraisals",
         ] {
             url_entry(&mut s, &base, p, None);
         }
@@ -333,6 +334,9 @@ pub async fn sitemap_file(
             {
                 url_entry(&mut s, &base, &format!("/services/{}", i.id), None);
             }
+        }
+        for a in state.store.public_surveys().await? {
+            url_entry(&mut s, &base, &format!("/appraisals/{}", a.id), None);
         }
         for m in state.store.list_mailboxes(true).await? {
             url_entry(&mut s, &base, &format!("/mailboxes/{}/write", m.id), None);

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod annual_reports;
 pub mod applications;
+pub mod appraisals;
 pub mod briefings;
 pub mod browse;
 pub mod catalogue;

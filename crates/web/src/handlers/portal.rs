@@ -23,6 +23,8 @@ pub struct HomePage {
     pub bodies: Vec<Body>,
     pub latest: Vec<gongkai_store::disclosure::PublicListRow>,
     pub notices: Vec<gongkai_store::disclosure::PublicListRow>,
+    /// The root body publishes charts of its dashboard.
+    pub root_dashboard: bool,
 }
 
 pub async fn view_home(
@@ -57,8 +59,13 @@ pub async fn view_home(
     .await?;
     let mut chrome = Chrome::public(&state, &title, a.as_ref());
     chrome.feed = Some(("最新公开信息".into(), "/feeds/items.atom".into()));
+    let root_dashboard = match &root {
+        Some(r) => !state.store.public_charts(r.id).await?.is_empty(),
+        None => false,
+    };
     Ok(HomePage {
         chrome,
+        root_dashboard,
         root,
         bodies,
         latest,
