@@ -12,6 +12,7 @@ mod circulars;
 mod cli;
 mod consultations;
 mod credit;
+mod dashboards;
 mod disclosure;
 mod http;
 mod imports;
