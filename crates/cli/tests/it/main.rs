@@ -7,6 +7,7 @@ mod support;
 mod annual_reports;
 mod api;
 mod applications;
+mod appraisals;
 mod briefings;
 mod circulars;
 mod cli;
