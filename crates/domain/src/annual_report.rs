@@ -842,6 +842,49 @@ pub struct DraftFacts {
     pub fee_fen: i64,
     /// Section 五 of last year's report, if there is one.
     pub last_problems: Option<String>,
+    /// The year's supervision of the body (监督保障).
+    pub supervision: SupervisionFacts,
+}
+
+/// What the 监督保障 paragraph quotes: inspections and their findings, rectifications opened
+/// and accepted, 民主评议 answers, 责任追究 decisions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SupervisionFacts {
+    pub inspections: i64,
+    pub findings: i64,
+    pub rectifications_opened: i64,
+    pub rectifications_accepted: i64,
+    pub appraisal_answers: i64,
+    pub accountability: i64,
+}
+
+/// The 监督保障 paragraph of section 一.
+pub fn supervision_paragraph(s: &SupervisionFacts) -> String {
+    let mut p = String::from("本机关落实政府信息公开工作责任，信息发布前经保密审查和审批。");
+    if s.inspections > 0 {
+        p.push_str(&format!(
+            "本年度接受政务公开监督检查{}次，发现问题{}个，交办整改{}项、整改验收{}项",
+            s.inspections, s.findings, s.rectifications_opened, s.rectifications_accepted
+        ));
+    } else {
+        p.push_str("本年度未接受政务公开监督检查");
+    }
+    if s.appraisal_answers > 0 {
+        p.push_str(&format!(
+            "；参加民主评议，收到评议{}份",
+            s.appraisal_answers
+        ));
+    }
+    if s.accountability > 0 {
+        p.push_str(&format!(
+            "；因政务公开工作实施责任追究{}人次",
+            s.accountability
+        ));
+    } else {
+        p.push_str("；未发生政务公开工作责任追究");
+    }
+    p.push_str("。（请补充本年度培训情况。）");
+    p
 }
 
 /// A first draft of sections 一, 五 and 六 from the year's figures, for staff to edit.
@@ -876,7 +919,17 @@ pub fn draft_sections(f: &DraftFacts, r: &AnnualReport) -> Sections {
     let general = [
         format!(
             "{}年，{}通过政府信息公开平台主动公开政府信息{}条{cats}；发布政策解读{}条。本年制发规章{}件、行政规范性文件{}件，现行有效规章{}件、行政规范性文件{}件；公示行政许可决定{}件、行政处罚决定{}件、行政强制决定{}件。",
-            f.year, f.body, f.published, f.interpretations, t2.regulations[0], t2.normative[0], t2.regulations[2], t2.normative[2], t2.license, t2.penalty, t2.coercion
+            f.year,
+            f.body,
+            f.published,
+            f.interpretations,
+            t2.regulations[0],
+            t2.normative[0],
+            t2.regulations[2],
+            t2.normative[2],
+            t2.license,
+            t2.penalty,
+            t2.coercion
         ),
         format!(
             "本年新收政府信息公开申请{received}件，上年结转{carried}件；办结{done}件{on_time}，其中予以公开和部分公开{disclosed}件；结转下年度继续办理{open}件。因政府信息公开引发行政复议、行政诉讼共{t4_total}件。"
@@ -889,7 +942,7 @@ pub fn draft_sections(f: &DraftFacts, r: &AnnualReport) -> Sections {
             "政府信息公开专栏设{}个栏目，年末在线公开政府信息{}条，提供全文检索、订阅和依申请公开网上申请渠道。",
             f.categories, f.public_items
         ),
-        "本机关落实政府信息公开工作责任，信息发布前经保密审查和审批。（请补充本年度培训、考核和社会评议情况。）".to_string(),
+        supervision_paragraph(&f.supervision),
     ];
     let problems = match &f.last_problems {
         Some(p) if !p.trim().is_empty() => format!(
@@ -955,6 +1008,23 @@ mod tests {
 
     fn row(label: &str) -> usize {
         TABLE3_ROWS.iter().position(|(l, _)| *l == label).unwrap()
+    }
+
+    #[test]
+    fn the_supervision_paragraph_quotes_the_year() {
+        let none = supervision_paragraph(&SupervisionFacts::default());
+        assert!(none.contains("本年度未接受政务公开监督检查；未发生政务公开工作责任追究。"));
+        let some = supervision_paragraph(&SupervisionFacts {
+            inspections: 2,
+            findings: 3,
+            rectifications_opened: 3,
+            rectifications_accepted: 1,
+            appraisal_answers: 6,
+            accountability: 1,
+        });
+        assert!(some.contains(
+            "本年度接受政务公开监督检查2次，发现问题3个，交办整改3项、整改验收1项；参加民主评议，收到评议6份；因政务公开工作实施责任追究1人次。"
+        ), "{some}");
     }
 
     /// The worked example: cases of 2025, counted by hand.

@@ -1054,6 +1054,47 @@ impl Store {
 
     /// How many accountability decisions about `body_id` were made in `year` (the annual
     /// report's 监督保障 paragraph).
+    /// The supervision of `body_id` in `year`, for the annual report.
+    pub async fn supervision_year(&self, body_id: i64, year: i32) -> StoreResult<SupervisionYear> {
+        let (from, to) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
+        let (from_ms, to_ms) = (
+            crate::briefings::day_start_ms(
+                chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default(),
+            ),
+            crate::briefings::day_start_ms(
+                chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap_or_default(),
+            ),
+        );
+        let row: (i64, i64, i64, i64, i64) = read!(self, |c| {
+            sqlx::query_as(
+                "SELECT \
+                 (SELECT COUNT(*) FROM inspections i JOIN inspection_bodies ib ON ib.inspection_id = i.id \
+                  WHERE ib.body_id = $1 AND i.to_on BETWEEN $2 AND $3), \
+                 (SELECT COUNT(*) FROM inspection_findings f JOIN inspections i ON i.id = f.inspection_id \
+                  WHERE f.body_id = $1 AND i.to_on BETWEEN $2 AND $3), \
+                 (SELECT COUNT(*) FROM rectifications r WHERE r.body_id = $1 AND r.created_at >= $4 AND r.created_at < $5), \
+                 (SELECT COUNT(*) FROM rectifications r WHERE r.body_id = $1 AND r.accepted_on BETWEEN $2 AND $3), \
+                 (SELECT COUNT(*) FROM survey_answers a JOIN surveys s ON s.id = a.survey_id \
+                  WHERE a.body_id = $1 AND s.opens_on BETWEEN $2 AND $3)",
+            )
+            .bind(body_id)
+            .bind(&from)
+            .bind(&to)
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_one(c)
+            .await
+        })?;
+        Ok(SupervisionYear {
+            inspections: row.0,
+            findings: row.1,
+            rectifications_opened: row.2,
+            rectifications_accepted: row.3,
+            appraisal_answers: row.4,
+            accountability: self.accountability_count(body_id, year).await?,
+        })
+    }
+
     pub async fn accountability_count(&self, body_id: i64, year: i32) -> StoreResult<i64> {
         Ok(read!(self, |c| {
             sqlx::query_scalar::<_, i64>(
@@ -1066,6 +1107,21 @@ impl Store {
             .await
         })?)
     }
+}
+
+/// What the annual report's 监督保障 paragraph quotes of a body's year.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SupervisionYear {
+    /// Inspections of the body whose period ended in the year, and their findings about it.
+    pub inspections: i64,
+    pub findings: i64,
+    /// Rectifications of the body opened in the year, and those accepted in it.
+    pub rectifications_opened: i64,
+    pub rectifications_accepted: i64,
+    /// Answers about the body in 民主评议 surveys that opened in the year.
+    pub appraisal_answers: i64,
+    /// 责任追究 decisions of the year ([`Store::accountability_count`]).
+    pub accountability: i64,
 }
 
 /// A set's name without a trailing "（2025年）".

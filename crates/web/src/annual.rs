@@ -109,6 +109,17 @@ pub async fn draft(store: &Store, body: &Body, report: &AnnualReport) -> StoreRe
         fee_cases: y.fee_cases,
         fee_fen: y.fee_fen,
         last_problems: last.map(|r| r.sections.problems),
+        supervision: {
+            let s = store.supervision_year(body.id, report.year).await?;
+            ar::SupervisionFacts {
+                inspections: s.inspections,
+                findings: s.findings,
+                rectifications_opened: s.rectifications_opened,
+                rectifications_accepted: s.rectifications_accepted,
+                appraisal_answers: s.appraisal_answers,
+                accountability: s.accountability,
+            }
+        },
     };
     Ok(ar::draft_sections(&facts, report))
 }

@@ -525,4 +525,16 @@ async fn an_inspection_scores_ranks_and_follows_its_rectifications(db: Db) {
         app.store.accountability_count(t.b, year_now).await.unwrap(),
         1
     );
+    // The annual report's 监督保障 paragraph quotes the year's supervision of B.
+    let sup = app.store.supervision_year(t.b, year_now).await.unwrap();
+    assert_eq!((sup.accountability, sup.rectifications_opened), (1, 1));
+    assert!(sup.findings >= 1);
+    let (s, page) = watcher
+        .get_text(&format!("/admin/annual-reports/{}/{year_now}", t.b))
+        .await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains("因政务公开工作实施责任追究1人次"),
+        "the draft's 监督保障 paragraph"
+    );
 }
