@@ -103,7 +103,6 @@ pub async fn seed(store: &Store, seal: &SealKey, today: NaiveDate) -> anyhow::Re
                     text: (*text).into(),
                 },
                 &seal.tag(&format!("survey:{id}:{body}:demo:{k}")),
-                &Who::public("demo"),
             )
             .await?;
         n += 1;

@@ -117,12 +117,13 @@ impl Chart {
         self.key.title()
     }
 
-    /// Nothing to draw: every value missing or zero.
+    /// Nothing to draw: every value missing, or (for counts) zero. A rate of 0% is something.
     pub fn is_empty(&self) -> bool {
+        let rate = self.unit == "%";
         self.series
             .iter()
             .flat_map(|s| &s.values)
-            .all(|v| v.is_none_or(|x| x == 0.0))
+            .all(|v| v.is_none_or(|x| x == 0.0 && !rate))
     }
 
     /// The table: one row per label, one cell per series, as [`show`] writes them; a stacked
@@ -417,6 +418,9 @@ mod tests {
         assert_eq!(c.series[1].values[0], Some(100.0));
         assert_eq!(c.rows()[1].1, vec!["—".to_string(), "—".to_string()]);
         assert_eq!(c.rows()[0].1[0], "75.0");
+        // Everything answered late is a rate of 0%, not "no data".
+        assert!(!on_time(&[(1, 2, 0)], &[]).is_empty());
+        assert!(on_time(&[], &[]).is_empty());
     }
 
     #[test]

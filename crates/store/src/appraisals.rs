@@ -267,14 +267,15 @@ impl Store {
         })
     }
 
-    /// Record an answer counted against `voter_key` (committed before this returns). A second
-    /// answer of the same key for the same survey and body is a `Conflict`.
+    /// Record an answer counted against `voter_key` (committed before this returns), only while
+    /// the survey is open and for one of its bodies (`Invalid` otherwise). A second answer of
+    /// the same key for the same survey and body is a `Conflict`. The audit entry names no one:
+    /// neither the account nor the address is linked to an answer anywhere.
     pub async fn add_answer(
         &self,
         survey_id: i64,
         a: &ValidAnswer,
         voter_key: &str,
-        who: &Who,
     ) -> StoreResult<i64> {
         let status = if a.text.trim().is_empty() {
             TextStatus::Empty
@@ -284,7 +285,10 @@ impl Store {
         write_tx!(self, |tx| {
             let id: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO survey_answers (survey_id, body_id, voter_key, scores, text, text_status, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (survey_id, body_id, voter_key) DO NOTHING RETURNING id",
+                 SELECT $1, $2, $3, $4, $5, $6, $7 \
+                 WHERE EXISTS (SELECT 1 FROM surveys s WHERE s.id = $1 AND s.status = 'open') \
+                 AND EXISTS (SELECT 1 FROM survey_bodies sb WHERE sb.survey_id = $1 AND sb.body_id = $2) \
+                 ON CONFLICT (survey_id, body_id, voter_key) DO NOTHING RETURNING id",
             )
             .bind(survey_id)
             .bind(a.body_id)
@@ -295,15 +299,26 @@ impl Store {
             .bind(crate::now_ms())
             .fetch_optional(&mut *tx)
             .await?;
-            let id = id.ok_or_else(|| {
-                StoreError::Conflict("您已经评议过该单位，每人对每个单位只能评议一次".into())
-            })?;
+            let Some(id) = id else {
+                let open: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM surveys s JOIN survey_bodies sb ON sb.survey_id = s.id \
+                     WHERE s.id = $1 AND s.status = 'open' AND sb.body_id = $2",
+                )
+                .bind(survey_id)
+                .bind(a.body_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                return Err(if open == 0 {
+                    StoreError::Invalid("评议已结束或该单位不在本次评议之列".into())
+                } else {
+                    StoreError::Conflict("您已经评议过该单位，每人对每个单位只能评议一次".into())
+                });
+            };
             audit_append!(
                 tx,
                 AuditEvent::new("survey.answer", "survey", survey_id)
-                    .who(who)
+                    .who(&Who::public(""))
                     .body(Some(a.body_id))
-                    .after(serde_json::json!({"answer": id}))
             );
             Ok(id)
         })

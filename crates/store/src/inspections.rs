@@ -1052,8 +1052,6 @@ impl Store {
         })?)
     }
 
-    /// How many accountability decisions about `body_id` were made in `year` (the annual
-    /// report's 监督保障 paragraph).
     /// The supervision of `body_id` in `year`, for the annual report.
     pub async fn supervision_year(&self, body_id: i64, year: i32) -> StoreResult<SupervisionYear> {
         let (from, to) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
@@ -1095,6 +1093,8 @@ impl Store {
         })
     }
 
+    /// How many accountability decisions about `body_id` were made in `year` (the annual
+    /// report's 监督保障 paragraph).
     pub async fn accountability_count(&self, body_id: i64, year: i32) -> StoreResult<i64> {
         Ok(read!(self, |c| {
             sqlx::query_scalar::<_, i64>(

@@ -76,6 +76,16 @@ pub fn routes() -> Router<AppState> {
             "/consultations/{id}/comments",
             axum::routing::post(crate::api_consultations::create_comment),
         )
+        .route("/appraisals", get(crate::api_appraisals::list_surveys))
+        .route("/appraisals/{id}", get(crate::api_appraisals::get_survey))
+        .route(
+            "/appraisals/{id}/answers",
+            axum::routing::post(crate::api_appraisals::create_answer),
+        )
+        .route(
+            "/bodies/{id}/dashboard",
+            get(crate::api_appraisals::body_dashboard),
+        )
         .nest("/admin", admin::routes())
         .fallback(api_not_found)
 }
@@ -411,6 +421,10 @@ impl utoipa::Modify for ErrorResponses {
         crate::api_consultations::list_consultations,
         crate::api_consultations::get_consultation,
         crate::api_consultations::create_comment,
+        crate::api_appraisals::list_surveys,
+        crate::api_appraisals::get_survey,
+        crate::api_appraisals::create_answer,
+        crate::api_appraisals::body_dashboard,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&BearerScheme, &ErrorResponses),

@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_admin;
 pub mod api_annual;
 pub mod api_applications;
+pub mod api_appraisals;
 pub mod api_consultations;
 pub mod api_credit;
 pub mod api_decisions;

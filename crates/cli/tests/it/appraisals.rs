@@ -175,12 +175,74 @@ async fn an_appraisal_takes_one_answer_per_person_and_shows_results_from_the_min
     assert_eq!(r.status(), 200);
     // The key is never the identity.
     assert_eq!(
-        app.scalar(&format!(
+        app.scalar(
             "SELECT COUNT(*) FROM survey_answers WHERE voter_key LIKE '%127.0.0.1%' OR voter_key LIKE 'ip:%'"
-        ))
+        )
         .await,
         0
     );
+    // No audit entry links an answer to an address or an account.
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'survey.answer' AND (actor_user_id IS NOT NULL OR ip <> '')"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'survey.answer'")
+            .await,
+        2
+    );
+    // The API: the survey and its bodies; an answer from another address is counted once
+    // (each request here comes from the same address as the form: refused, already answered).
+    let api = crate::support::http_client();
+    let j: serde_json::Value = api
+        .get(app.url("/api/v1/appraisals"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (_, doc) = crate::api::Api::new(&app, None)
+        .get("/api/openapi.json")
+        .await;
+    crate::api::conforms(&doc, "/api/v1/appraisals", "get", 200, &j);
+    let listed = j["surveys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(listed["accepting"], true);
+    assert_eq!(listed["questions"][1]["kind"], "text");
+    let answer = |body: &str, answers: serde_json::Value| {
+        let (api, url) = (
+            api.clone(),
+            app.url(&format!("/api/v1/appraisals/{id}/answers")),
+        );
+        let body: i64 = body.parse().unwrap();
+        async move {
+            api.post(url)
+                .json(&serde_json::json!({"body_id": body, "answers": answers}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = answer(&a, serde_json::json!(["3"])).await;
+    assert_eq!(r.status(), 409);
+    let j: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(j["error"]["code"], "conflict");
+    crate::api::conforms(&doc, "/api/v1/appraisals/{id}/answers", "post", 409, &j);
+    let r = answer(&root, serde_json::json!(["3"])).await;
+    assert_eq!(r.status(), 422, "the county itself is not appraised");
+    let r = answer(&a, serde_json::json!(["9", "x", "y"])).await;
+    assert_eq!(r.status(), 422);
+    let (s, _) = anon.get_text(&format!("/appraisals/{id}x")).await;
+    assert_eq!(s, 404);
     // Below the minimum: no results, only the count.
     let (_, page) = anon.get_text(&public_url).await;
     assert!(page.contains("已收到1份评议，达到2份后公布结果"));
@@ -238,6 +300,40 @@ async fn an_appraisal_takes_one_answer_per_person_and_shows_results_from_the_min
     }
     let (_, page) = anon.get_text(&public_url).await;
     assert!(page.contains("公开很及时") && !page.contains("13800001111"));
+    let j: serde_json::Value = api
+        .get(app.url(&format!("/api/v1/appraisals/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (_, doc) = crate::api::Api::new(&app, None)
+        .get("/api/openapi.json")
+        .await;
+    crate::api::conforms(&doc, "/api/v1/appraisals/{id}", "get", 200, &j);
+    let of_a = j["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["body_id"] == t.a)
+        .unwrap()
+        .clone();
+    assert_eq!(of_a["published"], true);
+    assert_eq!(of_a["questions"][0]["mean"], "4.5");
+    assert_eq!(of_a["texts"], serde_json::json!(["公开很及时"]));
+    let of_b = j["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["body_id"] == t.b)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (of_b["published"].clone(), of_b["answers"].clone()),
+        (false.into(), 1.into())
+    );
+    assert_eq!(of_b["questions"], serde_json::json!([]));
     let (_, admin_page) = inspector.get_text(&admin_url).await;
     assert!(admin_page.contains("未予展示") && admin_page.contains("已达2份，公开显示"));
     assert!(admin_page.contains("不足2份，暂不公布"));

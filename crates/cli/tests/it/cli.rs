@@ -1257,8 +1257,12 @@ fn import_credit_writes_nothing_until_clean_unless_valid_rows_are_asked_for() {
 fn kill_loop(path: impl Fn(&Server) -> String, body: serde_json::Value, table: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().to_path_buf();
-    // No submission limit here: the loop is the flood.
-    let env = [("GONGKAI__SERVER__SUBMISSIONS_PER_WINDOW", "1000000")];
+    // No submission limit here: the loop is the flood. Each attempt comes from its own address
+    // (the loopback is a trusted proxy; one answer per address is the appraisal's rule).
+    let env = [
+        ("GONGKAI__SERVER__SUBMISSIONS_PER_WINDOW", "1000000"),
+        ("GONGKAI__SERVER__TRUSTED_PROXIES", "[\"127.0.0.1/32\"]"),
+    ];
     let mut server = Server::start_with(&data, true, &env);
     let path = path(&server);
     let addr = Arc::new(Mutex::new(server.addr.clone()));
@@ -1276,9 +1280,17 @@ fn kill_loop(path: impl Fn(&Server) -> String, body: serde_json::Value, table: &
                     .unwrap();
                 while !stop.load(Ordering::SeqCst) {
                     let a = addr.lock().unwrap().clone();
-                    *attempts.lock().unwrap() += 1;
+                    let n = {
+                        let mut n = attempts.lock().unwrap();
+                        *n += 1;
+                        *n
+                    };
                     let r = client
                         .post(format!("http://{a}{path}"))
+                        .header(
+                            "x-forwarded-for",
+                            format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255),
+                        )
                         .json(&body)
                         .send()
                         .await;
@@ -1398,6 +1410,35 @@ fn killing_the_server_never_loses_an_acknowledged_comment() {
             "name": "压力测试意见人", "contact": "13800002222", "text": "建议增设车位。", "paragraph": 1,
         }),
         "consultation_comments",
+    );
+}
+
+/// 民主评议: an answer whose receipt was given is never lost (the demo's open appraisal; each
+/// attempt from its own address).
+#[test]
+fn killing_the_server_never_loses_an_acknowledged_appraisal_answer() {
+    kill_loop(
+        |server| {
+            let (_, list) = http_get(&server.url("/api/v1/appraisals"));
+            let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+            let open = list["surveys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["accepting"] == true)
+                .expect("the demo has an appraisal in its period")
+                .clone();
+            assert!(
+                open["body_ids"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&serde_json::json!(2)),
+                "the demo appraises body 2 (the county office): {open}"
+            );
+            format!("/api/v1/appraisals/{}/answers", open["id"])
+        },
+        serde_json::json!({"body_id": 2, "answers": ["4", "4", "5", "4", "压力测试意见"]}),
+        "(SELECT CAST(id AS TEXT) AS number FROM survey_answers) AS x",
     );
 }
 

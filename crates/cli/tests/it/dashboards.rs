@@ -23,8 +23,11 @@ fn ms(d: &str) -> i64 {
         .timestamp_millis()
 }
 
-/// Every chart's table on a page: chart key → rows of (label, cells).
-pub fn tables(page: &str) -> Vec<(String, Vec<(String, Vec<String>)>)> {
+/// A table's rows: (label, cells).
+type Rows = Vec<(String, Vec<String>)>;
+
+/// Every chart's table on a page: chart key → rows.
+pub fn tables(page: &str) -> Vec<(String, Rows)> {
     let t =
         regex::Regex::new(r#"(?s)<table class="list numbers" data-chart="(\w+)">(.*?)</table>"#)
             .unwrap();
@@ -119,6 +122,18 @@ async fn dashboards_chart_the_year_and_publish_what_the_body_chooses(db: Db) {
             .await;
         }
     }
+    // Published at 01:00 Beijing time on 1 March (28 February in UTC): March's.
+    let id = published_with(&app, t.a, "甲局三月一日凌晨通知", "内容。").await;
+    let early = NaiveDate::from_ymd_opt(2026, 2, 28)
+        .unwrap()
+        .and_hms_opt(17, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis();
+    app.exec(&format!(
+        "UPDATE items SET first_published_at = {early}, published_at = {early} WHERE id = {id}"
+    ))
+    .await;
     // Applications answered in 2026: April one in time (予以公开) and one late (不予公开),
     // one of 2025 not counted.
     let app_row = |n: &str, due: &str, replied: &str, reply: &str| BenchApplication {
@@ -184,8 +199,10 @@ async fn dashboards_chart_the_year_and_publish_what_the_body_chooses(db: Db) {
     let tabs = tables(&page);
     let table = |k: &str| tabs.iter().find(|(key, _)| key == k).unwrap().1.clone();
     let publications = table("publications");
-    // March: 2; July: 2 (the internal item not counted); 合计 column last.
-    assert_eq!(publications[2].1.last().unwrap(), "2");
+    // March: 3 (one at 01:00 on the 1st, Beijing time); February none; July: 2 (the internal
+    // item not counted); 合计 column last.
+    assert_eq!(publications[2].1.last().unwrap(), "3");
+    assert_eq!(publications[1].1.last().unwrap(), "0");
     assert_eq!(publications[6].1.last().unwrap(), "2");
     assert_eq!(publications[0].1.last().unwrap(), "0");
     let on_time = table("on_time");
@@ -281,6 +298,22 @@ async fn dashboards_chart_the_year_and_publish_what_the_body_chooses(db: Db) {
         .get_text(&format!("/bodies/{root}/dashboard?year=1999"))
         .await;
     assert_eq!(s, 404);
+    // The same numbers as JSON, as the document says.
+    let api = crate::api::Api::new(&app, None);
+    let (_, doc) = api.get("/api/openapi.json").await;
+    let (st, j) = api
+        .get(&format!("/api/v1/bodies/{root}/dashboard?year=2026"))
+        .await;
+    assert_eq!(st, 200, "{j}");
+    crate::api::conforms(&doc, "/api/v1/bodies/{id}/dashboard", "get", st, &j);
+    let charts = j["charts"].as_array().unwrap();
+    assert_eq!(charts.len(), 2);
+    assert_eq!(charts[1]["key"], "outcomes");
+    assert_eq!(charts[1]["series"][0]["values"][0], "1");
+    assert_eq!(charts[0]["labels"][2], "3月");
+    let (st, j) = api.get(&format!("/api/v1/bodies/{}/dashboard", t.a)).await;
+    assert_eq!(st, 404);
+    crate::api::conforms(&doc, "/api/v1/bodies/{id}/dashboard", "get", st, &j);
     let (_, body_page) = anon.get_text(&format!("/bodies/{root}")).await;
     assert!(body_page.contains(&format!("/bodies/{root}/dashboard")));
     let (_, sitemap) = anon.get_text("/sitemap-pages.xml").await;

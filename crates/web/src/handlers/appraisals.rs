@@ -37,7 +37,7 @@ pub struct BodyResult {
 }
 
 /// The results of every appraised body; `all_texts` keeps held and hidden texts (staff).
-fn body_results(
+pub fn body_results(
     s: &SurveyRow,
     bodies: &[Body],
     answers: &[AnswerRow],
@@ -71,7 +71,7 @@ fn body_results(
 }
 
 /// The bodies a survey appraises, in its order.
-async fn appraised(state: &AppState, s: &SurveyRow) -> Result<Vec<Body>, AppError> {
+pub async fn appraised(state: &AppState, s: &SurveyRow) -> Result<Vec<Body>, AppError> {
     let ids = state.store.survey_bodies(s.id).await?;
     let all: HashMap<i64, Body> = state
         .store
@@ -84,7 +84,7 @@ async fn appraised(state: &AppState, s: &SurveyRow) -> Result<Vec<Body>, AppErro
 }
 
 /// Whether `a` may answer a survey for this audience.
-fn may_answer(s: &SurveyRow, a: Option<&Authed>) -> bool {
+pub fn may_answer(s: &SurveyRow, a: Option<&Authed>) -> bool {
     match s.audience() {
         Audience::Public => true,
         Audience::Supervisors => a.is_some_and(|a| a.actor.has_anywhere(Permission::Supervise)),
@@ -102,7 +102,7 @@ pub struct ListPage {
 }
 
 /// Where a published survey stands on `today`, in words.
-fn phase(s: &SurveyRow) -> String {
+pub fn phase(s: &SurveyRow) -> String {
     match da::accepting(s.status(), s.opens(), s.closes(), today()) {
         Ok(()) => format!("评议中，{}截止", s.closes_on),
         Err(m) => m,
@@ -169,7 +169,7 @@ impl SurveyPage {
 }
 
 /// A published survey (a draft is 404 to the public).
-async fn published(state: &AppState, id: i64) -> Result<SurveyRow, AppError> {
+pub async fn published(state: &AppState, id: i64) -> Result<SurveyRow, AppError> {
     match state.store.survey(id).await {
         Ok(s) if !s.is_draft() => Ok(s),
         Ok(_) | Err(StoreError::NotFound) => Err(AppError::NotFound),
@@ -214,8 +214,9 @@ pub async fn view(
     State(state): State<AppState>,
     MaybeAuthed(a): MaybeAuthed,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<Response, AppError> {
+    let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
     survey_page(
         &state,
         &headers,
@@ -235,6 +236,38 @@ pub struct Receipt {
     pub s: SurveyRow,
     pub body: Body,
     pub held: bool,
+    /// The body's results are shown (its answers reached the minimum).
+    pub published: bool,
+}
+
+/// Store a checked answer to published survey `s` (one per person and body: the account when
+/// signed in, else the client address, which also passes the submission limiter), committed
+/// before this returns; its id. `TooManyRequests` past the limit, `Conflict` for a second
+/// answer. The caller has checked the period and the audience.
+pub async fn submit_answer(
+    state: &AppState,
+    s: &SurveyRow,
+    valid: &da::ValidAnswer,
+    a: Option<&Authed>,
+    ip: &str,
+) -> Result<i64, AppError> {
+    let user = a.map(|a| a.user.id);
+    if user.is_none() && !state.submissions.allow(ip) {
+        return Err(AppError::TooManyRequests(
+            "提交过于频繁，请稍后再试（您填写的内容未丢失，可稍后重新提交）".into(),
+        ));
+    }
+    let key = state.seal.tag(&format!(
+        "survey:{}:{}:{}",
+        s.id,
+        valid.body_id,
+        da::identity(user, ip)
+    ));
+    match state.store.add_answer(s.id, valid, &key).await {
+        Ok(id) => Ok(id),
+        Err(StoreError::Invalid(m)) => Err(AppError::BadRequest(m)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /appraisals/{id}`: one answer. Refused outside the period, for a 监督员 survey when not
@@ -245,9 +278,10 @@ pub async fn answer(
     MaybeAuthed(a): MaybeAuthed,
     Ip(ip): Ip,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Form(f): Form<FormFields>,
 ) -> Result<Response, AppError> {
+    let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
     let again = |errors: FormErrors, status: StatusCode| {
         let (state, a, f, headers) = (state.clone(), a.clone(), f.clone(), headers.clone());
         async move { survey_page(&state, &headers, a.as_ref(), id, f, errors, status).await }
@@ -275,37 +309,40 @@ pub async fn answer(
             return again(e, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let user = a.as_ref().map(|a| a.user.id);
-    if user.is_none() && !state.submissions.allow(&ip) {
-        return again(
-            FormErrors::general("提交过于频繁，请稍后再试（您填写的内容未丢失，可稍后重新提交）"),
-            StatusCode::TOO_MANY_REQUESTS,
-        )
-        .await;
-    }
-    let key = state.seal.tag(&format!(
-        "survey:{}:{}:{}",
-        s.id,
-        valid.body_id,
-        da::identity(user, &ip)
-    ));
-    let who = a.as_ref().map_or_else(|| Who::public(&ip), |a| a.who());
-    match state.store.add_answer(s.id, &valid, &key, &who).await {
+    // Read before the write, so that nothing can fail once the answer is stored.
+    let before = state
+        .store
+        .survey_answers(s.id)
+        .await?
+        .iter()
+        .filter(|x| x.body_id == valid.body_id)
+        .count();
+    let published = i64::try_from(before + 1).unwrap_or(i64::MAX) >= s.min_answers;
+    let body = bodies
+        .iter()
+        .find(|b| b.id == valid.body_id)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    match submit_answer(&state, &s, &valid, a.as_ref(), &ip).await {
         Ok(_) => {}
-        Err(StoreError::Conflict(m)) => {
+        Err(AppError::TooManyRequests(m)) => {
+            return again(FormErrors::general(m), StatusCode::TOO_MANY_REQUESTS).await;
+        }
+        Err(AppError::Conflict(m)) => {
             return again(FormErrors::general(m), StatusCode::CONFLICT).await;
         }
-        Err(e) => return Err(e.into()),
+        Err(AppError::BadRequest(m)) => {
+            return again(FormErrors::general(m), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(e) => return Err(e),
     }
     // Committed: only now is the receipt shown.
-    let body = bodies
-        .into_iter()
-        .find(|b| b.id == valid.body_id)
-        .ok_or(AppError::NotFound)?;
+
     Ok(crate::handlers::notice_periods::no_store(
         Receipt {
             chrome: Chrome::public(&state, "评议已收到", a.as_ref()),
             held: !valid.text.is_empty(),
+            published,
             s,
             body,
         }
@@ -345,7 +382,7 @@ async fn bodies_where(state: &AppState, scope: &Scope) -> Result<Vec<Body>, AppE
         .list_bodies()
         .await?
         .into_iter()
-        .filter(|b| scope.roots.contains(&b.path))
+        .filter(|b| scope.contains(&b.path))
         .collect())
 }
 
@@ -590,8 +627,9 @@ async fn admin_page(
 pub async fn view_admin(
     State(state): State<AppState>,
     Staff(a): Staff,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<AdminPage, AppError> {
+    let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
     admin_page(&state, &a, id, None, FormErrors::default()).await
 }
 
@@ -600,9 +638,10 @@ pub async fn view_admin(
 pub async fn act(
     State(state): State<AppState>,
     Staff(a): Staff,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Form(f): Form<FormFields>,
 ) -> Result<Response, AppError> {
+    let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
     let (s, organiser, may_edit) = readable(&state, &a, id).await?;
     if !may_edit {
         return Err(AppError::Forbidden);

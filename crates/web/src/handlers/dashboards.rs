@@ -50,7 +50,7 @@ pub struct ChartView {
 }
 
 /// The year asked for: empty means this year; a year outside the offered ones is None.
-fn year_of(s: &str) -> Option<i32> {
+pub fn year_of(s: &str) -> Option<i32> {
     let this = today().year();
     if s.trim().is_empty() {
         return Some(this);
@@ -329,12 +329,9 @@ pub async fn publish(
         .store
         .set_public_charts(body.id, &chosen, &a.who())
         .await?;
+    let year = year_of(&form_field(&f, "year")).unwrap_or_else(|| today().year());
     Ok(back_to(
-        &format!(
-            "/admin/dashboards?body={}&year={}",
-            body.id,
-            form_field(&f, "year")
-        ),
+        &format!("/admin/dashboards?body={}&year={year}", body.id),
         "done",
         "saved",
     ))
