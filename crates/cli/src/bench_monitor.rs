@@ -239,6 +239,16 @@ pub async fn bench_monitor(
         .await?
         .len();
     let list_ms = t.elapsed().as_secs_f64() * 1000.0;
+    // The dashboard's rows of the whole county's year (what /bodies/{id}/dashboard draws).
+    let mut dash_runs = Vec::new();
+    let mut charted = 0i64;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let rows = store.dashboard_rows(&scope, 2026).await?;
+        dash_runs.push(t.elapsed().as_secs_f64());
+        charted = rows.published.iter().map(|r| r.2).sum();
+    }
+    dash_runs.sort_by(|a, b| a.total_cmp(b));
     runs.sort_by(|a, b| a.total_cmp(b));
     let check = |key: RuleKey, want: u64| {
         let got = report.totals.get(key);
@@ -274,6 +284,12 @@ pub async fn bench_monitor(
         runs[runs.len() - 1]
     )?;
     writeln!(o, "  per rule (one run each):  {}", per_rule.join(", "))?;
+    writeln!(
+        o,
+        "  dashboard rows, whole county, 2026: p50 {:.2} s, max {:.2} s (3 runs); {charted} items charted",
+        dash_runs[dash_runs.len() / 2],
+        dash_runs[dash_runs.len() - 1]
+    )?;
     writeln!(
         o,
         "  late items:              {}",
