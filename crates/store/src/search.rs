@@ -44,6 +44,8 @@ pub const SERVICE_DOC_BASE: i64 = 2 << 40;
 pub const CREDIT_DOC_BASE: i64 = 3 << 40;
 /// Published 承诺事项 (commitments): the work's id plus this offset.
 pub const COMMITMENT_DOC_BASE: i64 = 4 << 40;
+/// Published 民主评议 surveys.
+pub const SURVEY_DOC_BASE: i64 = 5 << 40;
 
 /// What a document of the shared index is, by the range its id falls in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,15 +55,17 @@ pub enum DocKind {
     Service,
     Credit,
     Commitment,
+    Survey,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 5] = [
+    pub const ALL: [DocKind; 6] = [
         DocKind::Item,
         DocKind::Letter,
         DocKind::Service,
         DocKind::Credit,
         DocKind::Commitment,
+        DocKind::Survey,
     ];
 
     pub fn of(doc_id: i64) -> DocKind {
@@ -70,7 +74,8 @@ impl DocKind {
             1 => DocKind::Letter,
             2 => DocKind::Service,
             3 => DocKind::Credit,
-            _ => DocKind::Commitment,
+            4 => DocKind::Commitment,
+            _ => DocKind::Survey,
         }
     }
 
@@ -82,6 +87,7 @@ impl DocKind {
             DocKind::Service => SERVICE_DOC_BASE,
             DocKind::Credit => CREDIT_DOC_BASE,
             DocKind::Commitment => COMMITMENT_DOC_BASE,
+            DocKind::Survey => SURVEY_DOC_BASE,
         }
     }
 
@@ -94,6 +100,7 @@ impl DocKind {
             "service_item" => DocKind::Service,
             "credit" => DocKind::Credit,
             "commitment" => DocKind::Commitment,
+            "survey" => DocKind::Survey,
             _ => return None,
         };
         Some(kind.base() + entity_id)
@@ -127,6 +134,7 @@ impl SearchDoc {
             DocKind::Service => format!("/services/{n}"),
             DocKind::Credit => format!("/credit/{n}"),
             DocKind::Commitment => format!("/commitments/{n}"),
+            DocKind::Survey => format!("/appraisals/{n}"),
         }
     }
 
@@ -281,6 +289,52 @@ impl From<CommitmentDocRow> for SearchDoc {
     }
 }
 
+/// A published 民主评议 survey as the index sees it: its title, introduction and questions.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct SurveyDocRow {
+    id: i64,
+    body_id: i64,
+    title: String,
+    intro: String,
+    questions: String,
+    opens_on: String,
+    closes_on: String,
+}
+
+const SURVEY_DOC_SELECT: &str = "SELECT s.id, s.body_id, s.title, s.intro, s.questions, s.opens_on, s.closes_on \
+    FROM surveys s WHERE s.status <> 'draft'";
+
+impl From<SurveyDocRow> for SearchDoc {
+    fn from(r: SurveyDocRow) -> SearchDoc {
+        let questions: Vec<gongkai_domain::appraisal::Question> =
+            serde_json::from_str(&r.questions).unwrap_or_default();
+        let list: Vec<String> = questions.into_iter().map(|q| q.text).collect();
+        SearchDoc {
+            id: SURVEY_DOC_BASE + r.id,
+            body_id: r.body_id,
+            category_path: String::new(),
+            published_on: Some(r.opens_on.clone()),
+            published_at: None,
+            validity: "valid".into(),
+            title: r.title,
+            doc_no: String::new(),
+            index_no: String::new(),
+            subject: "民主评议".into(),
+            keywords: "民主评议 满意度".into(),
+            summary: String::new(),
+            body_md: format!(
+                "{}\n\n评议期限：{}至{}\n\n评议内容：{}",
+                r.intro,
+                r.opens_on,
+                r.closes_on,
+                list.join("；")
+            ),
+            version_id: 0,
+            attachment_text: String::new(),
+        }
+    }
+}
+
 /// A service item in force or cancelled, as the index sees it: its current published version
 /// (a cancelled item stays findable, marked 已取消 as a repealed document is).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -424,6 +478,20 @@ impl Store {
             })?;
             docs.extend(rows.into_iter().map(SearchDoc::from));
         }
+        let surveys = of(DocKind::Survey);
+        if !surveys.is_empty() {
+            let rows = read!(self, |c| {
+                let mut qb = sqlx::QueryBuilder::new(SURVEY_DOC_SELECT);
+                qb.push(" AND s.id IN (");
+                let mut sep = qb.separated(", ");
+                for id in &surveys {
+                    sep.push_bind(*id);
+                }
+                qb.push(") ORDER BY s.id");
+                qb.build_query_as::<SurveyDocRow>().fetch_all(c).await
+            })?;
+            docs.extend(rows.into_iter().map(SearchDoc::from));
+        }
         Ok(docs)
     }
 
@@ -507,6 +575,17 @@ impl Store {
                     })?;
                     rows.into_iter().map(SearchDoc::from).collect()
                 }
+                DocKind::Survey => {
+                    let rows = read!(self, |c| {
+                        let mut qb = sqlx::QueryBuilder::new(SURVEY_DOC_SELECT);
+                        qb.push(" AND s.id > ")
+                            .push_bind(after)
+                            .push(" ORDER BY s.id LIMIT ")
+                            .push_bind(limit);
+                        qb.build_query_as::<SurveyDocRow>().fetch_all(c).await
+                    })?;
+                    rows.into_iter().map(SearchDoc::from).collect()
+                }
             };
             if !docs.is_empty() {
                 return Ok(docs);
@@ -539,7 +618,8 @@ impl Store {
                   AND current_version_id IS NOT NULL) + \
                  (SELECT COUNT(*) FROM credit_public WHERE status = 'published' AND kind <> 'coercion' \
                   AND display_until >= $1) + \
-                 (SELECT COUNT(*) FROM works WHERE kind = 'commitment' AND published_at IS NOT NULL)",
+                 (SELECT COUNT(*) FROM works WHERE kind = 'commitment' AND published_at IS NOT NULL) + \
+                 (SELECT COUNT(*) FROM surveys WHERE status <> 'draft')",
             )
             .bind(&today)
             .fetch_one(c)

@@ -147,6 +147,9 @@ pub struct AppInner {
     pub report_keys: Arc<Vec<gongkai_domain::seal::SealKey>>,
     /// Public submissions per client address.
     pub submissions: limits::SubmissionLimiter,
+    /// The charts of a body subtree's year (`handlers::dashboards`), counted at most once per
+    /// [`handlers::dashboards::REFRESH`]: a county's year is a few seconds of counting.
+    pub dashboards: handlers::dashboards::ChartCache,
 }
 
 impl AppState {
@@ -166,6 +169,7 @@ impl AppState {
             counts: Default::default(),
             page_cache: middleware::new_page_cache(96 * 1024 * 1024),
             head: Default::default(),
+            dashboards: handlers::dashboards::new_chart_cache(),
             report_keys: Arc::new(vec![gongkai_domain::seal::SealKey::generate()]),
             submissions: limits::SubmissionLimiter::new(
                 config.submissions_per_window,

@@ -134,6 +134,9 @@ async fn an_appraisal_takes_one_answer_per_person_and_shows_results_from_the_min
     assert!(list.contains(&public_url) && list.contains("评议中"));
     let (_, sitemap) = anon.get_text("/sitemap-pages.xml").await;
     assert!(sitemap.contains(&format!("{public_url}</loc>")));
+    // Searchable once published (the index follows the change log).
+    app.eventually("/search?q=民主评议", |p| p.contains(&public_url))
+        .await;
     let (s, page) = anon.get_text(&public_url).await;
     assert_eq!(s, 200);
     assert!(page.contains("参加评议") && page.contains("已收到0份评议"));

@@ -1469,8 +1469,8 @@ fn the_search_index_is_rebuilt_and_follows_the_database() {
     };
     assert!(found.contains("result-title"), "demo items are searchable");
     server.stop();
-    // Published items, published letters (选登), service items, 双公示 records and published
-    // commitments share the index.
+    // Published items, published letters (选登), service items, 双公示 records, published
+    // commitments and published 民主评议 surveys share the index.
     let n = db_i64(
         &data,
         "SELECT (SELECT COUNT(*) FROM items WHERE status = 'published' AND scope = 'public') + \
@@ -1479,7 +1479,12 @@ fn the_search_index_is_rebuilt_and_follows_the_database() {
           AND current_version_id IS NOT NULL) + \
          (SELECT COUNT(*) FROM credit_public WHERE status = 'published' AND kind <> 'coercion' \
           AND display_until >= date('now', '+8 hours')) + \
-         (SELECT COUNT(*) FROM works WHERE kind = 'commitment' AND published_at IS NOT NULL)",
+         (SELECT COUNT(*) FROM works WHERE kind = 'commitment' AND published_at IS NOT NULL) + \
+         (SELECT COUNT(*) FROM surveys WHERE status <> 'draft')",
+    );
+    assert!(
+        db_i64(&data, "SELECT COUNT(*) FROM surveys WHERE status <> 'draft'") > 0,
+        "the demo publishes an appraisal"
     );
     assert!(
         db_i64(

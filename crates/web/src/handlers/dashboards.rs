@@ -61,8 +61,37 @@ pub fn year_of(s: &str) -> Option<i32> {
         .filter(|y| (FIRST_YEAR..=this).contains(y))
 }
 
-/// Every chart of `scope`'s `year`.
+/// How long counted charts are kept (the pages say so).
+pub const REFRESH: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Counted charts by (subtree roots, year).
+pub type ChartCache = moka::future::Cache<(Vec<String>, i32), std::sync::Arc<Vec<Chart>>>;
+
+pub fn new_chart_cache() -> ChartCache {
+    moka::future::Cache::builder()
+        .max_capacity(2_000)
+        .time_to_live(REFRESH)
+        .build()
+}
+
+/// Every chart of `scope`'s `year`, counted at most once per [`REFRESH`] (concurrent requests
+/// for the same charts wait for one count).
 pub async fn charts(state: &AppState, scope: &Scope, year: i32) -> Result<Vec<Chart>, AppError> {
+    let key = (scope.roots.clone(), year);
+    let counted = state
+        .dashboards
+        .try_get_with(key, async {
+            count_charts(state, scope, year)
+                .await
+                .map(std::sync::Arc::new)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(counted.as_ref().clone())
+}
+
+/// Count every chart of `scope`'s `year` now.
+async fn count_charts(state: &AppState, scope: &Scope, year: i32) -> Result<Vec<Chart>, AppError> {
     let r = state.store.dashboard_rows(scope, year).await?;
     let ratings: Vec<(u32, Rating, i64)> = r
         .ratings
