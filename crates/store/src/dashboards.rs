@@ -30,99 +30,147 @@ fn month(m: i64) -> u32 {
 }
 
 impl Store {
-    /// The counted rows of `year` for the bodies in `scope`.
+    /// The counted rows of `year` for the bodies in `scope`: one pass over the year's items,
+    /// one over its answered applications and one over its answered letters (the scope is
+    /// the set of its bodies' ids, not a join per row).
     pub async fn dashboard_rows(&self, scope: &Scope, year: i32) -> StoreResult<DashboardRows> {
         let day = |m: u32| chrono::NaiveDate::from_ymd_opt(year, m, 1).unwrap_or_default();
         let starts: Vec<i64> = (1..=12).map(|m| day_start_ms(day(m))).collect();
         let end = day_start_ms(chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap_or_default());
         let (from, to) = (format!("{year:04}-01-01"), format!("{year:04}-12-31"));
-        let published: Vec<(i64, String, i64)> = read!(self, |c| {
+        let by_category: Vec<(i64, i64, i64)> = read!(self, |c| {
             let mut qb = sqlx::QueryBuilder::new("SELECT CAST(CASE");
             for (m, start) in starts.iter().enumerate().skip(1) {
                 qb.push(" WHEN i.first_published_at < ").push_bind(*start);
                 qb.push(format!(" THEN {m}"));
             }
             qb.push(
-                " ELSE 12 END AS BIGINT), c.name, COUNT(*) FROM items i JOIN categories c ON c.id = i.category_id \
-                 JOIN bodies b ON b.id = i.body_id WHERE i.scope = 'public' AND i.first_published_at >= ",
+                " ELSE 12 END AS BIGINT), i.category_id, COUNT(*) FROM items i \
+                 WHERE i.scope = 'public' AND i.first_published_at >= ",
             );
             qb.push_bind(starts[0]);
             qb.push(" AND i.first_published_at < ").push_bind(end);
+            qb.push(" AND i.body_id IN (SELECT b.id FROM bodies b WHERE 1 = 1");
             push_scope!(qb, scope, "b.path");
-            qb.push(" GROUP BY 1, 2 ORDER BY 1, 2");
-            qb.build_query_as::<(i64, String, i64)>().fetch_all(c).await
+            qb.push(") GROUP BY 1, 2");
+            qb.build_query_as::<(i64, i64, i64)>().fetch_all(c).await
         })?;
-        let answered = |table: &'static str, extra: &'static str| {
-            let (from, to, scope) = (from.clone(), to.clone(), scope.clone());
-            async move {
-                let rows: Vec<(i64, i64, i64)> = read!(self, |c| {
-                    let mut qb = sqlx::QueryBuilder::new(format!(
-                        "SELECT CAST(SUBSTR(x.replied_on, 6, 2) AS BIGINT), COUNT(*), \
-                         CAST(COALESCE(SUM(CASE WHEN x.due_on IS NULL OR x.due_on = '' OR x.replied_on <= x.due_on THEN 1 ELSE 0 END), 0) AS BIGINT) \
-                         FROM {table} x JOIN bodies b ON b.id = x.body_id WHERE {extra} x.replied_on >= "
-                    ));
-                    qb.push_bind(from);
-                    qb.push(" AND x.replied_on <= ").push_bind(to);
-                    push_scope!(qb, scope, "b.path");
-                    qb.push(" GROUP BY 1 ORDER BY 1");
-                    qb.build_query_as::<(i64, i64, i64)>().fetch_all(c).await
-                })?;
-                Ok::<Vec<(u32, i64, i64)>, crate::StoreError>(
-                    rows.into_iter().map(|(m, a, o)| (month(m), a, o)).collect(),
-                )
-            }
+        let mut ids: Vec<i64> = by_category.iter().map(|r| r.1).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let names: std::collections::HashMap<i64, String> = if ids.is_empty() {
+            Default::default()
+        } else {
+            read!(self, |c| {
+                let mut qb =
+                    sqlx::QueryBuilder::new("SELECT id, name FROM categories WHERE id IN (");
+                let mut sep = qb.separated(", ");
+                for id in &ids {
+                    sep.push_bind(*id);
+                }
+                qb.push(")");
+                qb.build_query_as::<(i64, String)>().fetch_all(c).await
+            })?
+            .into_iter()
+            .collect()
         };
-        let applications = answered("applications", "").await?;
-        let letters = answered("letters", "x.kind <> 'report' AND").await?;
-        let outcomes: Vec<(String, i64)> = read!(self, |c| {
+        // Columns of the same name in several bodies count as one.
+        let mut published: Vec<(u32, String, i64)> = Vec::new();
+        for (m, cat, n) in by_category {
+            let name = names.get(&cat).cloned().unwrap_or_default();
+            match published
+                .iter_mut()
+                .find(|p| p.0 == month(m) && p.1 == name)
+            {
+                Some(p) => p.2 += n,
+                None => published.push((month(m), name, n)),
+            }
+        }
+        published.sort();
+        let apps: Vec<(i64, Option<String>, i64, i64)> = read!(self, |c| {
             let mut qb = sqlx::QueryBuilder::new(
-                "SELECT x.reply_row, COUNT(*) FROM applications x JOIN bodies b ON b.id = x.body_id \
-                 WHERE x.reply_row IS NOT NULL AND x.replied_on >= ",
+                "SELECT CAST(SUBSTR(x.replied_on, 6, 2) AS BIGINT), x.reply_row, COUNT(*), \
+                 CAST(COALESCE(SUM(CASE WHEN x.due_on IS NULL OR x.due_on = '' OR x.replied_on <= x.due_on THEN 1 ELSE 0 END), 0) AS BIGINT) \
+                 FROM applications x WHERE x.replied_on >= ",
             );
             qb.push_bind(from.clone());
             qb.push(" AND x.replied_on <= ").push_bind(to.clone());
+            qb.push(" AND x.body_id IN (SELECT b.id FROM bodies b WHERE 1 = 1");
             push_scope!(qb, scope, "b.path");
-            qb.push(" GROUP BY x.reply_row ORDER BY x.reply_row");
-            qb.build_query_as::<(String, i64)>().fetch_all(c).await
+            qb.push(") GROUP BY 1, 2");
+            qb.build_query_as::<(i64, Option<String>, i64, i64)>()
+                .fetch_all(c)
+                .await
         })?;
-        let replies: Vec<(String, String)> = read!(self, |c| {
-            let mut qb = sqlx::QueryBuilder::new(
-                "SELECT x.received_on, x.replied_on FROM letters x JOIN bodies b ON b.id = x.body_id \
-                 WHERE x.kind <> 'report' AND x.received_on IS NOT NULL AND x.replied_on >= ",
-            );
-            qb.push_bind(from.clone());
-            qb.push(" AND x.replied_on <= ").push_bind(to.clone());
-            push_scope!(qb, scope, "b.path");
-            qb.build_query_as::<(String, String)>().fetch_all(c).await
-        })?;
-        let ratings: Vec<(i64, String, i64)> = read!(self, |c| {
-            let mut qb = sqlx::QueryBuilder::new(
-                "SELECT CAST(SUBSTR(x.replied_on, 6, 2) AS BIGINT), x.rating, COUNT(*) FROM letters x \
-                 JOIN bodies b ON b.id = x.body_id WHERE x.kind <> 'report' AND x.rating IS NOT NULL AND x.replied_on >= ",
-            );
-            qb.push_bind(from.clone());
-            qb.push(" AND x.replied_on <= ").push_bind(to.clone());
-            push_scope!(qb, scope, "b.path");
-            qb.push(" GROUP BY 1, 2 ORDER BY 1, 2");
-            qb.build_query_as::<(i64, String, i64)>().fetch_all(c).await
-        })?;
+        let mut applications: Vec<(u32, i64, i64)> = Vec::new();
+        let mut outcomes: Vec<(String, i64)> = Vec::new();
+        for (m, row, n, on_time) in apps {
+            match applications.iter_mut().find(|a| a.0 == month(m)) {
+                Some(a) => {
+                    a.1 += n;
+                    a.2 += on_time;
+                }
+                None => applications.push((month(m), n, on_time)),
+            }
+            if let Some(row) = row {
+                match outcomes.iter_mut().find(|o| o.0 == row) {
+                    Some(o) => o.1 += n,
+                    None => outcomes.push((row, n)),
+                }
+            }
+        }
+        applications.sort();
+        outcomes.sort();
+        let answered: Vec<(Option<String>, String, Option<String>, Option<String>)> =
+            read!(self, |c| {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT x.received_on, x.replied_on, x.due_on, x.rating FROM letters x \
+                     WHERE x.kind <> 'report' AND x.replied_on >= ",
+                );
+                qb.push_bind(from.clone());
+                qb.push(" AND x.replied_on <= ").push_bind(to.clone());
+                qb.push(" AND x.body_id IN (SELECT b.id FROM bodies b WHERE 1 = 1");
+                push_scope!(qb, scope, "b.path");
+                qb.push(")");
+                qb.build_query_as::<(Option<String>, String, Option<String>, Option<String>)>()
+                    .fetch_all(c)
+                    .await
+            })?;
         let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let mut letters: Vec<(u32, i64, i64)> = Vec::new();
+        let mut ratings: Vec<(u32, String, i64)> = Vec::new();
+        let mut replies = Vec::new();
+        for (received, replied, due, rating) in &answered {
+            let m = month(replied.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0));
+            let on_time = due
+                .as_deref()
+                .is_none_or(|d| d.is_empty() || replied.as_str() <= d);
+            match letters.iter_mut().find(|l| l.0 == m) {
+                Some(l) => {
+                    l.1 += 1;
+                    l.2 += i64::from(on_time);
+                }
+                None => letters.push((m, 1, i64::from(on_time))),
+            }
+            if let Some(r) = rating {
+                match ratings.iter_mut().find(|x| x.0 == m && &x.1 == r) {
+                    Some(x) => x.2 += 1,
+                    None => ratings.push((m, r.clone(), 1)),
+                }
+            }
+            if let (Some(a), Some(b)) = (received.as_deref().and_then(date), date(replied)) {
+                replies.push((a, b));
+            }
+        }
+        letters.sort();
+        ratings.sort();
         Ok(DashboardRows {
-            published: published
-                .into_iter()
-                .map(|(m, c, n)| (month(m), c, n))
-                .collect(),
+            published,
             applications,
             letters,
             outcomes,
-            replies: replies
-                .iter()
-                .filter_map(|(a, b)| Some((date(a)?, date(b)?)))
-                .collect(),
-            ratings: ratings
-                .into_iter()
-                .map(|(m, r, n)| (month(m), r, n))
-                .collect(),
+            replies,
+            ratings,
         })
     }
 

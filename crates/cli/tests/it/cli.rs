@@ -1483,7 +1483,10 @@ fn the_search_index_is_rebuilt_and_follows_the_database() {
          (SELECT COUNT(*) FROM surveys WHERE status <> 'draft')",
     );
     assert!(
-        db_i64(&data, "SELECT COUNT(*) FROM surveys WHERE status <> 'draft'") > 0,
+        db_i64(
+            &data,
+            "SELECT COUNT(*) FROM surveys WHERE status <> 'draft'"
+        ) > 0,
         "the demo publishes an appraisal"
     );
     assert!(
