@@ -25,6 +25,9 @@ pub struct DashboardRows {
     pub ratings: Vec<(u32, String, i64)>,
 }
 
+/// An answered letter: received, replied, due, rating.
+type LetterRow = (Option<String>, String, Option<String>, Option<String>);
+
 fn month(m: i64) -> u32 {
     u32::try_from(m).unwrap_or(0)
 }
@@ -121,21 +124,18 @@ impl Store {
         }
         applications.sort();
         outcomes.sort();
-        let answered: Vec<(Option<String>, String, Option<String>, Option<String>)> =
-            read!(self, |c| {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "SELECT x.received_on, x.replied_on, x.due_on, x.rating FROM letters x \
+        let answered: Vec<LetterRow> = read!(self, |c| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT x.received_on, x.replied_on, x.due_on, x.rating FROM letters x \
                      WHERE x.kind <> 'report' AND x.replied_on >= ",
-                );
-                qb.push_bind(from.clone());
-                qb.push(" AND x.replied_on <= ").push_bind(to.clone());
-                qb.push(" AND x.body_id IN (SELECT b.id FROM bodies b WHERE 1 = 1");
-                push_scope!(qb, scope, "b.path");
-                qb.push(")");
-                qb.build_query_as::<(Option<String>, String, Option<String>, Option<String>)>()
-                    .fetch_all(c)
-                    .await
-            })?;
+            );
+            qb.push_bind(from.clone());
+            qb.push(" AND x.replied_on <= ").push_bind(to.clone());
+            qb.push(" AND x.body_id IN (SELECT b.id FROM bodies b WHERE 1 = 1");
+            push_scope!(qb, scope, "b.path");
+            qb.push(")");
+            qb.build_query_as::<LetterRow>().fetch_all(c).await
+        })?;
         let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
         let mut letters: Vec<(u32, i64, i64)> = Vec::new();
         let mut ratings: Vec<(u32, String, i64)> = Vec::new();
