@@ -9,8 +9,8 @@ import { after, before, test } from 'node:test';
 
 import { BASE, accessible, context, launch, signIn } from './support.mjs';
 
-const INSPECTOR = process.env.GONGKAI_E2E_INSPECTOR ?? 'e2e.inspector';
-const READER = process.env.GONGKAI_E2E_READER ?? 'e2e.reader';
+const INSPECTOR = process.env.GONGKAI_E2E_APPRAISER ?? 'e2e.appraiser';
+const READER = process.env.GONGKAI_E2E_PUBLISHER ?? 'e2e.publisher';
 
 let browser;
 before(async () => {
@@ -90,7 +90,7 @@ test('the supervision group reads the results and moderates the free text', asyn
   const ctx = await context(browser, { bypassCSP: true });
   const page = await ctx.newPage();
   await signIn(page, INSPECTOR);
-  await page.goto(`${BASE}/admin/appraisals`);
+  await page.getByRole('link', { name: '民主评议', exact: true }).first().click();
   await page.getByRole('heading', { name: '民主评议', exact: true }).waitFor();
   await accessible(page, 'appraisals-admin');
   await page.getByRole('link', { name: /政务公开工作民主评议/ }).click();

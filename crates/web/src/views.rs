@@ -168,6 +168,11 @@ impl Chrome {
         ));
         nav.push(("/admin/works", "重点工作", true));
         nav.push(("/admin/inspections", "监督检查", has(Permission::Supervise)));
+        nav.push((
+            "/admin/appraisals",
+            "民主评议",
+            has(Permission::Supervise) || has(Permission::Inspect),
+        ));
         nav.push(("/admin/rectifications", "整改事项", true));
         nav.push((
             "/admin/briefings",
@@ -352,6 +357,15 @@ impl FormErrors {
 
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty() && self.general.is_empty()
+    }
+
+    /// Every message of `field` (a field may have several, as a survey's questions do).
+    pub fn all(&self, field: &str) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect()
     }
 
     pub fn field(&mut self, f: &str, m: impl Into<String>) {

@@ -158,14 +158,6 @@ impl SurveyPage {
     pub fn scale(&self) -> Vec<(usize, &'static str)> {
         SCALE.iter().enumerate().map(|(k, l)| (k + 1, *l)).collect()
     }
-    pub fn errs(&self, f: &str) -> Vec<String> {
-        self.errors
-            .fields
-            .iter()
-            .filter(|(k, _)| k == f)
-            .map(|(_, m)| m.clone())
-            .collect()
-    }
 }
 
 /// A published survey (a draft is 404 to the public).
@@ -365,17 +357,6 @@ pub struct AdminList {
     pub errors: FormErrors,
 }
 
-impl AdminList {
-    pub fn errs(&self, f: &str) -> Vec<String> {
-        self.errors
-            .fields
-            .iter()
-            .filter(|(k, _)| k == f)
-            .map(|(_, m)| m.clone())
-            .collect()
-    }
-}
-
 async fn bodies_where(state: &AppState, scope: &Scope) -> Result<Vec<Body>, AppError> {
     Ok(state
         .store
@@ -414,7 +395,7 @@ async fn admin_list(
         })
         .collect();
     Ok(AdminList {
-        chrome: Chrome::admin(state, a, "民主评议", "/admin/inspections")
+        chrome: Chrome::admin(state, a, "民主评议", "/admin/appraisals")
             .await
             .with_done(a),
         surveys,
@@ -541,14 +522,6 @@ impl AdminPage {
     pub fn has_texts(&self) -> bool {
         self.results.iter().any(|r| !r.texts.is_empty())
     }
-    pub fn errs(&self, f: &str) -> Vec<String> {
-        self.errors
-            .fields
-            .iter()
-            .filter(|(k, _)| k == f)
-            .map(|(_, m)| m.clone())
-            .collect()
-    }
 }
 
 /// The survey, its organiser and whether `a` may change it; 404 unless `a` reads it.
@@ -605,7 +578,7 @@ async fn admin_page(
             state,
             a,
             &format!("民主评议：{}", s.title),
-            "/admin/inspections",
+            "/admin/appraisals",
         )
         .await
         .with_done(a),
