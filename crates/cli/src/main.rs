@@ -512,6 +512,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             spawn_calendar_refresh(state.clone());
             spawn_scheduled_publishing(state.clone());
             spawn_letter_escalation(state.clone());
+            spawn_dashboard_warming(state.clone());
             let addr = listen.unwrap_or(cfg.server.listen.clone());
             let listener = tokio::net::TcpListener::bind(&addr)
                 .await
@@ -1056,6 +1057,27 @@ fn spawn_letter_escalation(state: gongkai_web::AppState) {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "双公示 daily pass failed"),
+            }
+        }
+    });
+}
+
+/// The published dashboards of this year are counted ahead of their visitors (a county's year
+/// is seconds of counting at scale), every [`gongkai_web::handlers::dashboards::WARM_EVERY`].
+fn spawn_dashboard_warming(state: gongkai_web::AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(gongkai_web::handlers::dashboards::WARM_EVERY);
+        loop {
+            tick.tick().await;
+            let t = std::time::Instant::now();
+            match gongkai_web::handlers::dashboards::warm(&state).await {
+                Ok(n) if n > 0 => tracing::info!(
+                    dashboards = n,
+                    ms = t.elapsed().as_millis() as u64,
+                    "published dashboards counted"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "counting the published dashboards failed"),
             }
         }
     });

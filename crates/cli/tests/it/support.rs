@@ -140,6 +140,9 @@ pub async fn tree(store: &Store) -> Tree {
 pub struct TestApp {
     pub base: String,
     pub store: Store,
+    /// The server's state (its caches), for tests of what runs in the background.
+    #[allow(dead_code)]
+    pub state: gongkai_web::AppState,
     #[allow(dead_code)]
     pub db: Db,
     pub tree: Tree,
@@ -250,6 +253,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let kept = state.clone();
         tokio::spawn(async move {
             let _ = gongkai_web::serve(state, listener, async move {
                 let _ = rx.await;
@@ -258,6 +262,7 @@ impl TestApp {
         });
         TestApp {
             base: format!("http://{addr}"),
+            state: kept,
             store,
             db,
             tree,

@@ -90,6 +90,31 @@ pub async fn charts(state: &AppState, scope: &Scope, year: i32) -> Result<Vec<Ch
     Ok(counted.as_ref().clone())
 }
 
+/// How often the published dashboards are counted ahead of their visitors: within
+/// [`REFRESH`], so that a public dashboard of this year is never counted on a request.
+pub const WARM_EVERY: std::time::Duration = std::time::Duration::from_secs(540);
+
+/// Count this year's charts of every body that publishes some, and keep them (replacing what
+/// was kept). Returns how many dashboards were counted.
+pub async fn warm(state: &AppState) -> Result<usize, AppError> {
+    warm_year(state, today().year()).await
+}
+
+/// [`warm`] for `year`.
+pub async fn warm_year(state: &AppState, year: i32) -> Result<usize, AppError> {
+    let ids = state.store.bodies_with_dashboards().await?;
+    for id in &ids {
+        let body = state.store.get_body(*id).await?;
+        let scope = Scope::subtree(&body.path);
+        let counted = count_charts(state, &scope, year).await?;
+        state
+            .dashboards
+            .insert((scope.roots.clone(), year), std::sync::Arc::new(counted))
+            .await;
+    }
+    Ok(ids.len())
+}
+
 /// Count every chart of `scope`'s `year` now.
 async fn count_charts(state: &AppState, scope: &Scope, year: i32) -> Result<Vec<Chart>, AppError> {
     let r = state.store.dashboard_rows(scope, year).await?;
