@@ -372,6 +372,15 @@ impl FormErrors {
         self.fields.push((f.to_string(), m.into()));
     }
 
+    /// The messages of a domain check, one per field.
+    pub fn from_fields(errs: gongkai_domain::body::FieldErrors) -> FormErrors {
+        let mut f = FormErrors::default();
+        for (k, m) in errs {
+            f.field(k, m);
+        }
+        f
+    }
+
     pub fn general(m: impl Into<String>) -> FormErrors {
         FormErrors {
             fields: vec![],

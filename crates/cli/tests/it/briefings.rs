@@ -17,7 +17,8 @@ use crate::support::{Db, TestApp, location};
 
 both_backends!(a_quarterly_briefing_is_drafted_from_the_data_edited_and_submitted);
 
-fn ms(d: &str) -> i64 {
+/// 10:00 Beijing time on day `d`, in milliseconds.
+pub(crate) fn ms(d: &str) -> i64 {
     NaiveDate::parse_from_str(d, "%Y-%m-%d")
         .unwrap()
         .and_hms_opt(2, 0, 0)

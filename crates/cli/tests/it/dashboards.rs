@@ -9,19 +9,11 @@ use gongkai_store::applications::BenchApplication;
 use gongkai_store::monitor::BenchLetter;
 
 use crate::both_backends;
+use crate::briefings::ms;
 use crate::notice_periods::published_with;
 use crate::support::{Browser, Db, TestApp, location};
 
 both_backends!(dashboards_chart_the_year_and_publish_what_the_body_chooses);
-
-fn ms(d: &str) -> i64 {
-    NaiveDate::parse_from_str(d, "%Y-%m-%d")
-        .unwrap()
-        .and_hms_opt(2, 0, 0)
-        .unwrap()
-        .and_utc()
-        .timestamp_millis()
-}
 
 /// A table's rows: (label, cells).
 type Rows = Vec<(String, Vec<String>)>;

@@ -365,14 +365,6 @@ async fn body_form(
     Ok((status, page).into_response())
 }
 
-fn field_errors(errs: Vec<(&'static str, String)>) -> FormErrors {
-    let mut f = FormErrors::default();
-    for (k, m) in errs {
-        f.field(k, m);
-    }
-    f
-}
-
 pub async fn view_body_new_get(
     State(state): State<AppState>,
     Staff(a): Staff,
@@ -434,7 +426,7 @@ pub async fn view_body_new_post(
     require(&a, Permission::ManageBodies, &parent.path)?;
     let fields = match input.validate() {
         Ok(f) => f,
-        Err(errs) => return redisplay(input, field_errors(errs)).await,
+        Err(errs) => return redisplay(input, FormErrors::from_fields(errs)).await,
     };
     match state.store.create_body(&fields, &a.who()).await {
         Ok(id) => {
@@ -522,7 +514,7 @@ pub async fn view_body_edit_post(
                 input,
                 version,
                 Some(&b.path),
-                field_errors(errs),
+                FormErrors::from_fields(errs),
             )
             .await;
         }

@@ -294,11 +294,11 @@ pub async fn answer(
     let valid = match da::validate_answer(&s.questions(), &ids, |k| form_field(&f, k)) {
         Ok(v) => v,
         Err(errs) => {
-            let mut e = FormErrors::default();
-            for (k, m) in errs {
-                e.field(k, m);
-            }
-            return again(e, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return again(
+                FormErrors::from_fields(errs),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     // Read before the write, so that nothing can fail once the answer is stored.
@@ -425,14 +425,6 @@ pub async fn view_admin_list(
     admin_list(&state, &a, default_input(), 0, FormErrors::default()).await
 }
 
-fn field_errors(errs: gongkai_domain::body::FieldErrors) -> FormErrors {
-    let mut e = FormErrors::default();
-    for (k, m) in errs {
-        e.field(k, m);
-    }
-    e
-}
-
 /// A new draft: the organiser body (`body`, where the account holds `Inspect`) and the fields.
 pub async fn create(
     State(state): State<AppState>,
@@ -462,7 +454,7 @@ pub async fn create(
         Ok(d) => d,
         Err(errs) => {
             return Ok(with_status(
-                admin_list(&state, &a, input, organiser, field_errors(errs)).await?,
+                admin_list(&state, &a, input, organiser, FormErrors::from_fields(errs)).await?,
                 StatusCode::UNPROCESSABLE_ENTITY,
             ));
         }
@@ -648,7 +640,7 @@ pub async fn act(
                 Err(errs) => {
                     return refuse(
                         Some((input, bodies)),
-                        field_errors(errs),
+                        FormErrors::from_fields(errs),
                         StatusCode::UNPROCESSABLE_ENTITY,
                     )
                     .await;

@@ -201,14 +201,6 @@ async fn form_page(
     Ok((status, page).into_response())
 }
 
-fn field_errors(errs: Vec<(&'static str, String)>) -> FormErrors {
-    let mut e = FormErrors::default();
-    for (f, m) in errs {
-        e.field(f, m);
-    }
-    e
-}
-
 pub async fn view_new_get(
     State(state): State<AppState>,
     Staff(a): Staff,
@@ -238,7 +230,9 @@ pub async fn view_new_post(
     }
     let v = match input.validate() {
         Ok(v) => v,
-        Err(e) => return form_page(&state, &a, None, body_id, input, field_errors(e)).await,
+        Err(e) => {
+            return form_page(&state, &a, None, body_id, input, FormErrors::from_fields(e)).await;
+        }
     };
     match state.store.create_service(body_id, &v, &a.who()).await {
         Ok((id, _)) => {
@@ -352,7 +346,17 @@ pub async fn view_change_post(
     let body_id = item.body_id;
     let v = match input.validate() {
         Ok(v) => v,
-        Err(e) => return form_page(&state, &a, Some(item), body_id, input, field_errors(e)).await,
+        Err(e) => {
+            return form_page(
+                &state,
+                &a,
+                Some(item),
+                body_id,
+                input,
+                FormErrors::from_fields(e),
+            )
+            .await;
+        }
     };
     match state.store.add_service_version(id, &v, &a.who()).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/services/{id}?done=saved")).into_response()),
@@ -522,7 +526,7 @@ pub async fn create_fee(
     let input = f.fee();
     let v = match input.validate() {
         Ok(v) => v,
-        Err(e) => return fees_page(&state, &a, f.body_id, input, field_errors(e)).await,
+        Err(e) => return fees_page(&state, &a, f.body_id, input, FormErrors::from_fields(e)).await,
     };
     match state.store.create_fee(f.body_id, &v, &a.who()).await {
         Ok(_) => Ok(Redirect::to("/admin/fees?done=saved").into_response()),
