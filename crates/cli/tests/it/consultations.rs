@@ -49,7 +49,7 @@ async fn group(
 }
 
 async fn a_draft_takes_comments_and_publishes_what_it_did_with_them(db: Db) {
-    let app = TestApp::spawn_with_next_year(db).await;
+    let app = TestApp::spawn(db).await;
     let (a, b) = (app.tree.a, app.tree.b);
     app.staff("writer", Some(Role::Editor), a).await;
     app.staff("checker", Some(Role::Reviewer), a).await;
@@ -490,7 +490,7 @@ async fn a_draft_takes_comments_and_publishes_what_it_did_with_them(db: Db) {
 /// shown or hidden (with a reason) from the queue; the dashboard counts them; nobody without the
 /// role opens it.
 async fn held_comments_wait_in_one_queue_across_drafts(db: Db) {
-    let app = TestApp::spawn_with_next_year(db).await;
+    let app = TestApp::spawn(db).await;
     let (a, b) = (app.tree.a, app.tree.b);
     app.staff("writer", Some(Role::Editor), a).await;
     app.staff("other", Some(Role::Editor), b).await;

@@ -157,7 +157,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(db: Db, configure: impl FnOnce(&mut WebConfig)) -> TestApp {
-        TestApp::spawn_full(db, configure, None, renderer(), false).await
+        TestApp::spawn_full(db, configure, None, renderer()).await
     }
 
     /// An app whose attachments live in a fresh bucket of the S3-compatible server named by
@@ -178,19 +178,12 @@ impl TestApp {
             allow_http: true,
         })
         .unwrap();
-        Some(TestApp::spawn_full(db, |_| {}, Some(blobs), renderer(), false).await)
+        Some(TestApp::spawn_full(db, |_| {}, Some(blobs), renderer()).await)
     }
 
     /// A server without PDF output (as when no Chinese font is installed).
     pub async fn spawn_without_reports(db: Db) -> TestApp {
-        TestApp::spawn_full(db, |_| {}, None, None, false).await
-    }
-
-    /// An app whose calendar also has next year (weekends only, when the built-in calendar does
-    /// not have it yet), so that periods counted from today never run off the loaded years.
-    #[allow(dead_code)]
-    pub async fn spawn_with_next_year(db: Db) -> TestApp {
-        TestApp::spawn_full(db, |_| {}, None, renderer(), true).await
+        TestApp::spawn_full(db, |_| {}, None, None).await
     }
 
     async fn spawn_full(
@@ -198,10 +191,12 @@ impl TestApp {
         configure: impl FnOnce(&mut WebConfig),
         blobs: Option<gongkai_files::BlobStore>,
         reports: Option<Arc<gongkai_reports::Renderer>>,
-        next_year: bool,
     ) -> TestApp {
         let (store, dir) = fresh_store(db).await;
-        if next_year {
+        // Next year's calendar too (元旦 only, when the built-in calendar does not have it yet),
+        // so that periods counted from today never run off the loaded years: from December an
+        // application's 20 working days end in the next year.
+        {
             use chrono::Datelike;
             let year = crate::credit::today().year() + 1;
             if !gongkai_domain::calendar::Calendar::builtin().has_year(year) {
