@@ -164,6 +164,7 @@ pub struct ApplicationStatus {
         (status = 201, description = "申请已收到", body = ApplicationReceipt),
         (status = 400, description = "请求不是有效的 JSON", body = crate::api::ErrorBody),
         (status = 422, description = "字段有误（code: validation，fields 逐项说明）", body = crate::api::ErrorBody),
+        (status = 503, description = "暂不能受理（code: unavailable），如办理期限所在年度的节假日安排尚未载入；所填内容未保存，可稍后重新提交", body = crate::api::ErrorBody),
     )
 )]
 pub async fn create_application(

@@ -184,6 +184,7 @@ pub struct LetterStatusJson {
         (status = 400, description = "请求不是有效的 JSON", body = crate::api::ErrorBody),
         (status = 422, description = "字段有误（code: validation，fields 逐项说明）", body = crate::api::ErrorBody),
         (status = 429, description = "提交过于频繁（code: rate_limited）", body = crate::api::ErrorBody),
+        (status = 503, description = "暂不能受理（code: unavailable），如举报密钥未配置、办理期限所在年度的节假日安排尚未载入；所填内容未保存，可稍后重新提交", body = crate::api::ErrorBody),
     )
 )]
 pub async fn create_letter(

@@ -10,11 +10,16 @@ pub fn markdown(md: &str) -> String {
     opts.insert(Options::ENABLE_STRIKETHROUGH);
     let mut out = String::new();
     html::push_html(&mut out, Parser::new_ext(md, opts));
-    ammonia::Builder::default()
-        .link_rel(Some("noopener noreferrer nofollow"))
-        .clean(&out)
-        .to_string()
+    SANITIZER.clean(&out).to_string()
 }
+
+/// The sanitizer of rendered Markdown, built once: building one fills its sets of allowed tags,
+/// attributes and schemes anew, a cost every item page paid.
+static SANITIZER: std::sync::LazyLock<ammonia::Builder<'static>> = std::sync::LazyLock::new(|| {
+    let mut b = ammonia::Builder::default();
+    b.link_rel(Some("noopener noreferrer nofollow"));
+    b
+});
 
 /// One line of a diff: `' '` unchanged, `'-'` removed, `'+'` added.
 #[derive(Debug, Clone)]
