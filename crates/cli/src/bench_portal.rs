@@ -394,8 +394,19 @@ async fn generate(
     if let gongkai_store::Backend::Sqlite { write, .. } = &store.backend {
         sqlx::query("ANALYZE").execute(write).await?;
     }
+    // What autovacuum does on a live site long before a crawler arrives (it vacuums insert-only
+    // tables too): statistics, and the tables' visibility map and hint bits set, so the first
+    // read of each freshly written row does not dirty its page and write it out again.
     if let gongkai_store::Backend::Postgres(p) = &store.backend {
-        sqlx::query("ANALYZE").execute(p).await?;
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()",
+        )
+        .fetch_all(p)
+        .await?;
+        for t in tables {
+            let sql = format!("VACUUM (ANALYZE) \"{}\"", t.replace('"', "\"\""));
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await?;
+        }
     }
     writeln!(
         o,
