@@ -513,6 +513,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             spawn_scheduled_publishing(state.clone());
             spawn_letter_escalation(state.clone());
             spawn_dashboard_warming(state.clone());
+            spawn_item_page_fill(state.clone());
             let addr = listen.unwrap_or(cfg.server.listen.clone());
             let listener = tokio::net::TcpListener::bind(&addr)
                 .await
@@ -1079,6 +1080,24 @@ fn spawn_dashboard_warming(state: gongkai_web::AppState) {
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "counting the published dashboards failed"),
             }
+        }
+    });
+}
+
+/// Items without a current page row (a site upgraded in place, a bulk import by an older
+/// version) get one, in the background after start-up; their pages are computed from the
+/// tables until then.
+fn spawn_item_page_fill(state: gongkai_web::AppState) {
+    tokio::spawn(async move {
+        let t = std::time::Instant::now();
+        match state.store.fill_all_item_pages(500).await {
+            Ok(n) if n > 0 => tracing::info!(
+                rows = n,
+                ms = t.elapsed().as_millis() as u64,
+                "item page rows written"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "writing item page rows failed"),
         }
     });
 }

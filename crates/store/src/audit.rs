@@ -54,18 +54,30 @@ macro_rules! audit_append {
 }
 
 /// Record in the change log that `entity` `id` changed (`op`), inside the open transaction.
+/// What is derived from the entity in the database follows in the same transaction: an item's
+/// page rows (its own and those of the pages that show it), and a body's name in the related
+/// lists of pages.
 #[macro_export]
 macro_rules! change_log {
     ($tx:ident, $entity:expr, $id:expr, $op:expr) => {{
+        let entity: &str = $entity;
+        let id = $id;
         sqlx::query(
             "INSERT INTO change_log (at_ms, entity, entity_id, op) VALUES ($1, $2, $3, $4)",
         )
         .bind($crate::now_ms())
-        .bind($entity)
-        .bind($id)
+        .bind(entity)
+        .bind(&id)
         .bind($op)
         .execute(&mut *$tx)
         .await?;
+        match entity {
+            "item" => $crate::refresh_item_pages!($tx, $crate::item_page::PageTargets::Around, &id),
+            "body" => {
+                $crate::refresh_item_pages!($tx, $crate::item_page::PageTargets::LinkedToBody, &id)
+            }
+            _ => {}
+        }
     }};
 }
 

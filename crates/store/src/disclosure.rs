@@ -431,6 +431,11 @@ macro_rules! publish_in_tx {
         .bind($item.id)
         .execute(&mut *$tx)
         .await?;
+        // Pages this version no longer links to lose it from their related lists.
+        let unlinked: Vec<i64> = sqlx::query_scalar("SELECT related_item_id FROM item_links WHERE item_id = $1")
+            .bind($item.id)
+            .fetch_all(&mut *$tx)
+            .await?;
         sqlx::query("DELETE FROM item_links WHERE item_id = $1")
             .bind($item.id)
             .execute(&mut *$tx)
@@ -447,6 +452,9 @@ macro_rules! publish_in_tx {
         let action = if $item.published_version_id.is_some() { LedgerAction::Revise } else { LedgerAction::Publish };
         let seq = ledger_append!($tx, $item.body_id, $item.id, $v.id, &index_no, action, &hash, "");
         change_log!($tx, "item", $item.id, "upsert");
+        for r in unlinked {
+            crate::refresh_item_pages!($tx, crate::item_page::PageTargets::Only, r);
+        }
         (index_no, seq)
     }};
 }

@@ -18,6 +18,7 @@ mod disclosure;
 mod http;
 mod imports;
 mod inspections;
+mod item_pages;
 mod letters;
 mod monitor;
 mod notice_periods;
