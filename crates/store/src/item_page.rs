@@ -124,7 +124,16 @@ fn list_exprs(pg: bool) -> Vec<(&'static str, String)> {
             ("state", "v.state"),
             ("published_at", "v.published_at"),
         ],
-        "item_versions v WHERE v.item_id = i.id AND v.state IN ('published', 'superseded')",
+        // The item's versions first, their state after (the fence keeps a planner with stale
+        // statistics — a site filling up, a cached generic plan — from intersecting with the
+        // index on the state, which walks every published version).
+        if pg {
+            "(SELECT * FROM item_versions WHERE item_id = i.id OFFSET 0) v \
+             WHERE v.state IN ('published', 'superseded')"
+        } else {
+            "(SELECT * FROM item_versions WHERE item_id = i.id LIMIT -1 OFFSET 0) v \
+             WHERE v.state IN ('published', 'superseded')"
+        },
         "v.number",
     );
     let related = json_rows(
@@ -142,12 +151,21 @@ fn list_exprs(pg: bool) -> Vec<(&'static str, String)> {
             ("status", "r.status"),
             ("published_at", "r.published_at"),
         ],
-        // From the links to the items (CROSS JOIN keeps SQLite from walking the items in
-        // published order instead: a scan of every item when its statistics are missing).
-        "(SELECT l.related_item_id AS rid FROM item_links l WHERE l.item_id = i.id \
-         UNION SELECT l.item_id AS rid FROM item_links l WHERE l.related_item_id = i.id) k \
-         CROSS JOIN items r CROSS JOIN bodies rb \
-         WHERE r.id = k.rid AND rb.id = r.body_id AND r.status = 'published' AND r.scope = 'public'",
+        // From the links to the items, never the other way round: walking the items in
+        // published order is a scan of every item, which planners choose when statistics are
+        // stale or missing (CROSS JOIN fixes SQLite's order; PostgreSQL looks the ids up by key
+        // in a fenced subquery, the status and scope tested after).
+        if pg {
+            "(SELECT * FROM items WHERE id = ANY(ARRAY(SELECT l.related_item_id FROM item_links l \
+             WHERE l.item_id = i.id UNION SELECT l.item_id FROM item_links l WHERE l.related_item_id = i.id)) \
+             OFFSET 0) r JOIN bodies rb ON rb.id = r.body_id \
+             WHERE r.status = 'published' AND r.scope = 'public'"
+        } else {
+            "(SELECT l.related_item_id AS rid FROM item_links l WHERE l.item_id = i.id \
+             UNION SELECT l.item_id AS rid FROM item_links l WHERE l.related_item_id = i.id) k \
+             CROSS JOIN items r CROSS JOIN bodies rb \
+             WHERE r.id = k.rid AND rb.id = r.body_id AND r.status = 'published' AND r.scope = 'public'"
+        },
         "r.published_at DESC, r.id DESC",
     );
     let replaced = json_rows(
