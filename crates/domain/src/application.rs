@@ -303,6 +303,22 @@ pub fn compute(
     })
 }
 
+impl ClockEvent {
+    /// The event's date, to be moved (see [`step_day`]).
+    pub fn on_mut(&mut self) -> &mut NaiveDate {
+        match self {
+            ClockEvent::Received { on }
+            | ClockEvent::CorrectionRequested { on }
+            | ClockEvent::CorrectionReceived { on }
+            | ClockEvent::ConsultationSent { on, .. }
+            | ClockEvent::ConsultationAnswered { on }
+            | ClockEvent::Extended { on, .. }
+            | ClockEvent::FeeNoticed { on }
+            | ClockEvent::FeePaid { on } => on,
+        }
+    }
+}
+
 fn event_date(e: &ClockEvent) -> NaiveDate {
     match e {
         ClockEvent::Received { on }
@@ -365,6 +381,47 @@ mod tests {
 
     fn cal() -> Calendar {
         Calendar::builtin()
+    }
+
+    #[test]
+    fn a_step_on_the_rest_days_before_an_online_receipt_counts_on_the_receipt_day() {
+        // Submitted online Sat 2025-10-04 (国庆 holiday): received Thu 2025-10-09.
+        let r = received_on(&cal(), Channel::Online, d("2025-10-04"), None, None).unwrap();
+        assert_eq!(r, d("2025-10-09"));
+        // Staff ask for a 补正 on Sun 10/5 or on Wed 10/8: it counts on 10/9.
+        assert_eq!(step_day(&cal(), d("2025-10-05"), r).unwrap(), r);
+        assert_eq!(step_day(&cal(), d("2025-10-08"), r).unwrap(), r);
+        // Before the holiday (a working day) and after the receipt: as given.
+        assert_eq!(
+            step_day(&cal(), d("2025-09-30"), r).unwrap(),
+            d("2025-09-30")
+        );
+        assert_eq!(
+            step_day(&cal(), d("2025-10-10"), r).unwrap(),
+            d("2025-10-10")
+        );
+        // The clock then accepts the step, and pauses from the receipt day.
+        let on = step_day(&cal(), d("2025-10-05"), r).unwrap();
+        let c = compute(
+            &cal(),
+            &[
+                ClockEvent::Received { on: r },
+                ClockEvent::CorrectionRequested { on },
+            ],
+            d("2025-10-10"),
+        );
+        assert!(c.is_ok(), "{c:?}");
+        let raw = compute(
+            &cal(),
+            &[
+                ClockEvent::Received { on: r },
+                ClockEvent::CorrectionRequested {
+                    on: d("2025-10-05"),
+                },
+            ],
+            d("2025-10-10"),
+        );
+        assert_eq!(raw, Err(ClockError::OutOfOrder(d("2025-10-05"))));
     }
 
     #[test]
@@ -775,6 +832,24 @@ pub fn received_on(
             None => cal.next_working_day_on_or_after(submitted_on)?,
         },
     })
+}
+
+/// The day a step taken on `on` counts on for the clock. An online application handed in on a
+/// rest day counts as received on the next working day (条例第三十一条, [`received_on`]), yet the
+/// office may act on it at once (or the step is dated on the rest day because that is today):
+/// a step dated in the rest days just before the day the application counts as received on
+/// counts on that day, so no step comes before the receipt. Any other date is left as it is
+/// (a step dated before the application arrived is refused by [`compute`] as out of order).
+pub fn step_day(
+    cal: &Calendar,
+    on: NaiveDate,
+    received: NaiveDate,
+) -> Result<NaiveDate, CalendarError> {
+    if on < received && cal.next_working_day_on_or_after(on)? == received {
+        Ok(received)
+    } else {
+        Ok(on)
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,9 @@
 
 use std::io::Cursor;
 
+use crate::layout as l;
+use crate::styles::{centred, doc, heading, para, space};
+use crate::{Renderer, ReportError};
 use docx_rs::{
     AlignmentType, Docx, PageMargin, Paragraph, Run, RunFonts, Table, TableCell, TableRow,
     VMergeType, WidthType,
@@ -12,42 +15,6 @@ use gongkai_domain::annual_report::{
     TABLE4_COLUMNS, TABLE4_GROUPS, Table2, Table3, Table4, paragraphs,
 };
 use gongkai_files::table::{Sheet, XCell};
-use serde::Serialize;
-
-use crate::{Renderer, ReportError, templates};
-
-#[derive(Serialize)]
-struct GeneralPart {
-    heading: &'static str,
-    paragraphs: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct Line3 {
-    label: &'static str,
-    indent: u8,
-    values: Vec<String>,
-}
-
-/// What the typst template reads.
-#[derive(Serialize)]
-struct AnnualDoc {
-    site_name: String,
-    note: String,
-    title: String,
-    intro: String,
-    titles: [&'static str; 6],
-    general: Vec<GeneralPart>,
-    table2: Vec<ar::Table2Block>,
-    table3_corner: &'static str,
-    table3_columns: [&'static str; 7],
-    table3: Vec<Line3>,
-    table4_kinds: [&'static str; 3],
-    table4_columns: [&'static str; 5],
-    table4_values: Vec<String>,
-    problems: Vec<String>,
-    other: Vec<String>,
-}
 
 /// The opening sentence every report carries before section 一.
 pub fn intro(r: &AnnualReport) -> String {
@@ -67,48 +34,6 @@ fn table4_values(t: &Table4) -> Vec<i64> {
     t.rows().iter().flat_map(|r| r.iter().copied()).collect()
 }
 
-impl AnnualDoc {
-    fn new(r: &AnnualReport, site_name: &str, note: &str) -> AnnualDoc {
-        AnnualDoc {
-            site_name: site_name.into(),
-            note: note.into(),
-            title: r.title(),
-            intro: intro(r),
-            titles: SECTION_TITLES,
-            general: GENERAL_HEADINGS
-                .iter()
-                .zip(&r.sections.general)
-                .map(|(h, t)| GeneralPart {
-                    heading: h,
-                    paragraphs: paragraphs(t),
-                })
-                .collect(),
-            table2: ar::table2_blocks(&r.table2),
-            table3_corner: TABLE3_CORNER,
-            table3_columns: TABLE3_COLUMNS,
-            table3: ar::table3_lines()
-                .into_iter()
-                .map(|l| Line3 {
-                    label: l.label,
-                    indent: l.indent,
-                    values: l
-                        .row
-                        .map(|i| r.table3.cells[i].iter().map(|n| n.to_string()).collect())
-                        .unwrap_or_default(),
-                })
-                .collect(),
-            table4_kinds: TABLE4_GROUPS,
-            table4_columns: TABLE4_COLUMNS,
-            table4_values: table4_values(&r.table4)
-                .iter()
-                .map(|n| n.to_string())
-                .collect(),
-            problems: paragraphs(&r.sections.problems),
-            other: paragraphs(&r.sections.other),
-        }
-    }
-}
-
 impl Renderer {
     /// The whole report as PDF. `note` goes into every page's footer (e.g. 「草稿」).
     pub fn annual_report_pdf(
@@ -117,12 +42,125 @@ impl Renderer {
         site_name: &str,
         note: &str,
     ) -> Result<Vec<u8>, ReportError> {
-        self.render(
-            &templates::ANNUAL_REPORT,
-            &AnnualDoc::new(r, site_name, note),
-            &[],
-        )
+        self.pdf(&annual_doc(r, site_name, note))
     }
+}
+
+/// The six sections and the three tables as laid out in the format.
+fn annual_doc(r: &AnnualReport, site_name: &str, note: &str) -> l::Doc {
+    use l::{Align, Block, Cell, Col, Para, Style};
+    let h1 = |t: &str| Block::Para(heading(t, Style::sans(14.0).bold(), 1.3, 0.8));
+    let h2 = |t: &str| Block::Para(heading(t, Style::serif(12.0).bold(), 1.0, 0.6));
+    let paras = |ps: Vec<String>| ps.into_iter().map(para).collect::<Vec<_>>();
+    let cell = |t: &str, st: Style| {
+        Cell::para(
+            Para::text(t, st)
+                .align(Align::Center)
+                .leading(0.45)
+                .space(0.0, 0.0),
+        )
+    };
+    let title = r.title();
+    let mut blocks = vec![
+        space(4.0),
+        centred(title.clone(), Style::serif(20.0).bold()),
+        space(6.0),
+    ];
+    blocks.extend(paras(vec![intro(r)]));
+
+    blocks.push(h1(SECTION_TITLES[0]));
+    for (h, t) in GENERAL_HEADINGS.iter().zip(&r.sections.general) {
+        blocks.push(h2(h));
+        blocks.extend(paras(paragraphs(t)));
+    }
+
+    // 表二: 主动公开政府信息情况.
+    blocks.push(h1(SECTION_TITLES[1]));
+    let (n, b) = (Style::serif(10.0), Style::serif(10.0).bold());
+    let mut cells = Vec::new();
+    for blk in ar::table2_blocks(&r.table2) {
+        cells.push(cell(blk.heading, b).span(4, 1));
+        if blk.columns.len() == 4 {
+            cells.extend(blk.columns.iter().map(|c| cell(c, b)));
+        } else {
+            cells.push(cell(blk.columns.first().copied().unwrap_or(""), b));
+            cells.push(cell(blk.columns.get(1).copied().unwrap_or(""), b).span(3, 1));
+        }
+        for (label, values) in &blk.rows {
+            cells.push(cell(label, n));
+            if values.len() == 3 {
+                cells.extend(values.iter().map(|v| cell(v, n)));
+            } else {
+                let v = values.first().map_or("", String::as_str);
+                cells.push(cell(v, n).span(3, 1));
+            }
+        }
+    }
+    blocks.push(Block::Table(l::Table::new(
+        vec![Col::Fr(2.0), Col::Fr(1.0), Col::Fr(1.0), Col::Fr(1.0)],
+        cells,
+    )));
+
+    // 表三: 收到和处理政府信息公开申请情况.
+    blocks.push(h1(SECTION_TITLES[2]));
+    let (n, b) = (Style::serif(8.5), Style::serif(8.5).bold());
+    let mut cells = vec![
+        cell(TABLE3_CORNER, Style::serif(7.5)).span(1, 3),
+        cell("申请人情况", b).span(7, 1),
+        cell(TABLE3_COLUMNS[0], b).span(1, 2),
+        cell("法人或其他组织", b).span(5, 1),
+        cell(TABLE3_COLUMNS[6], b).span(1, 2),
+    ];
+    cells.extend(TABLE3_COLUMNS[1..6].iter().map(|c| cell(c, b)));
+    for line in ar::table3_lines() {
+        cells.push(Cell::para(
+            Para::text(line.label, n)
+                .left(f32::from(line.indent) * 8.5)
+                .leading(0.45)
+                .space(0.0, 0.0),
+        ));
+        match line.row {
+            Some(i) => cells.extend(r.table3.cells[i].iter().map(|v| cell(&v.to_string(), n))),
+            None => cells.extend((0..7).map(|_| cell("", n))),
+        }
+    }
+    let mut columns = vec![Col::Fr(3.4)];
+    columns.extend([Col::Fr(1.0); 7]);
+    blocks.push(Block::Table(l::Table {
+        header_rows: 3,
+        inset: (3.5, 3.5),
+        ..l::Table::new(columns, cells)
+    }));
+
+    // 表四: 政府信息公开行政复议、行政诉讼情况 — fifteen columns, reaching 8 mm into each
+    // margin so that 结果维持 fits on one line.
+    blocks.push(h1(SECTION_TITLES[3]));
+    let (n, b) = (Style::serif(7.0), Style::serif(7.0).bold());
+    let mut cells = vec![
+        cell(TABLE4_GROUPS[0], b).span(5, 2),
+        cell("行政诉讼", b).span(10, 1),
+        cell(TABLE4_GROUPS[1], b).span(5, 1),
+        cell(TABLE4_GROUPS[2], b).span(5, 1),
+    ];
+    for _ in 0..3 {
+        cells.extend(TABLE4_COLUMNS.iter().map(|c| cell(c, b)));
+    }
+    cells.extend(
+        table4_values(&r.table4)
+            .iter()
+            .map(|v| cell(&v.to_string(), n)),
+    );
+    blocks.push(Block::Table(l::Table {
+        inset: (1.0, 4.0),
+        outdent: 8.0 * l::MM,
+        ..l::Table::new(vec![Col::Fr(1.0); 15], cells)
+    }));
+
+    blocks.push(h1(SECTION_TITLES[4]));
+    blocks.extend(paras(paragraphs(&r.sections.problems)));
+    blocks.push(h1(SECTION_TITLES[5]));
+    blocks.extend(paras(paragraphs(&r.sections.other)));
+    doc(&title, site_name, note, blocks)
 }
 
 // ---------------------------------------------------------------------------------------------

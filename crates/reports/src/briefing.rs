@@ -1,4 +1,4 @@
-//! 政务公开工作简报 as PDF (typst) and DOCX: the title, the body and date, then the edited text
+//! 政务公开工作简报 as PDF and DOCX: the title, the body and date, then the edited text
 //! reduced to blocks by [`crate::markdown_blocks`] (headings in 黑体, paragraphs in 仿宋 with the
 //! first line indented two characters). User text is placed as text only.
 
@@ -7,7 +7,9 @@ use std::io::Cursor;
 use docx_rs::{AlignmentType, Docx, PageMargin, Paragraph, Run, RunFonts};
 use serde::Serialize;
 
-use crate::{Block, Renderer, ReportError, markdown_blocks, templates};
+use crate::layout::{Block as Print, Style};
+use crate::styles::{centred, doc, space, text_blocks};
+use crate::{Block, Renderer, ReportError, markdown_blocks};
 
 /// A briefing as printed.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -46,8 +48,19 @@ impl Briefing {
 }
 
 impl Renderer {
+    /// The briefing as PDF.
     pub fn briefing_pdf(&self, b: &Briefing) -> Result<Vec<u8>, ReportError> {
-        self.render(&templates::BRIEFING, b, &[])
+        let mut blocks = vec![
+            space(4.0),
+            centred(b.title.clone(), Style::serif(20.0).bold()),
+            space(2.0),
+            centred(format!("{}　{}", b.body_name, b.date), Style::serif(11.0)),
+            space(2.0),
+            Print::Rule(1.2, (0xb3, 0x12, 0x1b)),
+            space(4.0),
+        ];
+        blocks.extend(text_blocks(&b.text));
+        self.pdf(&doc(&b.title, &b.site_name, &b.note, blocks))
     }
 }
 

@@ -3,8 +3,12 @@
 
 use serde::Serialize;
 
-use crate::text::Block;
-use crate::{Asset, Renderer, ReportError, templates};
+use crate::layout::{Align, Block, Cell, Col, Doc, Frame, MM, Para, Style, Table, span};
+use crate::styles::{
+    band, body, centred, doc, meta_table, para, plain, small, space, text_blocks, verify_box,
+};
+use crate::text::Block as TextBlock;
+use crate::{Renderer, ReportError};
 
 /// Everything printed on an item's notice. Times and dates are given already formatted.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -29,7 +33,7 @@ pub struct ItemNotice {
     /// 内容概述 (may be empty).
     pub summary: String,
     /// The text (see [`crate::markdown_blocks`]). Not printed for withdrawn items.
-    pub text: Vec<Block>,
+    pub text: Vec<TextBlock>,
     /// Set when the item was withdrawn: the notice then says 已撤回 with the reason, no content.
     pub withdrawn: Option<Withdrawal>,
     /// The ledger entry the QR code verifies (the publication, or the withdrawal).
@@ -89,24 +93,159 @@ pub struct CaseNotice {
 impl Renderer {
     /// A formal notice of an application case as PDF.
     pub fn case_notice_pdf(&self, notice: &CaseNotice) -> Result<Vec<u8>, ReportError> {
-        self.render(&templates::CASE_NOTICE, notice, &[])
+        self.pdf(&case_notice_doc(notice))
     }
 
     /// The notice of one item as PDF.
     pub fn item_notice_pdf(&self, notice: &ItemNotice) -> Result<Vec<u8>, ReportError> {
-        let mut notice = notice.clone();
-        if notice.withdrawn.is_some() {
-            notice.text.clear();
-            notice.summary.clear();
-        }
-        let qr = qr_svg(&notice.verify_url)?;
-        self.render(
-            &templates::ITEM_NOTICE,
-            &notice,
-            &[Asset {
-                name: "qr.svg",
-                bytes: qr.into_bytes(),
-            }],
-        )
+        self.pdf(&item_notice_doc(notice)?)
     }
+}
+
+/// A letter from the body: its name and the title centred, the number, the addressee, the
+/// paragraphs, the basis and the appeal routes, the signature block on the right.
+pub(crate) fn case_notice_doc(n: &CaseNotice) -> Doc {
+    let title = Style::serif(20.0).bold();
+    let mut blocks = vec![
+        space(8.0),
+        centred(n.body_name.clone(), Style::serif(22.0).bold()),
+        space(2.0),
+        centred(n.title.clone(), title),
+        space(3.0),
+        centred(n.number.clone(), Style::serif(11.0)),
+        space(8.0),
+        Block::Para(plain(vec![span(format!("{}：", n.addressee), body())])),
+    ];
+    blocks.extend(n.paragraphs.iter().map(|p| para(p.clone())));
+    if !n.basis.is_empty() {
+        blocks.push(para(format!("依据：{}。", n.basis)));
+    }
+    if !n.appeal.is_empty() {
+        blocks.push(para(n.appeal.clone()));
+    }
+    blocks.push(space(14.0));
+    let sign = Para::text(format!("{}\n{}", n.body_name, n.date), body())
+        .align(Align::Center)
+        .space(0.0, 0.0);
+    blocks.push(Block::Table(Table {
+        stroke: None,
+        inset: (0.0, 0.0),
+        space: (0.0, 0.0),
+        ..Table::new(
+            vec![Col::Fr(1.0), Col::Auto],
+            vec![Cell::new(vec![]), Cell::para(sign)],
+        )
+    }));
+    if !n.contact.is_empty() {
+        blocks.push(space(10.0));
+        blocks.push(Block::Para(plain(vec![span(
+            format!("联系方式：{}", n.contact),
+            Style::serif(9.5).grey(60),
+        )])));
+    }
+    doc(&n.title, &n.site_name, "", blocks)
+}
+
+/// The 公示单: the band, the title, the facts, the text (or the withdrawal), and the
+/// verification box at the foot of the last page.
+pub(crate) fn item_notice_doc(notice: &ItemNotice) -> Result<Doc, ReportError> {
+    let n = notice;
+    let mut blocks = band(&n.site_name, "政府信息公示单");
+    blocks.push(space(6.0));
+    blocks.push(centred(n.title.clone(), Style::serif(22.0).bold()));
+    blocks.push(space(1.0));
+    blocks.push(centred(n.body_name.clone(), body()));
+    blocks.push(space(5.0));
+    blocks.push(meta_table(&[
+        ("索引号", &n.index_no),
+        ("发布机构", &n.body_name),
+        ("成文日期", &n.written_on),
+        ("发文字号", &n.doc_no),
+        ("发布日期", &n.published_on),
+        ("有效性", &n.validity),
+    ]));
+    blocks.push(space(4.0));
+    if let Some(w) = &n.withdrawn {
+        blocks.push(Block::Frame(Frame {
+            content: vec![
+                centred("已撤回", Style::sans(20.0).bold().tracking(0.5)),
+                space(2.0),
+                Block::Para(plain(vec![span(
+                    format!("该信息已于 {} 撤回，内容不再公开。", w.at),
+                    body(),
+                )])),
+                Block::Para(plain(vec![span(format!("撤回理由：{}", w.reason), body())])),
+            ],
+            stroke: Some((1.2, 0)),
+            fill: None,
+            inset: (5.0 * MM, 5.0 * MM),
+            radius: 1.5 * MM,
+            space: (12.0, 12.0),
+        }));
+    } else {
+        if !n.validity_note.is_empty() {
+            blocks.push(Block::Frame(Frame {
+                content: vec![Block::Para(plain(vec![span(
+                    n.validity_note.clone(),
+                    Style::sans(10.5),
+                )]))],
+                stroke: Some((0.6, 0)),
+                fill: None,
+                inset: (3.0 * MM, 3.0 * MM),
+                radius: 1.0 * MM,
+                space: (12.0, 12.0),
+            }));
+        }
+        if !n.summary.is_empty() {
+            blocks.push(Block::Frame(Frame {
+                content: vec![Block::Para(
+                    Para::text(n.summary.clone(), Style::serif(10.5))
+                        .justify()
+                        .space(0.0, 0.0),
+                )],
+                stroke: None,
+                fill: Some(244),
+                inset: (4.0 * MM, 3.0 * MM),
+                radius: 1.0 * MM,
+                space: (12.0, 12.0),
+            }));
+        }
+        blocks.extend(text_blocks(&n.text));
+    }
+    let small_st = Style::serif(9.5);
+    let mut lines = vec![
+        small(vec![span(
+            if n.withdrawn.is_some() {
+                "撤回记录"
+            } else {
+                "公开凭证"
+            },
+            Style::sans(11.0).bold(),
+        )]),
+        small(vec![span(format!("扫码核验：{}", n.verify_url), small_st)]),
+    ];
+    if let Some(r) = &n.receipt {
+        lines.push(small(vec![span(
+            format!("台账序号 #{}　记录时间 {}", r.seq, r.at),
+            small_st,
+        )]));
+        lines.push(small(vec![
+            span("内容哈希 ", small_st),
+            span(r.content_hash.clone(), Style::mono(7.5)),
+        ]));
+    }
+    lines.push(small(vec![span(
+        "可在本网站“公开台账核验”页输入台账序号或内容哈希，核对本公示单与网上公开记录是否一致。",
+        Style::serif(8.5).grey(70),
+    )]));
+    blocks.push(Block::Bottom(vec![
+        space(6.0),
+        verify_box(&n.verify_url, lines)?,
+    ]));
+    Ok(doc(
+        &n.title,
+        &n.site_name,
+        &format!("打印时间：{}", n.printed_at),
+        blocks,
+    ))
 }

@@ -35,6 +35,38 @@ fn sample() -> ItemNotice {
     }
 }
 
+/// How many pages the notice takes.
+fn pages(n: &ItemNotice) -> usize {
+    renderer()
+        .fonts
+        .typeset(&crate::notice::item_notice_doc(n).unwrap())
+        .page_count()
+}
+
+/// What `pdfinfo` (poppler-utils) says of a PDF.
+pub(crate) fn pdfinfo(pdf: &[u8]) -> String {
+    poppler("pdfinfo", &["-"], pdf)
+}
+
+pub(crate) fn poppler(cmd: &str, args: &[&str], pdf: &[u8]) -> String {
+    let mut child = std::process::Command::new(cmd)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("poppler-utils (apt-get install poppler-utils)");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), pdf).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{cmd} failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn pdf_text_of(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
+        .collect()
+}
+
 fn pdf_text(pdf: &[u8]) -> String {
     let text = pdf_extract::extract_text_from_mem(pdf).unwrap();
     // Extracted text may carry spaces or line breaks between characters.
@@ -72,21 +104,19 @@ fn item_notice_is_an_a4_pdf_with_the_chinese_text() {
     ] {
         assert!(text.contains(needle), "{needle} missing from {text}");
     }
-    // One A4 page, and every font the templates name was found.
-    let (doc, warnings) = r
-        .compile(
-            &templates::ITEM_NOTICE,
-            &notice,
-            &[Asset {
-                name: "qr.svg",
-                bytes: qr_svg(&notice.verify_url).unwrap().into_bytes(),
-            }],
-        )
-        .unwrap();
-    assert!(warnings.is_empty(), "{warnings:?}");
-    assert_eq!(doc.pages().len(), 1);
-    let size = doc.pages()[0].frame.size();
-    assert!((size.x.to_mm() - 210.0).abs() < 0.5 && (size.y.to_mm() - 297.0).abs() < 0.5);
+    // One A4 page, set in the regular and bold faces of both families.
+    assert!(r.has_faces());
+    assert_eq!(pages(&notice), 1);
+    let info: String = pdfinfo(&pdf)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(info.contains("Pages: 1"), "{info}");
+    assert!(
+        info.contains("Page size: 595.276 x 841.89 pts (A4)"),
+        "{info}"
+    );
+    assert!(info.contains("关于调整城区公交线路的通知"), "{info}");
 }
 
 #[test]
@@ -114,24 +144,14 @@ fn withdrawn_item_says_so_without_content() {
 }
 
 #[test]
-fn user_text_is_never_typst_markup() {
+fn user_text_is_printed_as_it_is() {
     let mut notice = sample();
     notice.title = "#set page(width: 2cm) *不加粗* $x^2$ <lbl> @ref // 注释 \\ ]".into();
     notice.text = vec![Block::Paragraph {
         text: "#panic(\"boom\") #read(\"/etc/passwd\") = 标题 ```raw```".into(),
     }];
     notice.doc_no = "\"); #panic(\"x\") //".into();
-    let (doc, _) = renderer()
-        .compile(
-            &templates::ITEM_NOTICE,
-            &notice,
-            &[Asset {
-                name: "qr.svg",
-                bytes: qr_svg("x").unwrap().into_bytes(),
-            }],
-        )
-        .unwrap();
-    assert_eq!(doc.pages().len(), 1, "the page width was not changed");
+    assert_eq!(pages(&notice), 1, "the page width was not changed");
     let pdf = renderer().item_notice_pdf(&notice).unwrap();
     keep("item-notice-markup.pdf", &pdf);
     let text = pdf_text(&pdf);
@@ -167,21 +187,6 @@ fn missing_chinese_fonts_are_named() {
             .starts_with("未找到中文字体，请安装 fonts-noto-cjk"),
         "{e}"
     );
-}
-
-#[test]
-fn bad_asset_names_are_refused() {
-    let e = renderer()
-        .render(
-            &templates::ITEM_NOTICE,
-            &sample(),
-            &[Asset {
-                name: "../x",
-                bytes: vec![],
-            }],
-        )
-        .unwrap_err();
-    assert!(matches!(e, ReportError::Data(_)), "{e}");
 }
 
 #[test]
@@ -308,25 +313,17 @@ fn the_service_card_is_one_page_with_the_essentials() {
         assert!(text.contains(want), "{want}");
     }
     assert!(!text.contains("共5项"), "nothing cut from a short guide");
-    let qr = Asset {
-        name: "qr.svg",
-        bytes: qr_svg(&c.page_url).unwrap().into_bytes(),
+    let one_page = |c: &ServiceCard| {
+        renderer()
+            .fonts
+            .typeset(&crate::services::service_card_doc(c).unwrap())
+            .page_count()
     };
-    let (doc, _) = renderer()
-        .compile(
-            &templates::SERVICE_CARD,
-            &c.clone().fitted(),
-            std::slice::from_ref(&qr),
-        )
-        .unwrap();
-    assert_eq!(doc.pages().len(), 1);
+    assert_eq!(one_page(&c.clone().fitted()), 1);
     let long = card(guide("食品经营许可（新办）", 30));
     let fitted = long.clone().fitted();
     assert_eq!(fitted.item.materials.len(), 10);
-    let (doc, _) = renderer()
-        .compile(&templates::SERVICE_CARD, &fitted, &[qr])
-        .unwrap();
-    assert_eq!(doc.pages().len(), 1, "a long guide still fits one page");
+    assert_eq!(one_page(&fitted), 1, "a long guide still fits one page");
     let text = pdf_text(&renderer().service_card_pdf(&long).unwrap());
     assert!(text.contains("申请材料共30项"), "points to the full guide");
 }
@@ -358,4 +355,77 @@ fn the_handbook_has_every_item_and_a_contents_page() {
     ] {
         assert!(text.contains(want), "{want}");
     }
+}
+
+fn page_text(pdf: &[u8], page: usize) -> String {
+    let p = page.to_string();
+    poppler("pdftotext", &["-layout", "-f", &p, "-l", &p, "-", "-"], pdf)
+}
+
+/// A table longer than a page goes on over the next ones, its header row on top of each.
+#[test]
+fn a_long_table_repeats_its_header_on_every_page() {
+    let mut notice = sample();
+    let mut md = String::from("| 序号 | 项目名称 | 金额（万元） |\n|---|---|---|\n");
+    for i in 1..=120 {
+        md.push_str(&format!(
+            "| {i} | 第{i}项农村道路维修工程 | {}.5 |\n",
+            i * 3
+        ));
+    }
+    notice.text = markdown_blocks(&md);
+    let pdf = renderer().item_notice_pdf(&notice).unwrap();
+    keep("item-notice-table.pdf", &pdf);
+    let n = pages(&notice);
+    assert!(n >= 4, "{n} pages");
+    let mut rows = 0;
+    for p in 1..=n {
+        let t = page_text(&pdf, p);
+        let here = (1..=120)
+            .filter(|i| t.contains(&format!("第{i}项农村道路维修工程")))
+            .count();
+        if here > 0 {
+            assert!(
+                t.contains("项目名称"),
+                "page {p} has rows but no header:\n{t}"
+            );
+        }
+        rows += here;
+    }
+    assert_eq!(rows, 120, "every row printed once");
+}
+
+/// The contents give the page each item begins on.
+#[test]
+fn the_handbook_contents_give_the_right_pages() {
+    let items: Vec<ServiceGuide> = (1..=9)
+        .map(|i| guide(&format!("第{i}类经营许可"), 8 + i))
+        .collect();
+    let book = ServiceHandbook {
+        site_name: "测试县政府信息公开平台".into(),
+        title: "测试县便民服务手册".into(),
+        body_name: "测试县市场监督管理局".into(),
+        printed_on: "2026-12-02".into(),
+        items,
+    };
+    let pdf = renderer().service_handbook_pdf(&book).unwrap();
+    keep("service-handbook-long.pdf", &pdf);
+    let contents = page_text(&pdf, 2);
+    assert!(pdf_text_of(&contents).contains("目录"), "{contents}");
+    let mut last = 0;
+    for i in 1..=9 {
+        let name = format!("{i}．第{i}类经营许可");
+        let line = contents
+            .lines()
+            .find(|l| l.contains(&name))
+            .unwrap_or_else(|| panic!("{name} not in the contents:\n{contents}"));
+        let page: usize = line.split_whitespace().last().unwrap().parse().unwrap();
+        assert!(page >= 3 && page >= last, "{line}");
+        last = page;
+        assert!(
+            page_text(&pdf, page).contains(&name),
+            "{name} is not on page {page}"
+        );
+    }
+    assert!(last > 4, "the items run over several pages");
 }

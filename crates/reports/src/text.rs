@@ -1,6 +1,6 @@
 //! Markdown (as stored for item bodies) to plain blocks for print: headings, paragraphs, list
 //! items and table rows. Formatting, links and HTML are reduced to their text; nothing of the
-//! input is ever interpreted by typst (the blocks travel as JSON strings).
+//! input is ever interpreted (the blocks are set as plain text).
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use serde::Serialize;

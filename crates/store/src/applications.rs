@@ -400,6 +400,23 @@ impl CaseEvent {
         }
     }
 
+    /// The event's date, if it has one (an assignment has none).
+    fn date_mut(&mut self) -> Option<&mut NaiveDate> {
+        match self {
+            CaseEvent::Clock(c) => Some(c.on_mut()),
+            CaseEvent::Reply { on, .. }
+            | CaseEvent::Transfer { on, .. }
+            | CaseEvent::Abandon { on, .. }
+            | CaseEvent::Withdraw { on }
+            | CaseEvent::Notice { on, .. }
+            | CaseEvent::FeeNotice { on, .. }
+            | CaseEvent::FeePayment { on, .. }
+            | CaseEvent::Review { on, .. }
+            | CaseEvent::Close { on } => Some(on),
+            CaseEvent::Assign { .. } => None,
+        }
+    }
+
     fn on(&self, today: NaiveDate) -> NaiveDate {
         match self {
             CaseEvent::Clock(c) => clock_date(c),
@@ -668,6 +685,16 @@ impl Store {
             .await?;
             let mut clock_events: Vec<ClockEvent> =
                 rows.iter().filter_map(AppEventRow::clock).collect();
+            // A step dated in the rest days before an online receipt counts on the receipt day.
+            let mut ev = ev.clone();
+            let received = clock_events.iter().find_map(|c| match c {
+                ClockEvent::Received { on } => Some(*on),
+                _ => None,
+            });
+            if let (Some(r), Some(on)) = (received, ev.date_mut()) {
+                *on = app::step_day(cal, *on, r).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            }
+            let ev = &ev;
             if matches!(
                 ev,
                 CaseEvent::Clock(ClockEvent::FeeNoticed { .. } | ClockEvent::FeePaid { .. })

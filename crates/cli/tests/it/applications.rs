@@ -9,7 +9,8 @@ use crate::support::{Browser, Db, TestApp, location};
 both_backends!(
     apply_correct_reply_and_the_applicant_sees_it,
     bad_applications_are_refused_and_nothing_is_stored,
-    cases_are_visible_only_to_their_handlers
+    cases_are_visible_only_to_their_handlers,
+    a_step_dated_on_the_rest_days_before_an_online_receipt_counts_on_the_receipt_day
 );
 
 fn regex_capture(page: &str, re: &str) -> String {
@@ -569,4 +570,84 @@ async fn the_fee_calculator_on_the_case_page(db: Db) {
         "the first application of the month is free"
     );
     assert!(page.contains("250页应收4700元"), "70×10 + 100×20 + 50×40");
+}
+
+/// An application handed in online on a rest day counts as received on the next working day
+/// (条例第三十一条); the case page offers today's date, which is then before the receipt. A step
+/// dated in those rest days counts on the receipt day; one dated before the application came in
+/// is refused and changes nothing. (Dated steps, so the test holds on any day of the week.)
+async fn a_step_dated_on_the_rest_days_before_an_online_receipt_counts_on_the_receipt_day(db: Db) {
+    use gongkai_domain::application::{ApplicantType, Channel};
+    use gongkai_domain::audit::Who;
+    use gongkai_store::applications::NewApplication;
+    let app = TestApp::spawn(db).await;
+    let a = app.tree.a;
+    app.staff("handler", Some(Role::ApplicationHandler), a)
+        .await;
+    let cal = app.store.load_calendar().await.unwrap();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    // Saturday 2025-10-04, in the National Day holiday: received Thursday 2025-10-09.
+    let received = gongkai_domain::application::received_on(
+        &cal,
+        Channel::Online,
+        day("2025-10-04"),
+        None,
+        None,
+    )
+    .unwrap();
+    assert_eq!(received, day("2025-10-09"));
+    let (id, _) = app
+        .store
+        .create_application(
+            &NewApplication {
+                body_id: a,
+                routed: true,
+                channel: Channel::Online,
+                submitted_on: day("2025-10-04"),
+                received_on: received,
+                applicant_type: ApplicantType::Natural,
+                applicant_name: "申请人".into(),
+                id_type: "居民身份证".into(),
+                id_sealed: "v1:".into(),
+                contact_sealed: "v1:".into(),
+                description: "国庆期间在线提交的申请".into(),
+                doc_no_hint: String::new(),
+                form_wanted: "电子数据".into(),
+                delivery: "online".into(),
+                secret_hash: "x".into(),
+            },
+            &cal,
+            &Who::system(),
+        )
+        .await
+        .unwrap();
+    let h = app.login("handler").await;
+    let url = format!("/admin/applications/{id}/event");
+    // Before the application came in (a working day): refused, nothing recorded.
+    let r = h
+        .post_form(
+            &url,
+            &[("kind", "correction_requested"), ("on", "2025-09-30")],
+        )
+        .await;
+    assert!(location(&r).contains("error="), "{}", location(&r));
+    let count = |on: &'static str| {
+        format!(
+            "SELECT COUNT(*) FROM application_events WHERE application_id = {id} \
+             AND kind = 'correction_requested' AND on_date = '{on}'"
+        )
+    };
+    assert_eq!(app.scalar(&count("2025-09-30")).await, 0);
+    // On the Sunday of the holiday: accepted, and recorded on the receipt day.
+    let r = h
+        .post_form(
+            &url,
+            &[("kind", "correction_requested"), ("on", "2025-10-05")],
+        )
+        .await;
+    assert!(location(&r).contains("done="), "{}", location(&r));
+    assert_eq!(app.scalar(&count("2025-10-09")).await, 1);
+    assert_eq!(app.scalar(&count("2025-10-05")).await, 0);
+    let stored = app.store.get_application(id).await.unwrap();
+    assert_eq!(stored.status, "correcting");
 }

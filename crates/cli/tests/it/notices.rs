@@ -121,7 +121,7 @@ async fn notices_come_from_the_body_template_as_pdf_and_docx(db: Db) {
         0,
         "nothing refused is stored"
     );
-    // Placeholders are replaced as plain text; typst and Word markup in the text stay text.
+    // Placeholders are replaced as plain text; markup (typst-like, Word) in the text stays text.
     let own = "甲局专用答复：{申请人}，申请{申请编号}，经审查予以公开。\n{答复内容}\n#set page(width: 1cm) <w:p>依据：{法律依据}。";
     let r = adm
         .post_form(&edit, &[("action", "preview"), ("text", own)])

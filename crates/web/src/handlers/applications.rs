@@ -407,7 +407,7 @@ pub async fn track_action(
         name: "applicant".into(),
         ip,
     };
-    let t = clock_day(found.received_on.as_deref());
+    let t = today();
     let (ev, note, done) = match action.as_str() {
         "correct" => {
             if f.text.trim().chars().count() < 2 {
@@ -832,14 +832,6 @@ pub async fn reveal_case(
     case_page(&state, &a, id, true, None, None).await
 }
 
-/// The day a step taken today is recorded on: today, or the day the application counts as
-/// received on when that is later (one submitted online on a rest day is received on the next
-/// working day, 条例第三十一条) — the clock cannot run before it starts.
-fn clock_day(received_on: Option<&str>) -> NaiveDate {
-    let received = received_on.and_then(|r| NaiveDate::parse_from_str(r, "%Y-%m-%d").ok());
-    received.map_or(today(), |r| today().max(r))
-}
-
 #[derive(Deserialize, Default)]
 pub struct EventForm {
     pub kind: String,
@@ -877,7 +869,7 @@ pub async fn case_event(
         return Err(AppError::NotFound);
     }
     let on = if f.on.trim().is_empty() {
-        clock_day(x.received_on.as_deref())
+        today()
     } else {
         match NaiveDate::parse_from_str(f.on.trim(), "%Y-%m-%d") {
             Ok(d) if d <= today() => d,
@@ -1555,7 +1547,7 @@ impl NoticeFormat {
     }
 }
 
-/// Render a notice as a PDF (typst) or DOCX (docx-rs) download.
+/// Render a notice as a PDF or DOCX (docx-rs) download.
 async fn notice_file(
     state: &AppState,
     n: gongkai_reports::CaseNotice,
