@@ -1154,6 +1154,12 @@ impl Fonts {
                 continue;
             }
             let gap = if at_top { 0.0 } else { c.gap };
+            if c.h == 0.0 && c.items.is_empty() && !c.bottom {
+                // Space with nothing after it on the page: never the cause of a new page.
+                y = (y + gap).min(bottom);
+                i += 1;
+                continue;
+            }
             if c.bottom {
                 let fits = y + gap + c.h <= bottom + 0.01;
                 if !fits && !at_top {
