@@ -133,11 +133,17 @@ impl Fonts {
             };
             let file = files.len();
             let mut any = false;
-            let fonts: Vec<FontRef<'_>> = match FileRef::new(&data) {
-                Ok(f) => f.fonts().filter_map(Result::ok).collect(),
+            // Every face with its index in the file, those that do not parse left out.
+            let fonts: Vec<(usize, FontRef<'_>)> = match FileRef::new(&data) {
+                Ok(f) => f
+                    .fonts()
+                    .enumerate()
+                    .filter_map(|(i, r)| r.ok().map(|f| (i, f)))
+                    .collect(),
                 Err(_) => continue,
             };
-            for (index, font) in fonts.iter().enumerate() {
+            for (index, font) in &fonts {
+                let index = *index;
                 let Some(family) = family_name(font) else {
                     continue;
                 };

@@ -444,9 +444,12 @@ impl Fonts {
                     }
                 }
             }
+            let first = chain.iter().flatten().next().copied().cloned();
             for (c, g) in s.text.chars().zip(chars) {
                 let (face, gid, adv) = match g {
                     Some((f, gid, adv)) => (Some(f), gid, adv),
+                    // No face has it: the first face's .notdef box shows where it was.
+                    None if c != '\n' && c != ' ' => (first.clone(), 0, 1.0),
                     None => (None, 0, 0.5),
                 };
                 let adv = if c == '\n' { 0.0 } else { adv };
@@ -717,9 +720,9 @@ impl Flow<'_> {
                     below = Some(b_below);
                 }
             }
-            pending_space = 0.0;
             if let Some(first) = new.first_mut() {
                 first.gap += gap;
+                pending_space = 0.0;
             }
             out.extend(new);
         }
@@ -821,7 +824,10 @@ impl Flow<'_> {
                 ..Chunk::default()
             }],
             Block::Bottom(content) => {
-                let (items, h) = self.stack(content, width);
+                let (items, h) = self.stack_from(self.chunks(content, width), true);
+                if h > PAGE_H - 2.0 * MARGIN {
+                    return self.chunks(content, width);
+                }
                 vec![Chunk {
                     h,
                     items,
@@ -834,10 +840,15 @@ impl Flow<'_> {
 
     /// Blocks stacked without page breaks: the items and the height.
     fn stack(&self, blocks: &[Block], width: f32) -> (Vec<Item>, f32) {
+        self.stack_from(self.chunks(blocks, width), false)
+    }
+
+    /// Chunks stacked; the first one's space above is kept only with `lead`.
+    fn stack_from(&self, chunks: Vec<Chunk>, lead: bool) -> (Vec<Item>, f32) {
         let mut y = 0.0;
         let mut items = Vec::new();
-        for (i, c) in self.chunks(blocks, width).into_iter().enumerate() {
-            if i > 0 {
+        for (i, c) in chunks.into_iter().enumerate() {
+            if i > 0 || lead {
                 y += c.gap;
             }
             items.extend(shifted(&c.items, 0.0, y));
@@ -875,11 +886,26 @@ impl Flow<'_> {
         let mut row_h: f32 = 0.0;
         for (i, s) in steps.iter().enumerate() {
             let p = Para::text(format!("{}. {}", i + 1, s), style).leading(0.4);
-            let max_w = width - 2.0 * ix;
-            let natural = self.fonts.natural_width(&p).min(max_w);
-            let (items, h) = self.stack(&[Block::Para(p)], natural + 0.5);
+            let last = i + 1 == steps.len();
+            let max_w = width - 2.0 * ix - if last { 0.0 } else { arrow_w };
+            let natural = self.fonts.natural_width(&p).min(max_w.max(1.0));
+            let (items, h) = self.stack(&[Block::Para(p.clone())], natural + 0.5);
             // The line box holds the cap height: room below for the glyphs' descent.
             let (bw, bh) = (natural + 2.0 * ix, h + 2.0 * iy + 0.3 * style.size);
+            if bh > PAGE_H - 2.0 * MARGIN {
+                // A step longer than a page is set as a paragraph between the rows.
+                if !row.is_empty() {
+                    rows.push((std::mem::take(&mut row), row_h));
+                }
+                x = 0.0;
+                row_h = 0.0;
+                let mut chunks: Vec<(Vec<Item>, f32)> = Vec::new();
+                for c in self.chunks(&[Block::Para(p)], width) {
+                    chunks.push((c.items, c.h));
+                }
+                rows.extend(chunks);
+                continue;
+            }
             let need = bw + if i + 1 < steps.len() { arrow_w } else { 0.0 };
             if x > 0.0 && x + need > width {
                 rows.push((std::mem::take(&mut row), row_h));
@@ -1065,6 +1091,13 @@ impl Flow<'_> {
         let mut header: Option<Arc<Chunk>> = None;
         for g in groups {
             let top = ys[g.start];
+            if ys[g.end] - top > PAGE_H - 2.0 * MARGIN {
+                // Taller than any page: the cells' content flows, one after another.
+                for (_, _, cell) in placed.iter().filter(|(r, ..)| g.contains(r)) {
+                    out.extend(self.chunks(&cell.content, width));
+                }
+                continue;
+            }
             let mut items = Vec::new();
             for ((r, c, cell), (content, h)) in placed.iter().zip(&laid) {
                 if !g.contains(r) {
@@ -1124,6 +1157,9 @@ pub(crate) struct Typeset {
     /// The page (from 0) of each anchor.
     pub anchors: Vec<usize>,
     title: String,
+    /// The lowest point any block reached on its page (the footer aside).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub deepest: f32,
 }
 
 impl Typeset {
@@ -1143,6 +1179,7 @@ impl Fonts {
         let mut anchors: Vec<(usize, usize)> = Vec::new();
         let mut y = top;
         let mut at_top = true;
+        let mut deepest: f32 = 0.0;
         let mut i = 0;
         while i < chunks.len() {
             let c = &chunks[i];
@@ -1166,6 +1203,7 @@ impl Fonts {
                     pages.push(Vec::new());
                 }
                 let y0 = (bottom - c.h).max(top);
+                deepest = deepest.max(y0 + c.h);
                 if let Some(p) = pages.last_mut() {
                     p.extend(shifted(&c.items, MARGIN, y0));
                 }
@@ -1188,7 +1226,9 @@ impl Fonts {
                 pages.push(Vec::new());
                 y = top;
                 at_top = true;
-                if let Some(h) = &c.header {
+                if let Some(h) = &c.header
+                    && h.h + c.h <= bottom - top
+                {
                     if let Some(p) = pages.last_mut() {
                         p.extend(shifted(&h.items, MARGIN, y));
                     }
@@ -1206,6 +1246,7 @@ impl Fonts {
                 p.extend(shifted(&c.items, MARGIN, y));
             }
             y += c.h;
+            deepest = deepest.max(y);
             at_top = false;
             i += 1;
         }
@@ -1236,6 +1277,7 @@ impl Fonts {
             pages,
             anchors: pages_of,
             title: doc.title.clone(),
+            deepest,
         }
     }
 }

@@ -182,7 +182,9 @@ pub(crate) fn service_handbook_doc(book: &ServiceHandbook, pages: &[usize]) -> D
         gutter: 12.0,
         ..Table::new(vec![Col::Fr(1.0), Col::Pt(30.0)], cells)
     }));
-    blocks.push(Block::PageBreak);
+    if !book.items.is_empty() {
+        blocks.push(Block::PageBreak);
+    }
     for (i, (item, name)) in book.items.iter().zip(names).enumerate() {
         if i > 0 {
             blocks.push(space(4.0));

@@ -429,3 +429,41 @@ fn the_handbook_contents_give_the_right_pages() {
     }
     assert!(last > 4, "the items run over several pages");
 }
+
+/// A table row or a procedure step taller than a page is still printed whole, its text flowing
+/// over the pages (and the typesetter does not start page after page looking for room).
+#[test]
+fn rows_and_steps_taller_than_a_page_flow_on() {
+    let mut notice = sample();
+    let long = "政府信息公开工作".repeat(300);
+    notice.text = markdown_blocks(&format!(
+        "| 项目 | 说明 |\n|---|---|\n| 甲 | 短 |\n| 乙 | {long}尾声 |\n| 丙 | 完 |\n"
+    ));
+    let pdf = renderer().item_notice_pdf(&notice).unwrap();
+    let text = pdf_text(&pdf);
+    assert!(pages(&notice) >= 2);
+    let set = renderer()
+        .fonts
+        .typeset(&crate::notice::item_notice_doc(&notice).unwrap());
+    assert!(
+        set.deepest <= crate::layout::PAGE_H - crate::layout::MARGIN + 0.5,
+        "text below the bottom margin: {}",
+        set.deepest
+    );
+    assert!(text.contains("尾声") && text.contains("完") && text.contains("短"));
+    // Counted by a character only the long cell has (a page's footer may fall inside a word).
+    assert_eq!(text.matches('作').count(), 300);
+
+    let mut g = guide("超长流程", 2);
+    g.procedure = vec!["受理".into(), format!("{}审查结束", "材料审查".repeat(600))];
+    let book = ServiceHandbook {
+        site_name: "测试县政府信息公开平台".into(),
+        title: "手册".into(),
+        body_name: "测试县市场监督管理局".into(),
+        printed_on: "2026-12-02".into(),
+        items: vec![g],
+    };
+    let text = pdf_text(&renderer().service_handbook_pdf(&book).unwrap());
+    assert!(text.contains("审查结束") && text.contains("1.受理"));
+    assert_eq!(text.matches('查').count(), 601);
+}
