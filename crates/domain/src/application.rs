@@ -129,7 +129,7 @@ pub fn compute(
     let mut last = NaiveDate::MIN;
     let mut lines = Vec::new();
     for e in events {
-        let on = event_date(e);
+        let on = e.on();
         if on < last {
             return Err(ClockError::OutOfOrder(on));
         }
@@ -317,18 +317,10 @@ impl ClockEvent {
             | ClockEvent::FeePaid { on } => on,
         }
     }
-}
 
-fn event_date(e: &ClockEvent) -> NaiveDate {
-    match e {
-        ClockEvent::Received { on }
-        | ClockEvent::CorrectionRequested { on }
-        | ClockEvent::CorrectionReceived { on }
-        | ClockEvent::ConsultationSent { on, .. }
-        | ClockEvent::ConsultationAnswered { on }
-        | ClockEvent::Extended { on, .. }
-        | ClockEvent::FeeNoticed { on }
-        | ClockEvent::FeePaid { on } => *on,
+    /// The event's date.
+    pub fn on(&self) -> NaiveDate {
+        *self.clone().on_mut()
     }
 }
 

@@ -11,13 +11,6 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use krilla::color::rgb;
-use krilla::geom::{PathBuilder, Point};
-use krilla::num::NormalizedF32;
-use krilla::page::PageSettings;
-use krilla::paint::{Fill, FillRule, Stroke};
-use krilla::text::{GlyphId, KrillaGlyph};
-
 use crate::fonts::{Face, Family, Fonts};
 
 /// Points per millimetre.
@@ -615,9 +608,8 @@ impl Fonts {
     }
 }
 
-/// Draw characters from `x` on the baseline `y` as runs of one face, size and ink; returns the
-/// end position.
-fn runs(chars: &[Set], mut x: f32, y: f32, extra: f32, out: &mut Vec<Item>) -> f32 {
+/// Draw characters from `x` on the baseline `y` as runs of one face, size and ink.
+fn runs(chars: &[Set], mut x: f32, y: f32, extra: f32, out: &mut Vec<Item>) {
     let mut i = 0;
     while i < chars.len() {
         let c = &chars[i];
@@ -660,7 +652,6 @@ fn runs(chars: &[Set], mut x: f32, y: f32, extra: f32, out: &mut Vec<Item>) -> f
         });
         i = j;
     }
-    x
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1288,252 +1279,8 @@ impl Face {
     }
 }
 
-fn colour((r, g, b): (u8, u8, u8)) -> krilla::paint::Paint {
-    rgb::Color::new(r, g, b).into()
-}
-
-fn rect_path(x: f32, y: f32, w: f32, h: f32, r: f32) -> Option<krilla::geom::Path> {
-    let mut pb = PathBuilder::new();
-    let r = r.min(w / 2.0).min(h / 2.0).max(0.0);
-    if r <= 0.0 {
-        pb.push_rect(krilla::geom::Rect::from_xywh(
-            x,
-            y,
-            w.max(0.01),
-            h.max(0.01),
-        )?);
-    } else {
-        // Four quarter circles as cubic curves.
-        let k = 0.552_284_8 * r;
-        pb.move_to(x + r, y);
-        pb.line_to(x + w - r, y);
-        pb.cubic_to(x + w - r + k, y, x + w, y + r - k, x + w, y + r);
-        pb.line_to(x + w, y + h - r);
-        pb.cubic_to(x + w, y + h - r + k, x + w - r + k, y + h, x + w - r, y + h);
-        pb.line_to(x + r, y + h);
-        pb.cubic_to(x + r - k, y + h, x, y + h - r + k, x, y + h - r);
-        pb.line_to(x, y + r);
-        pb.cubic_to(x, y + r - k, x + r - k, y, x + r, y);
-        pb.close();
-    }
-    pb.finish()
-}
-
-impl Typeset {
-    /// The document as PDF.
-    pub(crate) fn pdf(&self) -> Result<Vec<u8>, String> {
-        let mut doc = krilla::Document::new();
-        doc.set_metadata(
-            krilla::metadata::Metadata::new()
-                .title(self.title.clone())
-                .language("zh-CN".into())
-                .creator("Gongkai".into()),
-        );
-        let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or("页面尺寸无效")?;
-        for items in &self.pages {
-            let mut page = doc.start_page_with(settings.clone());
-            let mut s = page.surface();
-            for item in items {
-                match item {
-                    Item::Text {
-                        x,
-                        y,
-                        face,
-                        size,
-                        grey: g,
-                        text,
-                        glyphs,
-                    } => {
-                        s.set_stroke(None);
-                        s.set_fill(Some(Fill {
-                            paint: colour(grey(*g)),
-                            opacity: NormalizedF32::ONE,
-                            rule: FillRule::NonZero,
-                        }));
-                        let gs: Vec<KrillaGlyph> = glyphs
-                            .iter()
-                            .map(|g| {
-                                KrillaGlyph::new(
-                                    GlyphId::new(g.id),
-                                    g.adv / size,
-                                    0.0,
-                                    0.0,
-                                    0.0,
-                                    g.range.clone(),
-                                    None,
-                                )
-                            })
-                            .collect();
-                        s.draw_glyphs(
-                            Point::from_xy(*x, *y),
-                            &gs,
-                            face.pdf.clone(),
-                            text,
-                            *size,
-                            false,
-                        );
-                    }
-                    Item::Rect {
-                        x,
-                        y,
-                        w,
-                        h,
-                        fill,
-                        stroke,
-                        radius,
-                    } => {
-                        let Some(path) = rect_path(*x, *y, *w, *h, *radius) else {
-                            continue;
-                        };
-                        s.set_fill(fill.map(|f| Fill {
-                            paint: colour(f),
-                            opacity: NormalizedF32::ONE,
-                            rule: FillRule::NonZero,
-                        }));
-                        s.set_stroke(stroke.map(|(w, c)| Stroke {
-                            paint: colour(c),
-                            width: w,
-                            ..Stroke::default()
-                        }));
-                        s.draw_path(&path);
-                    }
-                    Item::Qr {
-                        x,
-                        y,
-                        size,
-                        modules,
-                    } => {
-                        let n = modules.width.max(1);
-                        let m = size / n as f32;
-                        let mut pb = PathBuilder::new();
-                        for row in 0..n {
-                            let mut col = 0;
-                            while col < n {
-                                if modules.dark[row * n + col] {
-                                    let start = col;
-                                    while col < n && modules.dark[row * n + col] {
-                                        col += 1;
-                                    }
-                                    if let Some(r) = krilla::geom::Rect::from_xywh(
-                                        x + start as f32 * m,
-                                        y + row as f32 * m,
-                                        (col - start) as f32 * m,
-                                        m,
-                                    ) {
-                                        pb.push_rect(r);
-                                    }
-                                } else {
-                                    col += 1;
-                                }
-                            }
-                        }
-                        s.set_stroke(None);
-                        s.set_fill(Some(Fill::default()));
-                        if let Some(path) = pb.finish() {
-                            s.draw_path(&path);
-                        }
-                    }
-                }
-            }
-            s.finish();
-            page.finish();
-        }
-        doc.finish().map_err(|e| format!("{e:?}"))
-    }
-}
+mod draw;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    /// Characters without a face: a Chinese character is 1 em wide, anything else half.
-    fn sets(text: &str) -> Vec<Set> {
-        text.chars()
-            .map(|ch| Set {
-                ch,
-                face: None,
-                gid: 0,
-                adv: if ch == '\n' {
-                    0.0
-                } else if is_cjk(ch) {
-                    10.0
-                } else {
-                    5.0
-                },
-                style: Style::serif(10.0),
-            })
-            .collect()
-    }
-
-    fn lines(text: &str, width: f32) -> Vec<String> {
-        let s = sets(text);
-        Fonts::break_lines(&s, width, 0.0)
-            .iter()
-            .map(|l| s[l.range.clone()].iter().map(|c| c.ch).collect())
-            .collect()
-    }
-
-    #[test]
-    fn chinese_breaks_anywhere_but_not_before_closing_or_after_opening_punctuation() {
-        // Ten characters per line: the comma would begin line two, so 究 goes down with it;
-        // the opening bracket would end line two, so it goes down to line three.
-        let text = "为方便群众出行经研究，决定调整城区部（含３路）线路。";
-        let l = lines(text, 100.0);
-        assert_eq!(
-            l,
-            [
-                "为方便群众出行经研",
-                "究，决定调整城区部",
-                "（含３路）线路。"
-            ]
-        );
-        for line in &l {
-            let first = line.chars().next().unwrap();
-            let last = line.chars().last().unwrap();
-            assert!(!no_start(first), "{line:?} begins with {first}");
-            assert!(!no_end(last), "{line:?} ends with {last}");
-        }
-        assert_eq!(l.concat(), text);
-    }
-
-    #[test]
-    fn latin_words_stay_whole_and_hard_breaks_start_a_line() {
-        let l = lines("咨询电话 0000-1234567 网址 example.gov.cn\n第二行", 120.0);
-        assert!(l.iter().any(|x| x.contains("example.gov.cn")), "{l:?}");
-        assert_eq!(l.last().unwrap(), "第二行");
-        // A word longer than the line is cut where it must be.
-        let l = lines("abcdefghijklmnopqrstuvwxyz", 50.0);
-        assert_eq!(l.concat(), "abcdefghijklmnopqrstuvwxyz");
-        assert!(l.iter().all(|x| x.chars().count() <= 10), "{l:?}");
-    }
-
-    proptest! {
-        /// Nothing is lost or reordered, and no line is wider than the measure unless it is
-        /// a single character.
-        #[test]
-        fn lines_keep_every_character_and_fit(
-            text in "[政府信息公开条例，。（）《》、a-z0-9 \n]{0,120}",
-            width in 20.0f32..300.0,
-        ) {
-            let s = sets(&text);
-            let ls = Fonts::break_lines(&s, width, 0.0);
-            let mut joined = String::new();
-            let mut at = 0;
-            for l in &ls {
-                // Between lines only spaces and hard breaks are dropped.
-                for c in &s[at..l.range.start] {
-                    prop_assert!(c.ch == ' ' || c.ch == '\n', "dropped {:?}", c.ch);
-                }
-                joined.extend(s[l.range.clone()].iter().map(|c| c.ch));
-                at = l.range.end;
-                prop_assert!(l.width <= width + 0.01 || l.range.len() <= 1,
-                    "a line of {:?} is {} wide", &text, l.width);
-            }
-            let kept: String = text.chars().filter(|c| *c != ' ' && *c != '\n').collect();
-            let got: String = joined.chars().filter(|c| *c != ' ' && *c != '\n').collect();
-            prop_assert_eq!(kept, got);
-        }
-    }
-}
+mod tests;

@@ -417,33 +417,9 @@ impl CaseEvent {
         }
     }
 
+    /// The event's date; an assignment counts as of `today`.
     fn on(&self, today: NaiveDate) -> NaiveDate {
-        match self {
-            CaseEvent::Clock(c) => clock_date(c),
-            CaseEvent::Reply { on, .. }
-            | CaseEvent::Transfer { on, .. }
-            | CaseEvent::Abandon { on, .. }
-            | CaseEvent::Withdraw { on }
-            | CaseEvent::Notice { on, .. }
-            | CaseEvent::FeeNotice { on, .. }
-            | CaseEvent::FeePayment { on, .. }
-            | CaseEvent::Review { on, .. }
-            | CaseEvent::Close { on } => *on,
-            CaseEvent::Assign { .. } => today,
-        }
-    }
-}
-
-fn clock_date(c: &ClockEvent) -> NaiveDate {
-    match c {
-        ClockEvent::Received { on }
-        | ClockEvent::CorrectionRequested { on }
-        | ClockEvent::CorrectionReceived { on }
-        | ClockEvent::ConsultationSent { on, .. }
-        | ClockEvent::ConsultationAnswered { on }
-        | ClockEvent::Extended { on, .. }
-        | ClockEvent::FeeNoticed { on }
-        | ClockEvent::FeePaid { on } => *on,
+        self.clone().date_mut().map_or(today, |d| *d)
     }
 }
 
