@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::{Store, StoreError, StoreResult};
 
 /// A body's report record for a year.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct ReportRow {
     pub id: i64,
     pub body_id: i64,
@@ -42,7 +42,7 @@ impl ReportRow {
 }
 
 /// Where a body's report for a year stands, for the supervisors' overview.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct ReportStatusRow {
     pub body_id: i64,
     pub report_id: Option<i64>,

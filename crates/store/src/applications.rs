@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Store, StoreError, StoreResult};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct Application {
     pub id: i64,
     pub number: String,
@@ -80,7 +80,7 @@ impl Application {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct AppEventRow {
     pub id: i64,
     pub application_id: i64,
@@ -210,7 +210,7 @@ pub fn fee_basis_text(b: app::FeeBasis) -> String {
 }
 
 /// A fee notice and its payment.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct FeeRow {
     pub id: i64,
     pub application_id: i64,
@@ -247,7 +247,7 @@ impl FeeRow {
 }
 
 /// A delivery record.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct DeliveryRow {
     pub id: i64,
     pub application_id: i64,
@@ -454,7 +454,7 @@ type BenchTuple = (
 );
 
 /// A list row for the back office.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct AppListRow {
     pub id: i64,
     pub number: String,

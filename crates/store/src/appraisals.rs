@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::{Store, StoreError, StoreResult};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct SurveyRow {
     pub id: i64,
     pub body_id: i64,
@@ -54,7 +54,7 @@ impl SurveyRow {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct AnswerRow {
     pub id: i64,
     pub survey_id: i64,

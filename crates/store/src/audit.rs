@@ -81,7 +81,7 @@ macro_rules! change_log {
     }};
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx_macros::FromRow)]
 struct AuditRow {
     seq: i64,
     at_ms: i64,
@@ -117,7 +117,7 @@ impl AuditRow {
 }
 
 /// An audit entry as shown in the back office.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct AuditView {
     pub seq: i64,
     pub at_ms: i64,

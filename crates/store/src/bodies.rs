@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::{Store, StoreError, StoreResult};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct Body {
     pub id: i64,
     pub parent_id: Option<i64>,

@@ -13,7 +13,7 @@ use crate::monitor::MonitorDates;
 use crate::{Store, StoreError, StoreResult};
 
 /// A briefing as stored.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct BriefingRow {
     pub id: i64,
     pub body_id: i64,

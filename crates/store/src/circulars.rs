@@ -14,7 +14,7 @@ use crate::applications::Proof;
 use crate::{Store, StoreError, StoreResult};
 
 /// A circular as stored.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct CircularRow {
     pub id: i64,
     pub body_id: i64,
@@ -44,7 +44,7 @@ impl CircularRow {
 }
 
 /// One recipient's receipt, for the sender and supervisors.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct ReceiptRow {
     pub user_id: i64,
     pub display_name: String,
@@ -57,7 +57,7 @@ pub struct ReceiptRow {
 
 /// A circular in a list: an inbox (with the reader's own receipt) or the sent list (with the
 /// counts of recipients and readers).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct CircularListRow {
     pub id: i64,
     pub kind: String,

@@ -53,7 +53,7 @@ fn day(s: &str) -> NaiveDate {
 }
 
 /// A consultation as stored.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct ConsultationRow {
     pub item_id: i64,
     pub start_on: String,
@@ -93,7 +93,7 @@ impl ConsultationRow {
 }
 
 /// A comment as stored (name and contact sealed).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct CommentRow {
     pub id: i64,
     pub item_id: i64,
@@ -135,7 +135,7 @@ impl CommentRow {
 }
 
 /// A group of the 意见采纳情况.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct GroupRow {
     pub id: i64,
     pub item_id: i64,
@@ -152,7 +152,7 @@ impl GroupRow {
 }
 
 /// A consultation in the portal's list.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct ConsultationListRow {
     pub item_id: i64,
     pub title: String,
@@ -169,7 +169,7 @@ pub struct ConsultationListRow {
 
 /// A comment waiting for a moderator, with its draft — the queue across drafts. No personal
 /// value: the draft's own page opens the name and contact.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct HeldComment {
     pub id: i64,
     pub item_id: i64,

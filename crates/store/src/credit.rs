@@ -73,7 +73,7 @@ impl NewDecision {
 }
 
 /// The staff record of a decision.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx_macros::FromRow, Serialize)]
 pub struct Decision {
     pub id: i64,
     pub body_id: i64,
@@ -149,7 +149,7 @@ pub fn status_label(s: &str) -> &'static str {
 }
 
 /// A decision in a back-office list, with its body's name.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx_macros::FromRow, Serialize)]
 pub struct DecisionRow {
     #[sqlx(flatten)]
     #[serde(flatten)]
@@ -191,7 +191,7 @@ pub struct CreditTick {
 }
 
 /// The public copy of a decision: nothing here was not masked.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx_macros::FromRow, Serialize)]
 pub struct PublicDecision {
     pub id: i64,
     pub body_id: i64,

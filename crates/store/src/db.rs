@@ -210,7 +210,9 @@ impl Store {
     pub async fn migrate(&self) -> StoreResult<()> {
         match &self.backend {
             Backend::Sqlite { write, .. } => {
-                sqlx::migrate!("../../migrations/sqlite").run(write).await?;
+                sqlx_macros::migrate!("../../migrations/sqlite")
+                    .run(write)
+                    .await?;
                 // Statistics for indexes a migration made (SQLite plans without them as if
                 // tables were tiny), sampled so a large database takes a moment, not minutes.
                 // 0x10002: check every table, not only those this connection has used.
@@ -225,7 +227,7 @@ impl Store {
                     .await?;
             }
             Backend::Postgres(pool) => {
-                sqlx::migrate!("../../migrations/postgres")
+                sqlx_macros::migrate!("../../migrations/postgres")
                     .run(pool)
                     .await?
             }

@@ -9,7 +9,7 @@ use crate::applications::Proof;
 use crate::{Store, StoreError, StoreResult};
 
 /// A decision record as stored.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct DecisionRow {
     pub id: i64,
     pub body_id: i64,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Store, StoreError, StoreResult};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct Category {
     pub id: i64,
     pub body_id: i64,
@@ -37,7 +37,7 @@ impl Category {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct StandardRow {
     pub id: i64,
     pub area: String,
@@ -54,7 +54,7 @@ pub struct StandardRow {
     pub level: String,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct Item {
     pub id: i64,
     pub body_id: i64,
@@ -98,7 +98,7 @@ impl Item {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx_macros::FromRow)]
 pub struct Version {
     pub id: i64,
     pub item_id: i64,
@@ -150,7 +150,7 @@ impl Version {
 /// The editable fields of a version, validated by `domain::disclosure::ItemInput::validate`.
 pub use gongkai_domain::disclosure::ItemFields as VersionFields;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct WorkflowStep {
     pub id: i64,
     pub version_id: i64,
@@ -160,7 +160,7 @@ pub struct WorkflowStep {
     pub at_ms: i64,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct FindingRow {
     pub id: i64,
     pub version_id: i64,
@@ -174,7 +174,7 @@ pub struct FindingRow {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx_macros::FromRow)]
 pub struct LedgerRow {
     pub seq: i64,
     pub at_ms: i64,
@@ -210,7 +210,7 @@ impl LedgerRow {
 }
 
 /// A row of the back office's item lists.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct ItemListRow {
     pub id: i64,
     pub body_id: i64,
@@ -238,7 +238,7 @@ impl ItemListRow {
 }
 
 /// A published item as listed publicly.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx_macros::FromRow)]
 pub struct PublicListRow {
     pub id: i64,
     pub body_id: i64,
@@ -2161,7 +2161,7 @@ impl Store {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx_macros::FromRow)]
 pub struct AttachmentRow {
     pub id: i64,
     pub version_id: i64,

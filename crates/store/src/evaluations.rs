@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Store, StoreError, StoreResult};
 
 /// One body's result in one inspection: (body, points kept, full points), in tenths.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx_macros::FromRow)]
 pub struct InspectionResult {
     pub body_id: i64,
     pub inspection_id: i64,
@@ -27,7 +27,7 @@ pub struct Commended {
 }
 
 /// A confirmed commendation list.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct CommendationRow {
     pub id: i64,
     pub body_id: i64,

@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::{Store, StoreError, StoreResult};
 
 /// A set of 考核细则.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct RulesRow {
     pub id: i64,
     pub body_id: i64,
@@ -39,7 +39,7 @@ impl RulesRow {
 }
 
 /// One criterion.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct CriterionRow {
     pub id: i64,
     pub rules_id: i64,
@@ -66,7 +66,7 @@ impl CriterionRow {
 }
 
 /// An inspection.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct InspectionRow {
     pub id: i64,
     pub body_id: i64,
@@ -106,7 +106,7 @@ impl InspectionRow {
 }
 
 /// An inspected body.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct InspectedBody {
     pub body_id: i64,
     pub body_name: String,
@@ -114,7 +114,7 @@ pub struct InspectedBody {
 }
 
 /// A recorded deduction.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct ScoreRow {
     pub body_id: i64,
     pub criterion_id: i64,
@@ -124,7 +124,7 @@ pub struct ScoreRow {
 }
 
 /// A finding, with its rectification if it became one.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct FindingRow {
     pub id: i64,
     pub inspection_id: i64,
@@ -150,7 +150,7 @@ impl FindingRow {
 }
 
 /// A rectification with its finding and inspection.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct RectificationRow {
     pub id: i64,
     pub finding_id: i64,
@@ -188,7 +188,7 @@ impl RectificationRow {
 }
 
 /// An accountability decision.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct AccountabilityRow {
     pub id: i64,
     pub body_id: i64,

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::{Store, StoreError, StoreResult};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct Mailbox {
     pub id: i64,
     pub body_id: i64,
@@ -69,7 +69,7 @@ pub struct MailboxFields {
 const MAILBOX_COLS: &str = "id, body_id, name, kind, limit_mode, limit_days, ack_days, extend_days, \
     anonymous_allowed, publish_allowed, approval_required, intro, active";
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct Letter {
     pub id: i64,
     pub number: String,
@@ -185,7 +185,7 @@ impl Letter {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct LetterEventRow {
     pub id: i64,
     pub letter_id: i64,
@@ -283,7 +283,7 @@ impl LetterEventRow {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct LetterFile {
     pub id: i64,
     pub letter_id: i64,
@@ -382,7 +382,7 @@ impl LetterAction {
 }
 
 /// An answered letter to e-mail.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx_macros::FromRow)]
 pub struct NotifyRow {
     pub id: i64,
     pub number: String,
@@ -392,7 +392,7 @@ pub struct NotifyRow {
 }
 
 /// A row of the back-office list.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct LetterListRow {
     pub id: i64,
     pub number: String,
@@ -431,7 +431,7 @@ pub struct LetterFilter {
 }
 
 /// A published letter (选登), as the public sees it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct PublishedLetter {
     pub id: i64,
     pub number: String,

@@ -64,7 +64,7 @@ impl MonitorDates {
 }
 
 /// One offending record behind a count.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct Offence {
     pub body_id: i64,
     pub body_name: String,
@@ -286,7 +286,7 @@ const SQL_RULES: &[RuleKey] = &[
 ];
 
 /// A category and its latest publication up to the day judged.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx_macros::FromRow)]
 struct CategoryState {
     id: i64,
     body_id: i64,

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::{Store, StoreError, StoreResult};
 
 /// A notice period as stored.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct NoticeRow {
     pub item_id: i64,
     pub kind: String,
@@ -62,7 +62,7 @@ impl NoticeRow {
 }
 
 /// An objection as stored (name and contact sealed).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct ObjectionRow {
     pub id: i64,
     pub item_id: i64,
@@ -83,7 +83,7 @@ pub struct ObjectionRow {
 }
 
 /// A notice in the portal's list: its period and its item.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct NoticeListRow {
     pub item_id: i64,
     pub title: String,

@@ -7,7 +7,7 @@ use gongkai_domain::notice;
 use crate::{Store, StoreError, StoreResult};
 
 /// A body's own text of one notice kind.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx_macros::FromRow)]
 pub struct NoticeTemplate {
     pub body_id: i64,
     pub kind: String,

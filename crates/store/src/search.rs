@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::{Store, StoreResult};
 
 /// One change-log row.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx_macros::FromRow)]
 pub struct ChangeRow {
     pub seq: i64,
     pub entity: String,
@@ -14,7 +14,7 @@ pub struct ChangeRow {
 }
 
 /// A published, public item as the search index sees it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct SearchDoc {
     pub id: i64,
     pub body_id: i64,
@@ -163,7 +163,7 @@ const DOC_SELECT: &str = "SELECT i.id, i.body_id, c.path AS category_path, i.pub
     WHERE i.status = 'published' AND i.scope = 'public'";
 
 /// A published letter as the index sees it: only its masked, published texts.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx_macros::FromRow)]
 struct LetterDocRow {
     id: i64,
     body_id: i64,
@@ -204,7 +204,7 @@ impl From<LetterDocRow> for SearchDoc {
 
 /// A public 双公示 record as the index sees it: only the masked copy, while it is published and
 /// within its display period.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx_macros::FromRow)]
 struct CreditDocRow {
     id: i64,
     body_id: i64,
@@ -246,7 +246,7 @@ impl From<CreditDocRow> for SearchDoc {
 }
 
 /// A published commitment as the index sees it: what is promised, its steps and its result.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx_macros::FromRow)]
 struct CommitmentDocRow {
     id: i64,
     body_id: i64,
@@ -290,7 +290,7 @@ impl From<CommitmentDocRow> for SearchDoc {
 }
 
 /// A published 民主评议 survey as the index sees it: its title, introduction and questions.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx_macros::FromRow)]
 struct SurveyDocRow {
     id: i64,
     body_id: i64,
@@ -337,7 +337,7 @@ impl From<SurveyDocRow> for SearchDoc {
 
 /// A service item in force or cancelled, as the index sees it: its current published version
 /// (a cancelled item stays findable, marked 已取消 as a repealed document is).
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx_macros::FromRow)]
 struct ServiceDocRow {
     id: i64,
     body_id: i64,

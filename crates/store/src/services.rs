@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::{Store, StoreError, StoreResult};
 
 /// A service item as the lists show it.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx_macros::FromRow, Serialize)]
 pub struct ServiceItem {
     pub id: i64,
     pub body_id: i64,
@@ -48,7 +48,7 @@ impl ServiceItem {
 }
 
 /// One version of an item: a change and the full snapshot after it.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx_macros::FromRow, Serialize)]
 pub struct ServiceVersion {
     pub id: i64,
     pub item_id: i64,
@@ -136,7 +136,7 @@ pub struct ServiceFilter {
 }
 
 /// A fee item with the amounts collected, by year.
-#[derive(Debug, Clone, sqlx::FromRow, Serialize)]
+#[derive(Debug, Clone, sqlx_macros::FromRow, Serialize)]
 pub struct FeeItem {
     pub id: i64,
     pub body_id: i64,

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::{Store, StoreResult};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct Session {
     pub id_hash: String,
     pub user_id: i64,
@@ -21,7 +21,7 @@ pub struct Session {
 }
 
 /// A session as listed for its user or an administrator.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct SessionListRow {
     pub id_hash: String,
     pub user_id: i64,

@@ -12,7 +12,7 @@ use crate::{Store, StoreError, StoreResult};
 
 /// A token as listed in the back office, or looked up for a request: with its body's name and
 /// path and its service account.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct TokenRow {
     pub id: i64,
     pub name: String,

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::{Store, StoreError, StoreResult};
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct User {
     pub id: i64,
     pub body_id: i64,
@@ -29,7 +29,7 @@ pub struct User {
 }
 
 /// A user listed in the back office, with the body it belongs to.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct UserListRow {
     pub id: i64,
     pub username: String,
@@ -43,7 +43,7 @@ pub struct UserListRow {
 }
 
 /// A grant as stored, with its body's name and path.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct GrantRow {
     pub id: i64,
     pub user_id: i64,
@@ -111,7 +111,7 @@ macro_rules! ensure_root_admin_remains {
 }
 
 /// An enabled account of a subtree, to choose as a recipient or a responsible person.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct AccountOption {
     pub id: i64,
     pub display_name: String,

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::{Store, StoreError, StoreResult};
 
 /// A work as stored.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct WorkRow {
     pub id: i64,
     pub body_id: i64,
@@ -46,7 +46,7 @@ impl WorkRow {
 }
 
 /// A step with its body's name.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct StepRow {
     pub id: i64,
     pub work_id: i64,
@@ -79,7 +79,7 @@ impl StepRow {
 }
 
 /// An update of the timeline.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct UpdateRow {
     pub id: i64,
     pub step_id: Option<i64>,
@@ -98,7 +98,7 @@ impl UpdateRow {
 }
 
 /// A work in a list, with the sums of its steps.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct WorkListRow {
     pub id: i64,
     pub body_id: i64,
@@ -129,7 +129,7 @@ impl WorkListRow {
 }
 
 /// An overdue step with its work, for the 工作台 of its owner and its body's supervisors.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx_macros::FromRow)]
 pub struct OverdueStep {
     pub work_id: i64,
     pub work_title: String,
