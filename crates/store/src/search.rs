@@ -595,8 +595,18 @@ impl Store {
     }
 
     async fn item_docs_page(&self, after_id: i64, limit: i64) -> StoreResult<Vec<SearchDoc>> {
+        // SQLite's planner, given the statistics of a large site, reads the page through the
+        // index on (scope, …): every public item from the cursor on, each looked up in the table
+        // and joined to its version, then sorted to keep 2,000. A full rebuild of 1,000,000 items
+        // took 15 minutes that way. The page is a range of the primary key; `NOT INDEXED` says
+        // so. PostgreSQL walks the primary key of itself.
+        let select = if self.is_postgres() {
+            DOC_SELECT.to_string()
+        } else {
+            DOC_SELECT.replacen("FROM items i ", "FROM items i NOT INDEXED ", 1)
+        };
         let docs = read!(self, |c| {
-            let mut qb = sqlx::QueryBuilder::new(DOC_SELECT);
+            let mut qb = sqlx::QueryBuilder::new(select);
             qb.push(" AND i.id > ")
                 .push_bind(after_id)
                 .push(" ORDER BY i.id LIMIT ")
