@@ -145,6 +145,7 @@ pub struct ServerConfig {
 pub struct DatabaseConfig {
     /// `postgres://…` for PostgreSQL; empty for SQLite at `<data_dir>/gongkai.db`.
     pub url: String,
+    /// Connections to the database for reading (default: twice the cores plus one).
     pub max_connections: u32,
     /// PostgreSQL only: the schema to use (created if missing); empty means the default
     /// (`public`). Lets several installations share one database.
@@ -218,7 +219,7 @@ impl Default for DatabaseConfig {
     fn default() -> Self {
         DatabaseConfig {
             url: String::new(),
-            max_connections: 16,
+            max_connections: gongkai_store::db::default_max_connections(),
             schema: String::new(),
         }
     }
