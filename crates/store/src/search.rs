@@ -600,6 +600,7 @@ impl Store {
         // and joined to its version, then sorted to keep 2,000. A full rebuild of 1,000,000 items
         // took 15 minutes that way. The page is a range of the primary key; `NOT INDEXED` says
         // so. PostgreSQL walks the primary key of itself.
+        debug_assert!(DOC_SELECT.contains("FROM items i "));
         let select = if self.is_postgres() {
             DOC_SELECT.to_string()
         } else {
